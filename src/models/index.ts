@@ -1,0 +1,5 @@
+export * from "./model";
+export * from "./linear";
+export * from "./logistic";
+export * from "./softmax";
+export * from "./mlp";

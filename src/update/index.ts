@@ -1,0 +1,2 @@
+export * from "./sgd";
+export * from "./train";

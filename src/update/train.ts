@@ -1,0 +1,170 @@
+// Minibatch SGD training: a sampler picks the batch, the model gives the batch-mean gradient, and
+// the update of sgd.ts moves θ. Records are tidy rows (one per evaluation) so they drop straight
+// into an arquero table or a Plotly trace.
+
+import type { Dataset } from "../data/dataset";
+import { meanGradient, meanLoss, checkCompatible, type Model, type Params } from "../models/model";
+import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
+import { rng } from "../util/rng";
+import { BatchlabArgumentError, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { applyMeanGradient } from "./sgd";
+
+export type SamplerKind = Sampler["kind"];
+/** A constant learning rate, or a schedule η(step) with step counted from 0. */
+export type LearningRate = number | ((step: number) => number);
+
+export interface TrainOptions {
+  /** m, the number of examples averaged per step. */
+  batchSize: number;
+  /** η, constant or a schedule. */
+  lr: LearningRate;
+  /** Number of updates; give this or `epochs`. */
+  steps?: number;
+  /** Passes over the data; converted to ⌈epochs·n/m⌉ steps. */
+  epochs?: number;
+  /** Seed of the initialisation and of the sampler (default 0). */
+  seed?: number;
+  /** How batches are drawn (default "shuffled": without replacement, reshuffled each epoch). */
+  sampler?: SamplerKind;
+  /** Last partial batch of an epoch (default "keep"). */
+  last?: LastBatchPolicy;
+  /** Start here instead of model.init(rng(seed)). */
+  init?: Params;
+  /** Heavy-ball momentum μ in [0, 1): v ← μ·v + ḡ, θ ← θ − η·v (default 0: plain SGD). */
+  momentum?: number;
+  /** L2 weight decay λ: the gradient becomes ḡ + λ·θ (default 0). */
+  weightDecay?: number;
+  /** Evaluate every this many steps (default: about 100 evaluations per run). Step 0 and the last step are always recorded. */
+  evalEvery?: number;
+  /** Held-out data whose loss is recorded beside the training loss. */
+  testData?: Dataset;
+  /** Training loss is measured on at most this many examples (a fixed subset; default all). */
+  evalSize?: number;
+  /** Keep a copy of θ at every evaluation (for trajectory plots). */
+  keepTrajectory?: boolean;
+  /** Stop as diverged when the training loss is non-finite or exceeds this multiple of its start (default 1e6). */
+  divergenceFactor?: number;
+  /** Called after each evaluation (progress bars, live curves). */
+  onRecord?: (record: TrainRecord) => void;
+}
+
+export interface TrainRecord {
+  step: number;
+  /** Examples seen so far, m·step (the smaller last batches counted as they were). */
+  examples: number;
+  epoch: number;
+  /** Wall-clock seconds since training started, evaluations excluded. */
+  seconds: number;
+  lr: number;
+  trainLoss: number;
+  testLoss?: number;
+}
+
+export interface TrainResult {
+  theta: Params;
+  history: TrainRecord[];
+  trajectory?: Params[];
+  diverged: boolean;
+  steps: number;
+}
+
+export function makeSampler(kind: SamplerKind, n: number, m: number, seed: number, last: LastBatchPolicy = "keep"): Sampler {
+  switch (kind) {
+    case "shuffled": return shuffledEpochs(n, m, rng(seed), last);
+    case "with-replacement": return withReplacement(n, m, rng(seed));
+    case "fixed-order": return fixedOrder(n, m, last);
+    default: throw new BatchlabArgumentError("sampler", kind, `"shuffled", "with-replacement" or "fixed-order"`);
+  }
+}
+
+function learningRateAt(lr: LearningRate, step: number): number {
+  const value = typeof lr === "function" ? lr(step) : lr;
+  checkPositiveFinite(typeof lr === "function" ? `lr(${step})` : "lr", value);
+  return value;
+}
+
+export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
+  const m = options.batchSize;
+  checkPositiveInteger("batchSize", m);
+  if (options.sampler !== "with-replacement" && m > data.n) {
+    throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n}`);
+  }
+  if (options.steps === undefined && options.epochs === undefined) {
+    throw new BatchlabArgumentError("steps", undefined, "given (or epochs)");
+  }
+  if (options.steps !== undefined) checkNonNegativeInteger("steps", options.steps);
+  if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
+  learningRateAt(options.lr, 0);
+  const seed = options.seed ?? 0;
+  const momentum = options.momentum ?? 0;
+  checkInRange("momentum", momentum, 0, 0.999999);
+  const weightDecay = options.weightDecay ?? 0;
+  checkInRange("weightDecay", weightDecay, 0, Infinity);
+  const steps = options.steps ?? Math.ceil(((options.epochs as number) * data.n) / m);
+  const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 100));
+  checkPositiveInteger("evalEvery", evalEvery);
+
+  const random = rng(seed);
+  const theta = options.init ? Float64Array.from(options.init) : model.init(random.fork());
+  checkCompatible(model, theta, data);
+  if (options.testData) checkCompatible(model, theta, options.testData);
+  const sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+  const evalIdx = evaluationSubset(data.n, options.evalSize);
+
+  const history: TrainRecord[] = [];
+  const trajectory: Params[] | undefined = options.keepTrajectory ? [] : undefined;
+  const grad = new Float64Array(model.size);
+  const velocity = momentum > 0 ? new Float64Array(model.size) : null;
+  let examples = 0;
+  let seconds = 0;
+  let diverged = false;
+  let startLoss = NaN;
+
+  const record = (step: number): boolean => {
+    const trainLoss = meanLoss(model, theta, data, evalIdx);
+    const row: TrainRecord = {
+      step, examples, epoch: examples / data.n, seconds, lr: learningRateAt(options.lr, Math.max(0, step - 1)), trainLoss,
+    };
+    if (options.testData) row.testLoss = meanLoss(model, theta, options.testData);
+    history.push(row);
+    if (trajectory) trajectory.push(Float64Array.from(theta));
+    options.onRecord?.(row);
+    if (step === 0) startLoss = trainLoss;
+    const limit = (options.divergenceFactor ?? 1e6) * Math.max(startLoss, 1e-12);
+    return !Number.isFinite(trainLoss) || trainLoss > limit;
+  };
+
+  record(0);
+  let step = 0;
+  while (step < steps) {
+    const t0 = performance.now();
+    const batch = sampler.next();
+    meanGradient(model, theta, data, batch, grad);
+    if (weightDecay > 0) for (let j = 0; j < grad.length; j++) grad[j] += weightDecay * theta[j];
+    if (velocity) {
+      for (let j = 0; j < grad.length; j++) velocity[j] = momentum * velocity[j] + grad[j];
+      applyMeanGradient(theta, velocity, learningRateAt(options.lr, step));
+    } else {
+      applyMeanGradient(theta, grad, learningRateAt(options.lr, step));
+    }
+    seconds += (performance.now() - t0) / 1000;
+    examples += batch.length;
+    step++;
+    if (step % evalEvery === 0 || step === steps) {
+      if (record(step)) {
+        diverged = true;
+        break;
+      }
+    }
+  }
+  return { theta, history, trajectory, diverged, steps: step };
+}
+
+/** A fixed, evenly spaced subset of at most `size` examples (all when size is undefined or ≥ n). */
+function evaluationSubset(n: number, size: number | undefined): Int32Array {
+  if (size !== undefined) checkPositiveInteger("evalSize", size);
+  const k = size === undefined ? n : Math.min(n, size);
+  const idx = new Int32Array(k);
+  for (let i = 0; i < k; i++) idx[i] = Math.floor((i * n) / k);
+  return idx;
+}

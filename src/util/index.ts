@@ -1,0 +1,4 @@
+export * from "./rng";
+export * from "./validate";
+export * from "./mode";
+export * from "./linalg";
