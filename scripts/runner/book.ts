@@ -1,0 +1,243 @@
+// The HTML book: one static page per executed notebook and an index. Pages work offline from the
+// file system: plotly.js is a local copy (assets/plotly.min.js) and figures are drawn from their
+// application/vnd.plotly.v1+json output; nothing is fetched from the network.
+
+import * as fs from "fs";
+import * as path from "path";
+import { escapeHtml, renderMarkdown, type MarkdownOptions } from "./markdown";
+import { PLOTLY_MIME, joinSource, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
+import { stripAnsi, type CellFailure } from "./execute";
+
+export interface PageLink {
+  href: string;
+  title: string;
+}
+
+export interface PageInfo {
+  title: string;
+  /** The notebook's path as the user knows it, e.g. notebooks/01-noise.ipynb. */
+  source: string;
+  /** Link to the executed .ipynb, relative to the page. */
+  ipynbHref: string;
+  prev?: PageLink;
+  next?: PageLink;
+  failure: CellFailure | null;
+  seconds: number;
+  quick: boolean;
+  /** Folder of the source notebook (for relative images in markdown). */
+  notebookDir: string;
+}
+
+const CSS = `
+:root { --fg:#1f2328; --muted:#636c76; --line:#d8dee4; --code:#f6f8fa; --accent:#3b5ba5; --bad:#c0392b; }
+* { box-sizing: border-box; }
+body { margin:0; color:var(--fg); font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; background:#fff; }
+header.top { position:sticky; top:0; z-index:10; background:#fafbfc; border-bottom:1px solid var(--line); padding:8px 24px; font-size:14px; display:flex; gap:16px; flex-wrap:wrap; align-items:center; }
+header.top a { color:var(--accent); text-decoration:none; }
+header.top .spacer { flex:1; }
+main { max-width:1000px; margin:0 auto; padding:24px; }
+h1,h2,h3,h4 { line-height:1.25; margin:1.4em 0 .5em; }
+h1 { font-size:2em; margin-top:.4em; }
+a { color:var(--accent); }
+p, ul, ol, table, blockquote { margin:.6em 0; }
+blockquote { border-left:4px solid var(--line); margin-left:0; padding-left:12px; color:var(--muted); }
+code { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:.9em; background:var(--code); padding:.1em .3em; border-radius:4px; }
+pre { background:var(--code); padding:10px 12px; border-radius:6px; overflow-x:auto; font-size:13.5px; line-height:1.45; }
+pre code { background:none; padding:0; font-size:inherit; }
+table { border-collapse:collapse; }
+th, td { border:1px solid var(--line); padding:4px 10px; }
+.math { font-family:"Latin Modern Math","STIX Two Math","Cambria Math",serif; font-style:italic; white-space:pre-wrap; }
+div.math.display { text-align:center; margin:.8em 0; }
+.cell { margin:14px 0; scroll-margin-top:56px; }
+.cell.code { display:grid; grid-template-columns:64px minmax(0,1fr); column-gap:8px; }
+.prompt { color:var(--muted); font:12px ui-monospace,Menlo,Consolas,monospace; text-align:right; padding-top:12px; }
+.cell.code pre.source { margin:0; border:1px solid var(--line); white-space:pre-wrap; overflow-wrap:anywhere; }
+.outputs { grid-column:2; min-width:0; }
+.output { margin:6px 0; overflow-x:auto; }
+.output pre { background:none; padding:2px 0; margin:0; }
+.output pre.stderr { background:#fff5f5; padding:4px 8px; }
+.output pre.error { background:#fff0f0; color:var(--bad); padding:6px 8px; }
+.output img { max-width:100%; }
+.cell.failed pre.source { border-color:var(--bad); }
+.cell.notrun { opacity:.55; }
+.banner { border:1px solid var(--bad); background:#fff0f0; color:var(--bad); padding:10px 14px; border-radius:6px; }
+.banner pre { background:none; color:var(--fg); margin:.4em 0 0; padding:0; white-space:pre-wrap; overflow-wrap:anywhere; }
+.output pre.stderr, .output pre.error { white-space:pre-wrap; overflow-wrap:anywhere; }
+.meta { color:var(--muted); font-size:14px; }
+ul.book { list-style:none; padding:0; }
+ul.book li { padding:10px 0; border-bottom:1px solid var(--line); display:flex; gap:12px; align-items:baseline; flex-wrap:wrap; }
+ul.book .status { font-size:12px; padding:1px 8px; border-radius:10px; background:#e6f4ea; color:#1e7e34; }
+ul.book .status.failed { background:#fdecea; color:var(--bad); }
+.plot { width:100%; min-height:420px; }
+`;
+
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function text(value: unknown): string {
+  return Array.isArray(value) ? value.join("") : String(value ?? "");
+}
+
+const IMAGE_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp" };
+
+function markdownOptions(cell: TextCell, notebookDir: string): MarkdownOptions {
+  return {
+    link: (href) => {
+      if (/^[a-z]+:/i.test(href) || href.startsWith("#")) return href;
+      return href.replace(/^(?:\.\/)?([^/#?]+)\.ipynb(?=$|#)/, "$1.html");
+    },
+    image: (src) => {
+      if (src.startsWith("attachment:")) {
+        const att = cell.attachments?.[src.slice("attachment:".length)];
+        const mime = att && Object.keys(att)[0];
+        return mime ? `data:${mime};base64,${text(att[mime]).replace(/\s/g, "")}` : src;
+      }
+      if (/^[a-z]+:/i.test(src) || src.startsWith("/")) return src;
+      const file = path.resolve(notebookDir, src);
+      const mime = IMAGE_TYPES[path.extname(file).toLowerCase()];
+      try {
+        if (mime && fs.statSync(file).size < 5e6) return `data:${mime};base64,${fs.readFileSync(file).toString("base64")}`;
+      } catch {
+        // leave the reference as it is
+      }
+      return src;
+    },
+  };
+}
+
+interface Figures {
+  specs: Array<{ id: string; spec: unknown }>;
+}
+
+function renderOutput(o: Output, figures: Figures): string {
+  if (o.output_type === "stream") {
+    return `<div class="output"><pre class="${o.name}">${escapeHtml(stripAnsi(text(o.text)))}</pre></div>`;
+  }
+  if (o.output_type === "error") {
+    const body = [o.ename && o.evalue ? `${o.ename}: ${o.evalue}` : o.ename || o.evalue, ...o.traceback.map(stripAnsi)].filter(Boolean).join("\n");
+    return `<div class="output"><pre class="error">${escapeHtml(body)}</pre></div>`;
+  }
+  const data = o.data ?? {};
+  if (PLOTLY_MIME in data) {
+    const id = `fig-${figures.specs.length + 1}`;
+    figures.specs.push({ id, spec: data[PLOTLY_MIME] });
+    const summary = typeof data["text/plain"] === "string" || Array.isArray(data["text/plain"]) ? text(data["text/plain"]) : "Figure";
+    return `<div class="output"><div class="plot" id="${id}" title="${escapeHtml(summary)}"></div></div>`;
+  }
+  if ("text/html" in data) return `<div class="output html">${text(data["text/html"])}</div>`;
+  if ("image/svg+xml" in data) return `<div class="output">${text(data["image/svg+xml"])}</div>`;
+  for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
+    if (mime in data) return `<div class="output"><img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}" alt=""></div>`;
+  }
+  if ("text/markdown" in data) return `<div class="output">${renderMarkdown(text(data["text/markdown"]))}</div>`;
+  if ("application/json" in data) return `<div class="output"><pre>${escapeHtml(JSON.stringify(data["application/json"], null, 2))}</pre></div>`;
+  if ("text/plain" in data) return `<div class="output"><pre>${escapeHtml(stripAnsi(text(data["text/plain"])))}</pre></div>`;
+  return "";
+}
+
+function page(title: string, body: string, header: string, withPlotly: boolean, tail = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+${withPlotly ? `<script src="assets/plotly.min.js"></script>` : ""}
+</head>
+<body>
+<header class="top">${header}</header>
+<main>
+${body}
+</main>
+${tail}
+</body>
+</html>
+`;
+}
+
+/** One notebook as a static page. */
+export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
+  const figures: Figures = { specs: [] };
+  const parts: string[] = [];
+  if (info.failure) {
+    const f = info.failure;
+    const where = f.cellIndex >= 0 ? `<a href="#cell-${f.cellNumber}">cell ${f.cellNumber}</a>${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""}` : "kernel start";
+    parts.push(`<div class="banner"><strong>This notebook failed</strong> at ${where}; the cells after it were not run.<pre>${escapeHtml(f.message)}</pre></div>`);
+  }
+  nb.cells.forEach((cell, i) => {
+    const n = i + 1;
+    if (cell.cell_type === "markdown") {
+      parts.push(`<div class="cell markdown" id="cell-${n}">${renderMarkdown(joinSource(cell.source), markdownOptions(cell as TextCell, info.notebookDir))}</div>`);
+    } else if (cell.cell_type === "code") {
+      const c = cell as CodeCell;
+      const failed = info.failure !== null && info.failure.cellIndex === i;
+      const notRun = info.failure !== null && info.failure.cellIndex >= 0 && i > info.failure.cellIndex;
+      const cls = `cell code${failed ? " failed" : ""}${notRun ? " notrun" : ""}`;
+      const prompt = `In [${c.execution_count ?? " "}]:`;
+      const outputs = (c.outputs ?? []).map((o) => renderOutput(o, figures)).join("");
+      parts.push(
+        `<div class="${cls}" id="cell-${n}"><div class="prompt">${prompt}</div>` +
+          `<pre class="source"><code class="language-typescript">${escapeHtml(joinSource(c.source))}</code></pre>` +
+          `<div class="outputs">${outputs}</div></div>`,
+      );
+    } else {
+      parts.push(`<div class="cell raw" id="cell-${n}"><pre>${escapeHtml(joinSource(cell.source))}</pre></div>`);
+    }
+  });
+  const header = [
+    `<a href="index.html">batchlab</a>`,
+    info.prev ? `<a href="${escapeHtml(info.prev.href)}">← ${escapeHtml(info.prev.title)}</a>` : "",
+    info.next ? `<a href="${escapeHtml(info.next.href)}">${escapeHtml(info.next.title)} →</a>` : "",
+    `<span class="spacer"></span>`,
+    `<span class="meta">${escapeHtml(info.source)} · ${info.quick ? "quick mode" : "full run"} · ${info.seconds.toFixed(1)} s</span>`,
+    `<a href="${escapeHtml(info.ipynbHref)}" download>.ipynb</a>`,
+  ]
+    .filter(Boolean)
+    .join("");
+  const tail = figures.specs.length
+    ? `<script>
+(function () {
+  var figures = ${scriptJson(figures.specs)};
+  figures.forEach(function (f) {
+    var el = document.getElementById(f.id);
+    var spec = f.spec || {};
+    var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+    if (!window.Plotly) { el.textContent = "plotly.js did not load (assets/plotly.min.js is missing)."; return; }
+    window.Plotly.newPlot(el, spec.data || [], spec.layout || {}, config);
+  });
+})();
+</script>`
+    : "";
+  return page(`${info.title} · batchlab`, parts.join("\n"), header, figures.specs.length > 0, tail);
+}
+
+export interface IndexEntry {
+  title: string;
+  href: string;
+  ipynbHref: string;
+  source: string;
+  failure: CellFailure | null;
+  seconds: number;
+  charts: number;
+}
+
+/** The book's front page: every notebook, in order, with its status. */
+export function renderIndex(entries: IndexEntry[], info: { quick: boolean; generated: Date }): string {
+  const failed = entries.filter((e) => e.failure).length;
+  const items = entries
+    .map(
+      (e) =>
+        `<li><a href="${escapeHtml(e.href)}"><strong>${escapeHtml(e.title)}</strong></a>` +
+        `<span class="status${e.failure ? " failed" : ""}">${e.failure ? `failed at cell ${e.failure.cellNumber}` : "ok"}</span>` +
+        `<span class="meta">${escapeHtml(e.source)} · ${e.charts} ${e.charts === 1 ? "chart" : "charts"} · ${e.seconds.toFixed(1)} s · <a href="${escapeHtml(e.ipynbHref)}">.ipynb</a></span></li>`,
+    )
+    .join("\n");
+  const body =
+    `<h1>batchlab: batch size in SGD</h1>` +
+    `<p class="meta">${entries.length} notebooks, executed ${escapeHtml(info.generated.toISOString().replace("T", " ").slice(0, 16))} UTC` +
+    ` (${info.quick ? "quick mode: small budgets, for checking" : "full run"})${failed ? `; <strong style="color:var(--bad)">${failed} failed</strong>` : ""}.</p>` +
+    `<ul class="book">${items}</ul>`;
+  return page("batchlab", body, `<a href="index.html">batchlab</a><span class="spacer"></span><span class="meta">the HTML book</span>`, false);
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// npm test: every test/**/*.test.ts on node's test runner (through tsx), one file at a time, in
+// quick mode; then the type check (tsc --noEmit). Node 20's --test takes no glob, so the files are
+// listed here. Extra arguments replace the file list: `npm test -- test/display.test.ts`.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function testFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "fixtures" && entry.name !== "node_modules") out.push(...testFiles(p));
+    } else if (entry.name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const files = (args.length > 0 ? args.map((a) => resolve(a)) : testFiles(join(root, "test")))
+  .map((f) => relative(root, f))
+  .sort();
+const env = { ...process.env, BATCHLAB_QUICK: "1" };
+
+const t0 = Date.now();
+const tests = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
+const testSeconds = ((Date.now() - t0) / 1000).toFixed(1);
+
+const t1 = Date.now();
+const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], {
+  cwd: root,
+  stdio: "inherit",
+});
+const tscSeconds = ((Date.now() - t1) / 1000).toFixed(1);
+
+const testsOk = tests.status === 0;
+const tscOk = tsc.status === 0;
+console.log(
+  `\nnpm test: ${files.length} test files ${testsOk ? "passed" : "FAILED"} (${testSeconds} s); ` +
+    `tsc --noEmit ${tscOk ? "clean" : "FAILED"} (${tscSeconds} s)`,
+);
+process.exit(testsOk && tscOk ? 0 : 1);

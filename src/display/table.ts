@@ -1,0 +1,90 @@
+// showTable(table): an arquero table as an HTML table (and aligned plain text), first rows only.
+// Typed structurally, so this module does not load arquero itself.
+
+import { emitBundle, escapeHtml, type MimeBundle } from "./emit";
+
+/** What showTable needs of a table; every arquero table has it. */
+export interface TableLike {
+  numRows(): number;
+  columnNames(): string[];
+  objects(options?: { limit?: number }): object[];
+}
+
+export interface TableOptions {
+  /** Rows shown (default 10); the rest are counted in a "… N more rows" line. */
+  limit?: number;
+  /** Significant digits of non-integer numbers (default 4). */
+  digits?: number;
+  /** A caption above the table. */
+  title?: string;
+}
+
+function formatCell(v: unknown, digits: number): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+    const abs = Math.abs(v);
+    if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(Math.max(0, digits - 1));
+    return String(Number(v.toPrecision(digits)));
+  }
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "object") {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
+  }
+  return String(v);
+}
+
+function moreRows(n: number): string {
+  return `… ${n} more ${n === 1 ? "row" : "rows"}`;
+}
+
+/** The MIME bundle of a table (text/html and text/plain). */
+export function renderTableBundle(table: TableLike, options: TableOptions = {}): MimeBundle {
+  const limit = Math.max(0, Math.floor(options.limit ?? 10));
+  const digits = options.digits ?? 4;
+  const names = table.columnNames();
+  const total = table.numRows();
+  const rows = table.objects({ limit }) as Record<string, unknown>[];
+  const cells = rows.map((row) => names.map((n) => formatCell(row[n], digits)));
+  const numeric = names.map((n) => rows.length > 0 && rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === "number"));
+  const rest = total - rows.length;
+
+  const style = "border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px";
+  const th = "padding:3px 10px;border-bottom:1px solid #999;";
+  const td = "padding:2px 10px;border-bottom:1px solid #eee;";
+  let html = `<table class="batchlab-table" style="${style}">`;
+  if (options.title) html += `<caption style="text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.title)}</caption>`;
+  html += "<thead><tr>";
+  names.forEach((n, j) => (html += `<th style="${th}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(n)}</th>`));
+  html += "</tr></thead><tbody>";
+  for (const row of cells) {
+    html += "<tr>";
+    row.forEach((c, j) => (html += `<td style="${td}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(c)}</td>`));
+    html += "</tr>";
+  }
+  html += "</tbody></table>";
+  const footer = `${total} ${total === 1 ? "row" : "rows"} × ${names.length} ${names.length === 1 ? "column" : "columns"}`;
+  html += `<div class="batchlab-table-footer" style="font-size:12px;color:#666;padding:2px 0">${rest > 0 ? escapeHtml(moreRows(rest)) + " · " : ""}${footer}</div>`;
+
+  const widths = names.map((n, j) => Math.max(n.length, ...cells.map((r) => r[j].length)));
+  const line = (vals: string[]) =>
+    vals.map((v, j) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join("  ").replace(/\s+$/, "");
+  const text = [
+    ...(options.title ? [options.title] : []),
+    line(names),
+    line(widths.map((w) => "-".repeat(w))),
+    ...cells.map(line),
+    ...(rest > 0 ? [moreRows(rest)] : []),
+  ].join("\n");
+  return { "text/html": html, "text/plain": text };
+}
+
+/** Shows the first rows of an arquero table. Outside a notebook, prints the text version. */
+export function showTable(table: TableLike, options: TableOptions = {}): void {
+  const bundle = renderTableBundle(table, options);
+  if (!emitBundle(bundle)) console.log(bundle["text/plain"]);
+}

@@ -1,0 +1,208 @@
+// The notebook runner (npm start) on small fixture notebooks, in quick mode: a good notebook runs
+// and becomes a page with drawn charts; failing cells, compile errors, late asynchronous errors and
+// time-outs fail their notebook with the notebook, the cell and the real message named.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { decode, encode, sign, type Message } from "../scripts/runner/kernel-client";
+import { keyLine } from "../scripts/runner/execute";
+import { renderMarkdown } from "../scripts/runner/markdown";
+import { countCharts, joinSource, PLOTLY_MIME, type CodeCell } from "../scripts/runner/nbformat";
+import { checkPage, CHROMIUM_MISSING, findChromium, launch } from "./helpers/browser";
+import { readNotebook, readSummary, root, runCli, type CliResult } from "./helpers/run";
+
+const fixtures = path.join(root, "test", "fixtures");
+const fixture = (name: string) => path.join(fixtures, `${name}.ipynb`);
+
+describe("runner on fixture notebooks (quick mode)", () => {
+  let out: string;
+  let outMore: string;
+  let outSlow: string;
+  let main: CliResult;
+  let more: CliResult;
+  let slow: CliResult;
+
+  before(async () => {
+    [out, outMore, outSlow] = ["main", "more", "slow"].map((n) => fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-runner-${n}-`)));
+    // Three runs side by side (each notebook gets its own kernel anyway): a failing notebook before
+    // a good one (the good one must still run), the other failure kinds, and a cell that exceeds a
+    // 3 s limit.
+    [main, more, slow] = await Promise.all([
+      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok")]),
+      runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit")]),
+      runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")]),
+    ]);
+  });
+
+  after(() => {
+    for (const dir of [out, outMore, outSlow]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("exit status is 1 when any notebook failed, and the notebooks after a failure still run", () => {
+    assert.equal(main.code, 1, main.stderr);
+    const summary = readSummary(out);
+    assert.equal(summary.quick, true);
+    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["fail", false], ["ok", true]]);
+    assert.match(main.stdout, /▶ \[2\/2\] test\/fixtures\/ok\.ipynb \(quick mode\)/);
+    assert.match(main.stdout, /✓ ok · cell 2\/6 · \d/, "per-cell progress with i/N and time");
+    assert.match(main.stderr, /2 notebooks, 1 ok, 1 failed/);
+    assert.equal(more.code, 1, more.stderr);
+    assert.deepEqual(readSummary(outMore).notebooks.map((n) => n.ok), [false, false, false, false]);
+  });
+
+  test("a throwing cell: notebook, cell and the real message (from stderr, tslab sends no ename)", () => {
+    assert.match(main.stderr, /FAILED test\/fixtures\/fail\.ipynb, cell 3 \(In \[2\]\) failed: Error: fixture boom 42/);
+    const nb = readNotebook(path.join(out, "notebooks", "fail.ipynb"));
+    const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+    assert.deepEqual(code.map((c) => c.execution_count), [1, 2, null], "cells after the failure do not run");
+    assert.ok(!JSON.stringify(nb).includes("this cell must not run\\n"));
+    const page = fs.readFileSync(path.join(out, "fail.html"), "utf8");
+    assert.match(page, /This notebook failed/);
+    assert.match(page, /fixture boom 42/);
+  });
+
+  test("a compile error names the cell and TypeScript's message", () => {
+    assert.match(more.stderr, /FAILED test\/fixtures\/type-error\.ipynb, cell 2 \(In \[2\]\) failed: 1:7 - Type 'string' is not assignable to type 'number'/);
+  });
+
+  test("an error thrown from a timer after its cell finished fails the notebook", () => {
+    assert.match(more.stderr, /FAILED test\/fixtures\/async-fail\.ipynb, cell 3 \(In \[2\]\) raised an asynchronous error: UncaughtException: Error: late boom from a timer/);
+    const nb = readNotebook(path.join(outMore, "notebooks", "async-fail.ipynb"));
+    const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+    assert.equal(code[2].execution_count, null, "the notebook stops at the cell where the error surfaced");
+  });
+
+  test("an unhandled rejection in the last cell, reported after its reply, fails the notebook", () => {
+    assert.match(more.stderr, /FAILED test\/fixtures\/rejection\.ipynb, cell 2 \(In \[2\]\) raised an asynchronous error: UnhandledPromiseRejection: Error: nobody catches this/);
+  });
+
+  test("a cell that ends the kernel process fails the notebook", () => {
+    assert.match(more.stderr, /FAILED test\/fixtures\/exit\.ipynb, cell 2 \(In \[2\]\) killed the kernel: the kernel process exited with code 3/);
+  });
+
+  test("a cell over the time limit fails its notebook", () => {
+    assert.equal(slow.code, 1, slow.stderr);
+    assert.match(slow.stderr, /FAILED test\/fixtures\/slow\.ipynb, cell 2 \(In \[2\]\) timed out: no result within 3\.0 s/);
+    assert.ok(slow.seconds < 30, `the kernel was stopped (took ${slow.seconds} s)`);
+  });
+
+  test("the executed notebook: counts set, outputs in nbformat shape, plotly.js embedded once", () => {
+    const nb = readNotebook(path.join(out, "notebooks", "ok.ipynb"));
+    assert.equal(nb.nbformat, 4);
+    const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+    assert.deepEqual(code.map((c) => c.execution_count), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(code[0].outputs, [{ output_type: "stream", name: "stdout", text: ["quick mode: true\n"] }], "BATCHLAB_QUICK reached the kernel");
+    assert.equal(countCharts(nb), 2);
+    const charts = code.flatMap((c) => c.outputs).filter((o) => o.output_type === "display_data" && PLOTLY_MIME in o.data) as Array<{ data: Record<string, any> }>;
+    for (const o of charts) {
+      assert.equal(typeof o.data[PLOTLY_MIME], "object");
+      assert.ok(Array.isArray(o.data[PLOTLY_MIME].data));
+      assert.match(String(o.data["text/plain"]), /^Figure: .+ \(\d+ traces?\)$/);
+    }
+    assert.ok(String(charts[0].data["text/html"]).length > 3_000_000, "the first chart carries plotly.js");
+    assert.ok(String(charts[1].data["text/html"]).length < 100_000, "later charts do not");
+    // The live outputs were updated in place: one output each, in their final state.
+    const live = code[3].outputs.filter((o) => o.output_type === "display_data") as Array<{ data: Record<string, any> }>;
+    assert.equal(live.length, 2);
+    assert.match(live[0].data["text/plain"], /^training: 20\/20 \(100%\) · done in/);
+    assert.match(live[1].data["text/html"], /<svg/);
+    assert.match(joinSource(code[5].outputs.map((o) => (o.output_type === "stream" ? joinSource(o.text) : "")).join("")), /^2\n$/);
+  });
+
+  test("the HTML book: a page per notebook, an index, plotly.js copied locally", () => {
+    for (const name of ["ok", "fail"]) assert.ok(fs.existsSync(path.join(out, `${name}.html`)), name);
+    assert.ok(fs.statSync(path.join(out, "assets", "plotly.min.js")).size > 3_000_000);
+    const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
+    for (const name of ["ok", "fail"]) assert.match(index, new RegExp(`href="${name}\\.html"`));
+    assert.match(index, /failed at cell 3/);
+    const page = fs.readFileSync(path.join(out, "ok.html"), "utf8");
+    assert.match(page, /<script src="assets\/plotly\.min\.js"><\/script>/);
+    assert.match(page, /<h1 id="fixture-a-notebook-that-works">/);
+    assert.match(page, /<span class="math">\$\\eta_t = \\eta_0 \/ m\$<\/span>/);
+    assert.doesNotMatch(page, /(src|href)="https?:/, "no remote resources");
+  });
+
+  test("Chromium draws the page's charts without fetching anything", { skip: findChromium() ? false : CHROMIUM_MISSING }, async () => {
+    const browser = await launch(findChromium()!);
+    try {
+      const check = await checkPage(browser, path.join(out, "ok.html"), {
+        expectCharts: 2,
+        screenshot: path.join(root, "build", "screenshots", "fixture-ok.png"),
+      });
+      assert.deepEqual(check.external, []);
+      assert.deepEqual(check.errors, []);
+      assert.equal(check.charts, 2);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("runner internals", () => {
+  test("messages are signed with HMAC-SHA256 and round-trip", () => {
+    const msg: Message = {
+      header: { msg_id: "1", msg_type: "execute_request", session: "s", username: "u", date: "d", version: "5.3" },
+      parent_header: {},
+      metadata: {},
+      content: { code: "1 + 1" },
+    };
+    const frames = encode("key", msg).map((f) => Buffer.from(f));
+    assert.equal(frames[0].toString(), "<IDS|MSG>");
+    assert.equal(frames[1].toString(), sign("key", frames.slice(2, 6)));
+    assert.deepEqual(decode("key", [Buffer.from("identity"), ...frames]), msg);
+    assert.throws(() => decode("other key", frames), /invalid HMAC/);
+  });
+
+  test("the key line of an error text", () => {
+    assert.equal(keyLine("evalmachine.<anonymous>:5\nthrow x;\n^\n\nError: boom\n    at foo"), "Error: boom");
+    assert.equal(keyLine("1:7 - Type 'string' is not assignable to type 'number'."), "1:7 - Type 'string' is not assignable to type 'number'.");
+    assert.equal(keyLine("note\nUncaughtException: TypeError: x is undefined"), "UncaughtException: TypeError: x is undefined");
+  });
+
+  test("markdown: headings, emphasis, code, lists, tables, math kept as text", () => {
+    const html = renderMarkdown(
+      [
+        "# Batch size *m*",
+        "",
+        "Text with **bold**, _em_, `a < b` and $\\frac{1}{m} \\sum_i g_i$ and a [link](02-noise.ipynb#top).",
+        "",
+        "- one",
+        "- two",
+        "  - nested",
+        "",
+        "1. first",
+        "2. second",
+        "",
+        "| m | loss |",
+        "|--:|------|",
+        "| 8 | 0.3 |",
+        "",
+        "```ts",
+        "const x = 1 < 2;",
+        "```",
+        "",
+        "$$",
+        "\\mathbb{E}[g] = \\nabla L",
+        "$$",
+        "> quoted",
+        "",
+        "<script>alert(1)</script> <sub>ok</sub>",
+      ].join("\n"),
+      { link: (h) => h.replace(/\.ipynb/, ".html") },
+    );
+    assert.match(html, /<h1 id="batch-size-m">Batch size <em>m<\/em><\/h1>/);
+    assert.match(html, /<strong>bold<\/strong>, <em>em<\/em>, <code>a &lt; b<\/code>/);
+    assert.match(html, /<span class="math">\$\\frac\{1\}\{m\} \\sum_i g_i\$<\/span>/, "no emphasis inside math");
+    assert.match(html, /<a href="02-noise\.html#top">link<\/a>/);
+    assert.match(html, /<ul><li>one<\/li><li>two\n?<ul><li>nested<\/li><\/ul><\/li><\/ul>/);
+    assert.match(html, /<ol><li>first<\/li><li>second<\/li><\/ol>/);
+    assert.match(html, /<th style="text-align:right">m<\/th>/);
+    assert.match(html, /<pre><code class="language-ts">const x = 1 &lt; 2;<\/code><\/pre>/);
+    assert.match(html, /<div class="math display">\$\$\n\\mathbb\{E\}\[g\] = \\nabla L\n\$\$<\/div>/);
+    assert.match(html, /<blockquote><p>quoted<\/p><\/blockquote>/);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; <sub>ok<\/sub>/);
+  });
+});
