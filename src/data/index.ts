@@ -1,0 +1,3 @@
+export * from "./dataset";
+export * from "./synthetic";
+export * from "./mnist";
