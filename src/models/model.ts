@@ -27,6 +27,8 @@ export interface Model {
    * much faster than m separate ones. It must equal the mean of exampleGradient (tested).
    */
   batchGradient?(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): void;
+  /** Optional fast path for the mean loss over a batch; must equal the mean of exampleLoss (engines, tested). */
+  batchLoss?(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
   /** Predicted class (classification) or value (regression) for example i. */
   predict(theta: Params, data: Dataset, i: number): number;
 }
@@ -48,6 +50,7 @@ function checkBatch(batch: ArrayLike<number>, data: Dataset): void {
 export function meanLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n)): number {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
+  if (model.batchLoss) return model.batchLoss(theta, data, batch);
   let sum = 0;
   for (let k = 0; k < batch.length; k++) sum += model.exampleLoss(theta, data, batch[k]);
   return sum / batch.length;

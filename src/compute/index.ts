@@ -1,0 +1,5 @@
+export * from "./timing";
+export * from "./roofline";
+export * from "./memory";
+export * from "./target";
+export * from "./exercises";

@@ -1,0 +1,237 @@
+// What the fast engines share: a Model whose batch calls run on the WebAssembly kernels, the
+// transfer of θ and ∇ between train()'s float64 arrays and the kernels' float32 buffers, and a
+// float32 copy of each dataset kept inside the kernels' memory so that a step copies only its
+// batch's rows.
+
+import type { Dataset } from "../data/dataset";
+import { checkCompatible, type Model, type Params } from "../models/model";
+import type { LastBatchPolicy } from "../sampling/samplers";
+import { makeSampler, type LearningRate, type SamplerKind } from "../update/train";
+import { rng } from "../util/rng";
+import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { KernelInstance, padded, type Region } from "./wasm/runtime";
+
+/** A Model with a fast batch path. Interchangeable with the reference model it wraps. */
+export interface FastModel extends Model {
+  /** Which engine computes the batch calls, e.g. "wasm-simd f32". */
+  readonly engine: string;
+  batchGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): void;
+  /** Mean loss over the batch (chunked, so any batch size fits). */
+  batchLoss(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
+  /** Mean loss and mean gradient in one pass; returns the loss. */
+  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): number;
+  /** The engine's memory now, and what one more example per batch costs it. */
+  memory(): EngineMemory;
+  /**
+   * Minibatch SGD with θ kept in float32 inside the engine and the update done there too: the
+   * same rule, batches and initial θ as train() with the same options, without train()'s float64
+   * round trip per step. For measuring what a step costs when nothing but the step is left.
+   */
+  trainFused(data: Dataset, options: FusedTrainOptions): FusedTrainResult;
+}
+
+export interface FusedTrainOptions {
+  batchSize: number;
+  lr: LearningRate;
+  /** Number of updates; give this or epochs. */
+  steps?: number;
+  epochs?: number;
+  /** Seed of the initialisation and the sampler, as in train() (default 0). */
+  seed?: number;
+  sampler?: SamplerKind;
+  last?: LastBatchPolicy;
+  /** Start here instead of model.init(rng(seed).fork()). */
+  init?: Params;
+}
+
+export interface FusedTrainResult {
+  theta: Params;
+  steps: number;
+  /** Wall-clock seconds of the steps (θ's conversions at the start and end excluded). */
+  seconds: number;
+}
+
+export interface EngineMemory {
+  /** Bytes of the engine's buffers reserved so far (parameters, gradients, datasets, activations). */
+  allocatedBytes: number;
+  /** Bytes of activations and their gradients stored per example of a batch (the part that grows with m). */
+  bytesPerExample: number;
+  /** Bytes of the float32 parameters and gradients (independent of m). */
+  parameterBytes: number;
+}
+
+/** How the labels of a dataset are stored: class indices for classifiers, reals for regression. */
+export type LabelKind = "class" | "real";
+
+interface CachedData {
+  data: Dataset;
+  x: Region;
+  y: Region;
+  lastUsed: number;
+}
+
+/** Fresh kernels (and memory) once this much is reserved: wasm memory cannot shrink otherwise. */
+const MEMORY_LIMIT = 1 << 30;
+/** At most this many datasets stay cached (training data and one evaluation set, typically). */
+const CACHED_DATASETS = 2;
+
+export abstract class EngineBase {
+  /** Batches larger than this are evaluated in chunks by batchLoss. */
+  static readonly EVAL_CHUNK = 2048;
+
+  protected kernels = new KernelInstance();
+  private readonly cache: CachedData[] = [];
+  private clock = 0;
+  private readonly rowFloats: number;
+
+  protected constructor(readonly size: number, readonly inputs: number, private readonly labels: LabelKind = "class") {
+    this.rowFloats = padded(inputs);
+  }
+
+  /** Mean loss and gradient; engines whose loss costs extra may skip it when wantLoss is false (then NaN). */
+  abstract lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array, wantLoss?: boolean): number;
+  abstract loss(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
+  /** Bytes stored per example of a batch: activations, their gradients, the index and the label. */
+  abstract bytesPerExample(): number;
+  protected abstract loadTheta(theta: Params): void;
+  /** The engine's float32 parameters, written into θ's float64 layout. */
+  protected abstract storeTheta(out: Params): void;
+  /** One SGD step on the batch with the parameters already loaded: θ₃₂ ← θ₃₂ − lr·∇. */
+  protected abstract fusedStep(data: Dataset, batch: ArrayLike<number>, lr: number): void;
+
+  trainFused(reference: Model, data: Dataset, options: FusedTrainOptions): FusedTrainResult {
+    const m = options.batchSize;
+    checkPositiveInteger("batchSize", m);
+    if (options.steps !== undefined) checkNonNegativeInteger("steps", options.steps);
+    else if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
+    else throw new BatchlabArgumentError("steps", undefined, "given (or epochs)");
+    const steps = options.steps ?? Math.ceil(((options.epochs as number) * data.n) / m);
+    const seed = options.seed ?? 0;
+    const random = rng(seed);
+    const theta = options.init ? Float64Array.from(options.init) : reference.init(random.fork());
+    checkCompatible(reference, theta, data);
+    const sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+    this.loadTheta(theta);
+    let seconds = 0;
+    for (let step = 0; step < steps; step++) {
+      const lr = typeof options.lr === "function" ? options.lr(step) : options.lr;
+      checkPositiveFinite("lr", lr);
+      const t0 = performance.now();
+      this.fusedStep(data, sampler.next(), lr);
+      seconds += (performance.now() - t0) / 1000;
+    }
+    this.storeTheta(theta);
+    return { theta, steps, seconds };
+  }
+
+  protected checkData(data: Dataset): void {
+    if (data.d !== this.inputs) throw new BatchlabArgumentError("data.d", data.d, `${this.inputs} features`);
+  }
+
+  /** Copies θ into the kernels' memory; returns its address. */
+  protected thetaIn(theta: Params): number {
+    if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
+    const region = this.kernels.region("theta64", this.size * 8);
+    this.kernels.f64(region, this.size).set(theta);
+    return region.ptr;
+  }
+
+  /** Address where the float64 gradient in θ's layout is assembled before copyGradient. */
+  protected gradientOut(): number {
+    return this.kernels.region("grad64", this.size * 8).ptr;
+  }
+
+  protected copyGradient(out: Float64Array): void {
+    if (out.length !== this.size) throw new BatchlabArgumentError("out.length", out.length, `${this.size}`);
+    out.set(this.kernels.f64(this.kernels.region("grad64", this.size * 8), this.size));
+  }
+
+  /** The float32 copy of a dataset in the kernels' memory, made on first use. */
+  private cached(data: Dataset): CachedData {
+    this.clock++;
+    const hit = this.cache.find((c) => c.data === data);
+    if (hit) {
+      hit.lastUsed = this.clock;
+      return hit;
+    }
+    this.checkData(data);
+    if (this.kernels.allocatedBytes + data.n * this.rowFloats * 4 > MEMORY_LIMIT) this.reset();
+    // Reuse the least recently used slot; its memory is kept when the new dataset fits in it.
+    let slot = this.cache.length < CACHED_DATASETS ? this.cache.length : 0;
+    if (slot < this.cache.length) this.cache.forEach((c, k) => { if (c.lastUsed < this.cache[slot].lastUsed) slot = k; });
+    const x = this.kernels.region(`data${slot}.x`, data.n * this.rowFloats * 4);
+    const y = this.kernels.region(`data${slot}.y`, data.n * 4);
+    const xs = this.kernels.f32(x, data.n * this.rowFloats);
+    if (this.rowFloats === data.d) xs.set(data.x);
+    else for (let i = 0; i < data.n; i++) xs.set(data.x.subarray(i * data.d, (i + 1) * data.d), i * this.rowFloats);
+    if (this.labels === "class") {
+      const ys = this.kernels.i32(y, data.n);
+      for (let i = 0; i < data.n; i++) ys[i] = data.y[i];
+    } else {
+      this.kernels.f32(y, data.n).set(data.y);
+    }
+    const entry = { data, x, y, lastUsed: this.clock };
+    this.cache[slot] = entry;
+    return entry;
+  }
+
+  /** Forget every buffer and start on fresh memory. */
+  reset(): void {
+    this.kernels = new KernelInstance();
+    this.cache.length = 0;
+  }
+
+  /**
+   * Copies rows batch[start .. start+m) (features and labels) to the given regions. The indices
+   * are checked here because the kernels would read any address they are given.
+   */
+  protected gatherBatch(data: Dataset, batch: ArrayLike<number>, start: number, m: number, x: Region, y: Region): void {
+    const entry = this.cached(data);
+    const idx = this.kernels.region("idx", m * 4);
+    const view = this.kernels.i32(idx, m);
+    for (let k = 0; k < m; k++) {
+      const i = batch[start + k];
+      if ((i | 0) !== i || i < 0 || i >= data.n) {
+        throw new BatchlabArgumentError(`batch[${start + k}]`, i, `an example index in 0..${data.n - 1}`);
+      }
+      view[k] = i;
+    }
+    this.kernels.k.gather(entry.x.ptr, this.rowFloats * 4, entry.y.ptr, idx.ptr, m, x.ptr, y.ptr);
+  }
+
+  /** The FastModel: per-example calls from the reference, batch calls from this engine. */
+  model(reference: Model, name: string): FastModel {
+    const check = (theta: Params, data: Dataset, batch: ArrayLike<number>): void => {
+      checkCompatible(reference, theta, data);
+      if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+    };
+    return {
+      name,
+      engine: "wasm-simd f32",
+      size: reference.size,
+      inputs: reference.inputs,
+      init: (random) => reference.init(random),
+      exampleLoss: (theta, data, i) => reference.exampleLoss(theta, data, i),
+      exampleGradient: (theta, data, i, out) => reference.exampleGradient(theta, data, i, out),
+      predict: (theta, data, i) => reference.predict(theta, data, i),
+      batchGradient: (theta, data, batch, out) => {
+        check(theta, data, batch);
+        this.lossAndGradient(theta, data, batch, out, false);
+      },
+      batchLoss: (theta, data, batch) => {
+        check(theta, data, batch);
+        return this.loss(theta, data, batch);
+      },
+      lossAndGradient: (theta, data, batch, out) => {
+        check(theta, data, batch);
+        return this.lossAndGradient(theta, data, batch, out);
+      },
+      trainFused: (data, options) => this.trainFused(reference, data, options),
+      memory: () => ({
+        allocatedBytes: this.kernels.allocatedBytes,
+        bytesPerExample: this.bytesPerExample(),
+        parameterBytes: 2 * 4 * this.size,
+      }),
+    };
+  }
+}

@@ -1,0 +1,128 @@
+// One instance of the kernel module with its own linear memory, and a bump allocator over that
+// memory. Engines ask for named f32/f64/i32 regions; a region keeps its address until the engine
+// asks for it again with a larger size (then it moves to the end of memory). Memory only grows:
+// WebAssembly cannot shrink it, so an engine that outgrows a budget starts a fresh instance.
+
+import { assemble } from "./wat";
+import { DEFAULT_SHAPE, kernelModuleText, type KernelShape } from "./kernels";
+
+// The few WebAssembly JS API members used here, typed locally: the notebook kernel compiles with a
+// library set that does not declare the WebAssembly namespace, although the runtime has it.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly __brand?: "WasmModule";
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export interface KernelExports {
+  memory: WasmMemory;
+  gemm_nt(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, relu: number): void;
+  gemm_tn(M: number, N: number, K: number, a: number, acs: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemm_nn(M: number, N: number, K: number, a: number, ars: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  demote_rows(src: number, sstride: number, dst: number, dstride: number, rows: number, cols: number): void;
+  promote_rows(src: number, sstride: number, dst: number, dstride: number, rows: number, cols: number, scale: number): void;
+  gather(src: number, rowBytes: number, ysrc: number, idx: number, m: number, dst: number, ydst: number): void;
+  relu_mask(d: number, h: number, n: number): void;
+  colsum(src: number, ld: number, rows: number, cols: number, dst: number): void;
+  softmax_xent(z: number, ld: number, K: number, y: number, m: number, dz: number, scale: number): number;
+  glm_residual(z: number, y: number, m: number, kind: number, scale: number, wantLoss: number): number;
+  exp(x: number): number;
+  sgd_update(w: number, g: number, n: number, lr: number): void;
+}
+
+const compiled = new Map<string, WasmModule>();
+
+/** The compiled module for a tile shape (assembled and compiled once per process). */
+export function kernelModule(shape: KernelShape = DEFAULT_SHAPE): WasmModule {
+  const key = JSON.stringify(shape);
+  let module = compiled.get(key);
+  if (!module) {
+    module = new wasm.Module(assemble(kernelModuleText(shape)).bytes);
+    compiled.set(key, module);
+  }
+  return module;
+}
+
+/** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
+export function wasmSimdAvailable(): boolean {
+  try {
+    kernelModule();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const PAGE = 65536;
+/** Regions start on 64-byte boundaries (cache lines); the first 64 bytes are never handed out. */
+const ALIGN = 64;
+const roundUp = (n: number, k: number): number => Math.ceil(n / k) * k;
+
+export interface Region {
+  /** Byte address in the instance's memory. */
+  ptr: number;
+  bytes: number;
+}
+
+export class KernelInstance {
+  readonly k: KernelExports;
+  private top = ALIGN;
+  private readonly regions = new Map<string, Region>();
+
+  constructor(shape: KernelShape = DEFAULT_SHAPE) {
+    const instance = new wasm.Instance(kernelModule(shape), { math: { log: Math.log, log1p: Math.log1p } });
+    this.k = instance.exports as unknown as KernelExports;
+  }
+
+  /** Bytes of linear memory reserved so far (what the engine's buffers occupy). */
+  get allocatedBytes(): number {
+    return this.top;
+  }
+
+  /** Bytes of linear memory the instance holds (reserved, rounded up to 64 KiB pages). */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  /**
+   * The region called `name`, at least `bytes` long and zero-filled when it is (re)allocated.
+   * Views of memory taken before this call may be detached by it: take views afterwards.
+   */
+  region(name: string, bytes: number): Region {
+    const existing = this.regions.get(name);
+    if (existing && existing.bytes >= bytes) return existing;
+    const size = roundUp(Math.max(bytes, 16), ALIGN);
+    const ptr = this.top;
+    this.top += size;
+    const missing = this.top - this.k.memory.buffer.byteLength;
+    if (missing > 0) this.k.memory.grow(Math.ceil(missing / PAGE));
+    new Uint8Array(this.k.memory.buffer, ptr, size).fill(0);
+    const region = { ptr, bytes: size };
+    this.regions.set(name, region);
+    return region;
+  }
+
+  f32(region: Region, length = region.bytes / 4): Float32Array {
+    return new Float32Array(this.k.memory.buffer, region.ptr, length);
+  }
+
+  f64(region: Region, length = region.bytes / 8): Float64Array {
+    return new Float64Array(this.k.memory.buffer, region.ptr, length);
+  }
+
+  i32(region: Region, length = region.bytes / 4): Int32Array {
+    return new Int32Array(this.k.memory.buffer, region.ptr, length);
+  }
+}
+
+/** Floats per row once padded to a multiple of 4 (16 bytes), as every kernel expects. */
+export function padded(n: number): number {
+  return roundUp(n, 4);
+}

@@ -1,0 +1,190 @@
+// The course's MLP on the WebAssembly SIMD kernels: the same model as mlp() (same widths, same θ
+// layout, same initialisation for the same seed, so the two are interchangeable in train() and in
+// every sweep), with the batch-mean gradient computed in float32 by a few matrix products instead
+// of m separate float64 backward passes.
+//
+// Per call of batchGradient:
+//   θ (float64, as train() holds it) → f32 weight rows in the kernels' memory (one SIMD pass),
+//   the batch's rows gathered from a float32 copy of the dataset made on first use,
+//   forward  Z_l = H_{l−1}·W_lᵀ + b_l, ReLU              (gemm_nt with bias and ReLU fused)
+//   output   dZ_L = (softmax(Z_L) − onehot(y)) / m         (softmax_xent)
+//   backward dW_l = dZ_lᵀ·H_{l−1}, db_l = Σ rows of dZ_l, dZ_{l−1} = (dZ_l·W_l) ⊙ [H_{l−1} > 0]
+//   dW, db → float64, in θ's layout, into `out`.
+// The update itself stays in train() (applyMeanGradient): the engine only makes ∇ fast.
+
+import type { Dataset } from "../data/dataset";
+import { mlp } from "../models/mlp";
+import type { Model, Params } from "../models/model";
+import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
+import { EngineBase, type FastModel } from "./fastModel";
+import { padded, type Region } from "./wasm/runtime";
+
+interface LayerPlan {
+  inputs: number;
+  outputs: number;
+  /** Padded row lengths (floats) of this layer's input and output activations. */
+  pin: number;
+  pout: number;
+  /** Offsets of W and b in θ. */
+  w: number;
+  b: number;
+}
+
+class MlpEngine extends EngineBase {
+  readonly layers: LayerPlan[];
+  private readonly classes: number;
+
+  constructor(readonly widths: readonly number[], size: number) {
+    super(size, widths[0]);
+    this.layers = [];
+    let offset = 0;
+    for (let l = 1; l < widths.length; l++) {
+      const inputs = widths[l - 1];
+      const outputs = widths[l];
+      this.layers.push({ inputs, outputs, pin: padded(inputs), pout: padded(outputs), w: offset, b: offset + inputs * outputs });
+      offset += inputs * outputs + outputs;
+    }
+    this.classes = widths[widths.length - 1];
+  }
+
+  /** The input row, each layer's activation and its gradient (f32), the index and the label (i32). */
+  bytesPerExample(): number {
+    return 4 * (this.layers[0].pin + 2 * this.layers.reduce((s, l) => s + l.pout, 0)) + 4 + 4;
+  }
+
+  private weights(l: number): { W: Region; b: Region; dW: Region; db: Region } {
+    const { outputs, pin, pout } = this.layers[l];
+    return {
+      W: this.kernels.region(`W${l}`, outputs * pin * 4),
+      b: this.kernels.region(`b${l}`, pout * 4),
+      dW: this.kernels.region(`dW${l}`, outputs * pin * 4),
+      db: this.kernels.region(`db${l}`, pout * 4),
+    };
+  }
+
+  protected loadTheta(theta: Params): void {
+    const t64 = this.thetaIn(theta);
+    const k = this.kernels.k;
+    this.layers.forEach((layer, l) => {
+      const { W, b } = this.weights(l);
+      k.demote_rows(t64 + layer.w * 8, layer.inputs * 8, W.ptr, layer.pin * 4, layer.outputs, layer.inputs);
+      k.demote_rows(t64 + layer.b * 8, 0, b.ptr, 0, 1, layer.outputs);
+    });
+  }
+
+  /** Activations for a batch of m rows: H_0 is the gathered input, H_L the logits. */
+  private activations(m: number): Region[] {
+    const acts = [this.kernels.region("X", m * this.layers[0].pin * 4)];
+    this.layers.forEach((layer, l) => acts.push(this.kernels.region(`H${l + 1}`, m * layer.pout * 4)));
+    return acts;
+  }
+
+  private deltas(m: number): Region[] {
+    return this.layers.map((layer, l) => this.kernels.region(`D${l + 1}`, m * layer.pout * 4));
+  }
+
+  /** Forward pass and loss over one chunk already gathered; leaves dZ_L in D_L. Returns Σ loss. */
+  private forwardLoss(m: number): number {
+    const k = this.kernels.k;
+    const acts = this.activations(m);
+    const deltas = this.deltas(m);
+    this.layers.forEach((layer, l) => {
+      const { W, b } = this.weights(l);
+      const hidden = l < this.layers.length - 1;
+      k.gemm_nt(m, layer.outputs, layer.pin, acts[l].ptr, layer.pin * 4, W.ptr, layer.pin * 4, acts[l + 1].ptr, layer.pout * 4, b.ptr, hidden ? 1 : 0);
+    });
+    const top = this.layers[this.layers.length - 1];
+    const labels = this.kernels.region("labels", m * 4);
+    return k.softmax_xent(acts[acts.length - 1].ptr, top.pout * 4, this.classes, labels.ptr, m, deltas[deltas.length - 1].ptr, 1 / m);
+  }
+
+  private backward(m: number): void {
+    const k = this.kernels.k;
+    const acts = this.activations(m);
+    const deltas = this.deltas(m);
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l];
+      const { W, dW, db } = this.weights(l);
+      k.gemm_tn(layer.outputs, layer.pin, m, deltas[l].ptr, layer.pout * 4, acts[l].ptr, layer.pin * 4, dW.ptr, layer.pin * 4, 0);
+      k.colsum(deltas[l].ptr, layer.pout * 4, m, layer.pout, db.ptr);
+      if (l > 0) {
+        k.gemm_nn(m, layer.pin, layer.outputs, deltas[l].ptr, layer.pout * 4, W.ptr, layer.pin * 4, deltas[l - 1].ptr, layer.pin * 4, 0);
+        k.relu_mask(deltas[l - 1].ptr, acts[l].ptr, m * layer.pin);
+      }
+    }
+  }
+
+  /** Writes the f32 weights (or their gradients) in θ's f64 layout at address t64. */
+  private promote(t64: number, which: "params" | "gradients"): void {
+    const k = this.kernels.k;
+    this.layers.forEach((layer, l) => {
+      const r = this.weights(l);
+      const [W, b] = which === "params" ? [r.W, r.b] : [r.dW, r.db];
+      k.promote_rows(W.ptr, layer.pin * 4, t64 + layer.w * 8, layer.inputs * 8, layer.outputs, layer.inputs, 1);
+      k.promote_rows(b.ptr, 0, t64 + layer.b * 8, 0, 1, layer.outputs, 1);
+    });
+  }
+
+  private writeGradient(out: Float64Array): void {
+    this.promote(this.gradientOut(), "gradients");
+    this.copyGradient(out);
+  }
+
+  protected storeTheta(out: Params): void {
+    const region = this.kernels.region("theta64", this.size * 8);
+    this.promote(region.ptr, "params");
+    out.set(this.kernels.f64(region, this.size));
+  }
+
+  protected fusedStep(data: Dataset, batch: ArrayLike<number>, lr: number): void {
+    const m = batch.length;
+    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+    this.forwardLoss(m);
+    this.backward(m);
+    const k = this.kernels.k;
+    this.layers.forEach((layer, l) => {
+      const { W, b, dW, db } = this.weights(l);
+      k.sgd_update(W.ptr, dW.ptr, layer.outputs * layer.pin, lr);
+      k.sgd_update(b.ptr, db.ptr, layer.pout, lr);
+    });
+  }
+
+  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): number {
+    this.loadTheta(theta);
+    const m = batch.length;
+    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+    const loss = this.forwardLoss(m);
+    this.backward(m);
+    this.writeGradient(out);
+    return loss / m;
+  }
+
+  loss(theta: Params, data: Dataset, batch: ArrayLike<number>): number {
+    this.loadTheta(theta);
+    let sum = 0;
+    for (let start = 0; start < batch.length; start += EngineBase.EVAL_CHUNK) {
+      const m = Math.min(EngineBase.EVAL_CHUNK, batch.length - start);
+      this.gatherBatch(data, batch, start, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+      sum += this.forwardLoss(m);
+    }
+    return sum / batch.length;
+  }
+
+  protected override checkData(data: Dataset): void {
+    super.checkData(data);
+    if (data.classes !== undefined && data.classes !== this.classes) {
+      throw new BatchlabArgumentError("data.classes", data.classes, `${this.classes} (the MLP's output width)`);
+    }
+  }
+}
+
+/**
+ * mlp(widths) with its batch gradient and batch loss on the WebAssembly SIMD kernels (float32).
+ * Per-example calls (exampleLoss, exampleGradient, predict) are the float64 reference's.
+ */
+export function wasmMlp(widths: readonly number[]): FastModel {
+  const reference: Model = mlp(widths);
+  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
+  const engine = new MlpEngine(widths, reference.size);
+  return engine.model(reference, `MLP ${widths.join("-")} (wasm f32)`);
+}
