@@ -1,0 +1,4 @@
+export * from "./check";
+export * from "./updateRule";
+export * from "./noise";
+export * from "./convergence";

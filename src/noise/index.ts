@@ -1,0 +1,3 @@
+export * from "./statistics";
+export * from "./variance";
+export * from "./twoBatch";
