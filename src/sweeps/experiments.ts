@@ -1,0 +1,267 @@
+// The experiments of the convergence chapter, as functions, so that the notebook, its tests and
+// later chapters run exactly the same thing: a notebook cell calls one of these and draws the
+// table it returns.
+
+import * as aq from "arquero";
+import { symmetricEigenvalues } from "../curvature/eigen";
+import { logisticRegressionHessian } from "../curvature/hessian";
+import type { Dataset } from "../data/dataset";
+import { logisticRegression } from "../models/logistic";
+import type { Model } from "../models/model";
+import { train, type LearningRate, type SamplerKind } from "../update/train";
+import { isQuick } from "../util/mode";
+import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
+import { logisticOptimum, type Optimum } from "./optimum";
+import { logisticTeacher } from "./problems";
+import type { SweepRow, RunOutput } from "./runner";
+import { firstCrossing, trainToTarget } from "./target";
+import type { StepsToTargetOptions, TargetProblem } from "./tuning";
+
+// ---------------------------------------------------------------------------------------------
+// Loss curves
+
+export interface CurveRunOptions {
+  batchSize: number;
+  lr: LearningRate;
+  steps: number;
+  seed?: number;
+  /** Default "shuffled": epochs without replacement, the usual practice. */
+  sampler?: SamplerKind;
+  /** The loss is measured on this many evenly spaced training examples (default all). */
+  evalSize?: number;
+  /** Evaluations at steps 1, 2, … then every ×evalGrowth (default 1.15: about 16 per decade of steps). */
+  evalGrowth?: number;
+  /** Diverged when the loss exceeds this multiple of its start (default 3). */
+  divergenceFactor?: number;
+}
+
+/** A row of runSweep's `runs` table for a sweep of curveRun runs. */
+export interface CurveRunSummary {
+  m: number;
+  lr: number;
+  status: "ok" | "diverged";
+  cached: boolean;
+  /** Seconds the whole run took (evaluations included), when it was computed. */
+  seconds: number;
+  stepsRun: number;
+  /** Null when the run diverged. */
+  finalLoss: number | null;
+  /** Training seconds (evaluations excluded). */
+  trainSeconds: number | null;
+}
+
+/**
+ * One training run recorded as a loss curve for runSweep: rows { step, examples, epoch, seconds,
+ * loss } at log-spaced steps (curves are drawn on log axes), diverged when the loss blows up.
+ */
+export function curveRun(model: Model, data: Dataset, options: CurveRunOptions): RunOutput {
+  checkPositiveInteger("steps", options.steps);
+  const evalSize = Math.min(data.n, options.evalSize ?? data.n);
+  checkPositiveInteger("evalSize", evalSize);
+  const evalExamples = Int32Array.from({ length: evalSize }, (_, i) => Math.floor((i * data.n) / evalSize));
+  const run = trainToTarget(model, data, {
+    batchSize: options.batchSize, lr: options.lr, maxSteps: options.steps, seed: options.seed ?? 0,
+    sampler: options.sampler ?? "shuffled", evalExamples, evalGrowth: options.evalGrowth ?? 1.15,
+    divergenceFactor: options.divergenceFactor ?? 3, keepCurve: true,
+  });
+  const rows: SweepRow[] = (run.curve ?? []).map((p) => ({ step: p.step, examples: p.examples, epoch: p.examples / data.n, seconds: p.seconds, loss: p.loss }));
+  const last = run.curve && run.curve.length > 0 ? run.curve[run.curve.length - 1] : undefined;
+  return {
+    rows,
+    diverged: run.status === "diverged",
+    summary: { stepsRun: run.stepsRun, finalLoss: run.status === "diverged" ? null : last?.loss ?? null, trainSeconds: last?.seconds ?? null },
+  };
+}
+
+/**
+ * For every batch size, the learning rate whose run ended with the lowest `metric` (diverged runs
+ * excluded): `runs` is the runs table of runSweep, with columns m, lr, status and the metric.
+ */
+export function bestPerBatchSize(runs: aq.ColumnTable, metric = "finalLoss"): aq.ColumnTable {
+  const best = new Map<number, Record<string, unknown>>();
+  for (const r of runs.objects() as Record<string, unknown>[]) {
+    const value = r[metric];
+    if (r.status !== "ok" || typeof value !== "number" || !Number.isFinite(value)) continue;
+    const m = r.m as number;
+    const current = best.get(m);
+    if (!current || value < (current[metric] as number)) best.set(m, r);
+  }
+  return aq.from(Array.from(best.keys()).sort((a, b) => a - b).map((m) => best.get(m) as Record<string, unknown>));
+}
+
+export interface ClockRow {
+  /** The run: its value of the `by` column. */
+  run: string | number;
+  lr: number;
+  steps: number | null;
+  epochs: number | null;
+  seconds: number | null;
+}
+
+/**
+ * When each run's loss curve first reached `level`, on each clock: steps, epochs and seconds
+ * (null when it never did). `rows` are curve rows { step, epoch, seconds, loss, lr } plus the
+ * column `by` (default "m") that tells runs apart. The loss is smoothed over `window` points
+ * (default 3) so that one lucky evaluation does not count.
+ */
+export function clocksToLevel(
+  rows: readonly Record<string, unknown>[] | { objects(): object[] }, level: number, options: { by?: string; window?: number } = {},
+): ClockRow[] {
+  const all = (Array.isArray(rows) ? rows : (rows as { objects(): object[] }).objects()) as Record<string, number | string>[];
+  const by = options.by ?? "m";
+  const keys = Array.from(new Set(all.map((r) => r[by])));
+  return keys.map((key) => {
+    const run = all.filter((r) => r[by] === key).sort((a, b) => (a.step as number) - (b.step as number));
+    const losses = run.map((r) => r.loss as number);
+    const at = (x: "step" | "epoch" | "seconds") => {
+      // firstCrossing needs strictly increasing x; equal times (a timer tick) are merged.
+      const pts = run.map((r, i) => ({ x: r[x] as number, loss: losses[i] })).filter((p, i, a) => i === 0 || p.x > a[i - 1].x);
+      return firstCrossing(pts.map((p) => p.x), pts.map((p) => p.loss), level, { window: options.window ?? 3 });
+    };
+    return { run: key, lr: run[0].lr as number, steps: at("step"), epochs: at("epoch"), seconds: at("seconds") };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// d2l §12.5: loss against wall-clock time
+
+export interface TimedSchedule {
+  label: string;
+  m: number;
+  lr: number;
+  epochs: number;
+}
+
+/** d2l §12.5's four runs on the 1,500-example airfoil data: (batch size, learning rate, epochs). */
+export const D2L_SCHEDULES: readonly TimedSchedule[] = [
+  { label: "gradient descent", m: 1500, lr: 1, epochs: 10 },
+  { label: "SGD", m: 1, lr: 0.005, epochs: 2 },
+  { label: "minibatch 100", m: 100, lr: 0.4, epochs: 2 },
+  { label: "minibatch 10", m: 10, lr: 0.05, epochs: 2 },
+];
+
+export interface TimedCurvesOptions {
+  /** Timed repetitions per schedule (default 5); each point's time is the median over them. */
+  repeats?: number;
+  /** Record the loss every this many examples, as d2l does (default 200). */
+  recordEvery?: number;
+  seed?: number;
+}
+
+/**
+ * Loss against wall-clock seconds for each schedule: rows { label, m, lr, step, examples, epoch,
+ * seconds, loss }. One untimed run first lets the JIT compile the loop, and the median over
+ * repeats keeps a stray pause of the machine from bending a curve. Evaluations are not timed.
+ */
+export function timedCurves(model: Model, data: Dataset, schedules: readonly TimedSchedule[], options: TimedCurvesOptions = {}): aq.ColumnTable {
+  const repeats = options.repeats ?? 5;
+  checkPositiveInteger("repeats", repeats);
+  const recordEvery = options.recordEvery ?? 200;
+  checkPositiveInteger("recordEvery", recordEvery);
+  const rows: SweepRow[] = [];
+  for (const s of schedules) {
+    const runOnce = () => train(model, data, {
+      batchSize: s.m, lr: s.lr, epochs: s.epochs, seed: options.seed ?? 0, evalEvery: Math.max(1, Math.round(recordEvery / s.m)),
+    });
+    runOnce();
+    const runs = Array.from({ length: repeats }, runOnce);
+    runs[0].history.forEach((h, k) => {
+      const times = runs.map((r) => r.history[k].seconds).sort((a, b) => a - b);
+      rows.push({
+        label: s.label, m: s.m, lr: s.lr, step: h.step, examples: h.examples, epoch: h.epoch,
+        seconds: times[Math.floor(times.length / 2)], loss: h.trainLoss,
+      });
+    });
+  }
+  return aq.from(rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps to target: the critical-batch study
+
+export interface CriticalBatchStudy {
+  problem: TargetProblem;
+  optimum: Optimum;
+  /** δ in target = L* + δ. */
+  delta: number;
+  options: Omit<StepsToTargetOptions, "cache" | "progress">;
+}
+
+/**
+ * The chapter's steps-to-target study: logistic regression on 8,192 examples of 50 features
+ * whose variances span a factor 10, target L* + 0.01, with m = 4^k (quick) or 2^k (full) from 1
+ * to 16,384, η searched on a grid of 2 (quick) or 3 (full) points per doubling, and 2 (quick) or
+ * 4 (full) seeds per point. Batches are drawn with replacement, so m may exceed n.
+ */
+export function criticalBatchStudy(quick: boolean = isQuick()): CriticalBatchStudy {
+  const n = 8192;
+  const d = 50;
+  const condition = 10;
+  const delta = 0.01;
+  const { data } = logisticTeacher({ n, d, condition, seed: 1 });
+  const optimum = logisticOptimum(data);
+  const batchSizes = quick
+    ? [1, 4, 16, 64, 256, 1024, 4096, 16384]
+    : Array.from({ length: 15 }, (_, k) => 2 ** k);
+  return {
+    problem: {
+      id: `logistic-teacher-n${n}-d${d}-c${condition}-s1-delta${delta}`,
+      model: logisticRegression(d),
+      data,
+      target: optimum.loss + delta,
+    },
+    optimum,
+    delta,
+    options: {
+      batchSizes,
+      lrGrid: { min: 2 ** -10, max: 2 ** 7, perOctave: quick ? 2 : 3 },
+      seeds: quick ? [0, 1] : [0, 1, 2, 3],
+      maxSteps: 400_000,
+      startLr: 0.01,
+    },
+  };
+}
+
+export interface WarmupVariant {
+  label: string;
+  lr: LearningRate;
+}
+
+/**
+ * Trains the problem's model at batch size m once per variant (same seed, so the same batches)
+ * for `steps` steps, evaluating the full loss every step: rows { label, step, loss } for
+ * warmupFigure, and per variant the first step at or below the problem's target (null if never)
+ * and the loss at the end.
+ */
+export function warmupRuns(
+  problem: TargetProblem, m: number, variants: readonly WarmupVariant[], steps: number, seed = 0,
+): { rows: { label: string; step: number; loss: number }[]; summary: { label: string; stepsToTarget: number | null; finalLoss: number }[] } {
+  const rows: { label: string; step: number; loss: number }[] = [];
+  const summary = variants.map((v) => {
+    const run = trainToTarget(problem.model, problem.data, {
+      batchSize: m, lr: v.lr, maxSteps: steps, seed, evalGrowth: 1, divergenceFactor: 1e3, keepCurve: true,
+    });
+    const curve = run.curve ?? [];
+    for (const p of curve) rows.push({ label: v.label, step: p.step, loss: p.loss });
+    const reached = curve.find((p) => p.loss <= problem.target);
+    return { label: v.label, stepsToTarget: reached ? reached.step : null, finalLoss: run.finalLoss };
+  });
+  return { rows, summary };
+}
+
+/** A linear warmup: η grows from η/steps to η over the first `steps` steps, then stays. */
+export function linearWarmup(lr: number, steps: number): (step: number) => number {
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
+  if (!Number.isInteger(steps) || steps < 0) throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
+  return (step) => (step < steps ? (lr * (step + 1)) / steps : lr);
+}
+
+/**
+ * The largest eigenvalue λ_max of logistic regression's Hessian at θ and the matching stability
+ * limit 2/λ_max: gradient descent with a larger η diverges along the top eigenvector near θ.
+ */
+export function logisticStabilityLimit(theta: ArrayLike<number>, data: Dataset): { lambdaMax: number; lrMax: number } {
+  const p = data.d + 1;
+  const lambdaMax = Math.max(...symmetricEigenvalues(logisticRegressionHessian(Float64Array.from(theta), data), p));
+  return { lambdaMax, lrMax: 2 / lambdaMax };
+}

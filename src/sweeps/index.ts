@@ -1,0 +1,12 @@
+// Sweeps: grids of training runs with a disk cache, steps-to-target with the learning rate tuned
+// per batch size, and the critical-batch fit of the convergence chapter.
+export * from "./cache";
+export * from "./progress";
+export * from "./runner";
+export * from "./target";
+export * from "./tuning";
+export * from "./pareto";
+export * from "./scaling";
+export * from "./optimum";
+export * from "./problems";
+export * from "./experiments";

@@ -1,0 +1,170 @@
+// Synthetic problems for the convergence chapter, each small enough that a whole grid of training
+// runs takes seconds in plain JavaScript, and each with a known minimum so a target "L* + δ" means
+// the same thing at every batch size.
+
+import { dataset, type Dataset } from "../data/dataset";
+import { rng, type Rng } from "../util/rng";
+import { checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+
+export interface TeacherProblem {
+  data: Dataset;
+  /** The weights (bias last) that generated the labels. */
+  teacher: Float64Array;
+  /** Per-feature standard deviations of the inputs. */
+  scales: Float64Array;
+}
+
+export interface LogisticTeacherOptions {
+  n: number;
+  d: number;
+  /**
+   * Ratio of the largest to the smallest input variance (default 1: isotropic). The feature
+   * standard deviations are spaced geometrically between 1 and 1/√condition, so the Hessian's
+   * spectrum spans about this ratio, as in real data where a few directions dominate.
+   */
+  condition?: number;
+  /** Standard deviation of the teacher's logit, which sets how separable the classes are (default 2). */
+  logitScale?: number;
+  seed?: number;
+}
+
+/**
+ * Binary labels drawn from a logistic "teacher": x ~ N(0, diag(s²)), y ~ Bernoulli(σ(wᵀx + b)).
+ * The labels are noisy, so the classes overlap, the minimum of the training loss L* is finite and
+ * well above zero, and SGD's gradient noise does not vanish at the optimum (as in real data).
+ */
+export function logisticTeacher(options: LogisticTeacherOptions): TeacherProblem {
+  const { n, d } = options;
+  checkPositiveInteger("n", n);
+  checkPositiveInteger("d", d);
+  const condition = options.condition ?? 1;
+  checkInRange("condition", condition, 1, 1e8);
+  const logitScale = options.logitScale ?? 2;
+  checkPositiveFinite("logitScale", logitScale);
+  const random = rng(options.seed ?? 0);
+  const scales = new Float64Array(d);
+  for (let j = 0; j < d; j++) scales[j] = d === 1 ? 1 : Math.pow(condition, -j / (2 * (d - 1)));
+  // Teacher weights chosen so that every direction contributes to the logit in proportion to its
+  // scale (wⱼ·sⱼ ~ N(0, 1)), then normalised so the logit's standard deviation is logitScale.
+  const teacher = new Float64Array(d + 1);
+  let variance = 0;
+  for (let j = 0; j < d; j++) {
+    const u = random.normal();
+    teacher[j] = u / scales[j];
+    variance += u * u;
+  }
+  const norm = logitScale / Math.sqrt(variance);
+  for (let j = 0; j < d; j++) teacher[j] *= norm;
+  teacher[d] = 0.25 * logitScale * random.normal();
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = teacher[d];
+    for (let j = 0; j < d; j++) {
+      const v = scales[j] * random.normal();
+      x[i * d + j] = v;
+      z += teacher[j] * v;
+    }
+    y[i] = random.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  const shape = condition === 1 ? "isotropic" : `condition ${condition}`;
+  return { data: dataset(x, y, { d, classes: 2, name: `logistic teacher (n=${n}, d=${d}, ${shape})` }), teacher, scales };
+}
+
+export interface AirfoilLikeOptions {
+  /** Examples (default 1,500, the size of the UCI airfoil self-noise data d2l uses). */
+  n?: number;
+  /** Features (default 5, as in airfoil). */
+  d?: number;
+  /** Fraction of the target's variance a linear model can explain (default 0.5, close to airfoil's). */
+  r2?: number;
+  /** Ratio of the largest to the smallest eigenvalue of the features' covariance (default 8). */
+  condition?: number;
+  seed?: number;
+}
+
+/**
+ * A stand-in for d2l's airfoil regression (§12.5): n examples of d correlated features, every
+ * column and the target standardised to mean 0 and variance 1 ("whitened" in d2l's sense), with a
+ * linear signal explaining a fraction r2 of the target. The least-squares loss ½·mean(r²) is then
+ * close to (1 − r2)/2 ≈ 0.25, where d2l's curves flatten.
+ */
+export function airfoilLike(options: AirfoilLikeOptions = {}): Dataset {
+  const n = options.n ?? 1500;
+  const d = options.d ?? 5;
+  const r2 = options.r2 ?? 0.5;
+  checkPositiveInteger("n", n);
+  checkPositiveInteger("d", d);
+  checkInRange("r2", r2, 0, 1);
+  const random = rng(options.seed ?? 0);
+  // Correlated columns make the bowl ill-conditioned, as the real features are: x = z·A with
+  // A = Q·diag(√λ)·Qᵀ for a random rotation Q, so the covariance QΛQᵀ has eigenvalues λ spread
+  // geometrically from 1.8 down to 1.8/condition. Gradient descent with d2l's η = 1 then converges
+  // (λ < 2) but needs several epochs along the flattest direction, as it does on the airfoil data.
+  const condition = options.condition ?? 8;
+  checkInRange("condition", condition, 1, 1000);
+  const lambdas = Array.from({ length: d }, (_, j) => 1.8 * Math.pow(condition, d === 1 ? 0 : -j / (d - 1)));
+  const q = randomRotation(d, random);
+  const mix = new Float64Array(d * d);
+  for (let r = 0; r < d; r++) {
+    for (let c = 0; c < d; c++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += q[r * d + k] * Math.sqrt(lambdas[k]) * q[c * d + k];
+      mix[r * d + c] = v;
+    }
+  }
+  const x = new Float64Array(n * d);
+  const signal = new Float64Array(n);
+  const w = Array.from({ length: d }, () => random.normal());
+  const z = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < d; k++) z[k] = random.normal();
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += z[k] * mix[k * d + j];
+      x[i * d + j] = v;
+      s += w[j] * v;
+    }
+    signal[i] = s;
+  }
+  standardiseColumns(x, n, d);
+  standardiseColumns(signal, n, 1);
+  const y = new Float64Array(n);
+  const a = Math.sqrt(r2);
+  const b = Math.sqrt(1 - r2);
+  for (let i = 0; i < n; i++) y[i] = a * signal[i] + b * random.normal();
+  standardiseColumns(y, n, 1);
+  return dataset(x, y, { d, name: `airfoil-like regression (n=${n}, d=${d})` });
+}
+
+/** A random d × d rotation (orthonormal columns, row-major): Gram–Schmidt on a Gaussian matrix. */
+function randomRotation(d: number, random: Rng): Float64Array {
+  const q = new Float64Array(d * d);
+  for (let c = 0; c < d; c++) {
+    for (let r = 0; r < d; r++) q[r * d + c] = random.normal();
+    for (let prev = 0; prev < c; prev++) {
+      let dot = 0;
+      for (let r = 0; r < d; r++) dot += q[r * d + c] * q[r * d + prev];
+      for (let r = 0; r < d; r++) q[r * d + c] -= dot * q[r * d + prev];
+    }
+    let norm = 0;
+    for (let r = 0; r < d; r++) norm += q[r * d + c] ** 2;
+    norm = Math.sqrt(norm);
+    for (let r = 0; r < d; r++) q[r * d + c] /= norm;
+  }
+  return q;
+}
+
+/** In place: every column of the n × d row-major matrix to mean 0 and (population) variance 1. */
+export function standardiseColumns(values: Float64Array, n: number, d: number): void {
+  for (let j = 0; j < d; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += values[i * d + j];
+    mean /= n;
+    let variance = 0;
+    for (let i = 0; i < n; i++) variance += (values[i * d + j] - mean) ** 2;
+    const sd = Math.sqrt(variance / n) || 1;
+    for (let i = 0; i < n; i++) values[i * d + j] = (values[i * d + j] - mean) / sd;
+  }
+}

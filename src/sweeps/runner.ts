@@ -1,0 +1,163 @@
+// The sweep runner: train once per configuration of a grid, keep every finished run on disk, and
+// return the measurements as a tidy table (one row per measurement, the configuration repeated on
+// every row), the shape arquero and Plotly both want.
+
+import * as aq from "arquero";
+import { RunCache } from "./cache";
+import { formatDuration } from "../display/live";
+import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
+import { BatchlabArgumentError } from "../util/validate";
+
+/** A value that can sit in a table cell and in a cache file. */
+export type SweepValue = number | string | boolean | null;
+/** A run's configuration: flat, so that it can be spread into every row of the tidy table. */
+export type RunConfig = Record<string, SweepValue>;
+export type SweepRow = Record<string, SweepValue>;
+
+export interface RunOutput {
+  /** Measurements, e.g. one row per evaluation: { step, examples, seconds, trainLoss }. */
+  rows: SweepRow[];
+  /**
+   * True when the run was stopped because its loss blew up (non-finite or exploding). Its
+   * measurements are kept in the cache and reported in `runs`, but never enter `table`: a
+   * diverged curve is not data to draw.
+   */
+  diverged?: boolean;
+  /** One-row facts about the run (final loss, steps taken…), reported in `runs`. */
+  summary?: SweepRow;
+}
+
+export interface RunContext {
+  /** Fraction of this run done, for the progress display (optional: runs are usually short). */
+  report(fraction: number): void;
+}
+
+export interface SweepOptions<C extends RunConfig> {
+  /** Names the sweep on screen and in the cache (letters, digits, '.', '_', '-'). */
+  name: string;
+  configs: readonly C[];
+  /** Trains one configuration. Its result must be fully determined by the configuration (seeds included). */
+  run: (config: C, context: RunContext) => RunOutput | Promise<RunOutput>;
+  /**
+   * Part of every cache key: bump it when `run` changes what it computes, or the cache would keep
+   * serving results of the old code. Configurations should also name their problem (data, model).
+   */
+  version?: string | number;
+  /** The cache (default: `.cache/sweeps` under the project root); false to always recompute. */
+  cache?: RunCache | false;
+  /** Progress display (default: a line on stderr now and then); false for none. */
+  progress?: ProgressFactory | false;
+  /** How a configuration is named on screen (default `key=value` pairs). */
+  describe?: (config: C) => string;
+}
+
+export interface SweepResult {
+  /** Tidy measurements of the runs that did not diverge: configuration columns, then the run's row columns. */
+  table: aq.ColumnTable;
+  /** One row per configuration: its columns, `status` ("ok" or "diverged"), `cached`, `seconds`, and the run's summary. */
+  runs: aq.ColumnTable;
+  /** Runs computed now, runs read from the cache, and cache files found corrupt (and recomputed). */
+  computed: number;
+  cached: number;
+  corrupt: number;
+}
+
+interface StoredOutput {
+  rows: SweepRow[];
+  diverged: boolean;
+  summary: SweepRow;
+  /** Seconds the run took when it was computed. */
+  seconds: number;
+}
+
+/** "m=64, lr=0.35, seed=1" */
+export function describeConfig(config: RunConfig): string {
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? Number(v.toPrecision(4)) : v}`)
+    .join(", ");
+}
+
+/** Every combination of the given values, in order, the last key varying fastest: the full grid. */
+export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][] }): C[] {
+  let configs: Partial<C>[] = [{}];
+  for (const key of Object.keys(axes) as (keyof C)[]) {
+    const values = axes[key];
+    if (!Array.isArray(values) || values.length === 0) throw new BatchlabArgumentError(`axes.${String(key)}`, values, "a non-empty array");
+    configs = configs.flatMap((c) => values.map((v) => ({ ...c, [key]: v } as Partial<C>)));
+  }
+  return configs as C[];
+}
+
+/**
+ * Runs every configuration (from the cache where possible) and collects the measurements. Async so
+ * that a notebook's progress bar is redrawn between runs.
+ */
+export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): Promise<SweepResult> {
+  const { name, configs, run } = options;
+  if (!Array.isArray(configs) || configs.length === 0) throw new BatchlabArgumentError("configs", configs, "a non-empty array of configurations");
+  const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  const describe = options.describe ?? describeConfig;
+  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
+  const version = options.version ?? 1;
+  const corruptBefore = cache?.stats.corrupt ?? 0;
+
+  const outputs: StoredOutput[] = [];
+  const fromCache: boolean[] = [];
+  let computed = 0;
+  let cached = 0;
+  let computeSeconds = 0;
+  try {
+    for (let i = 0; i < configs.length; i++) {
+      const config = configs[i];
+      const key = { sweep: name, version, config };
+      const hit = cache?.get<StoredOutput>(name, key);
+      if (hit) {
+        outputs.push(hit);
+        fromCache.push(true);
+        cached++;
+        progress?.update(i + 1, `${describe(config)} (from cache)`);
+        continue;
+      }
+      // The estimate counts computed runs only: cached ones cost nothing and would make it optimistic.
+      const left = remainingSeconds(computeSeconds, computed, configs.length - cached);
+      const eta = Number.isFinite(left) ? ` · about ${formatDuration(left)} left` : "";
+      progress?.update(i, `${describe(config)}${eta}`);
+      await yieldToEventLoop();
+      const t0 = performance.now();
+      const output = await run(config, {
+        report: (fraction) => progress?.update(i + Math.min(1, Math.max(0, fraction)), `${describe(config)}${eta}`),
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      checkOutput(output, describe(config));
+      const stored: StoredOutput = { rows: output.rows, diverged: output.diverged === true, summary: output.summary ?? {}, seconds };
+      cache?.set(name, key, stored);
+      outputs.push(stored);
+      fromCache.push(false);
+      computed++;
+      computeSeconds += seconds;
+      progress?.update(i + 1, describe(config));
+    }
+  } finally {
+    progress?.done();
+  }
+
+  const tableRows: SweepRow[] = [];
+  const runRows: SweepRow[] = [];
+  outputs.forEach((out, i) => {
+    const config = configs[i];
+    const status = out.diverged ? "diverged" : "ok";
+    runRows.push({ ...config, status, cached: fromCache[i], seconds: out.seconds, ...out.summary });
+    if (!out.diverged) for (const row of out.rows) tableRows.push({ ...config, ...row });
+  });
+  return {
+    table: aq.from(tableRows),
+    runs: aq.from(runRows),
+    computed,
+    cached,
+    corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore,
+  };
+}
+
+function checkOutput(output: RunOutput, what: string): void {
+  if (!output || !Array.isArray(output.rows)) throw new BatchlabArgumentError(`run(${what}).rows`, output?.rows, "an array of rows");
+}

@@ -1,0 +1,338 @@
+// Steps-to-target as a function of the batch size m, with the learning rate η tuned separately for
+// every m, as Shallue et al. (2019) do: comparing batch sizes at one shared η measures the
+// learning rate, not the batch size.
+//
+// For each m, η is searched on a fixed log grid, starting near the previous m's best η and walking
+// up and down until the result has been worse twice in a row. A run that cannot beat the best so
+// far by a wide margin is stopped at a cap (a multiple of the best step count), which is what makes
+// the search affordable: the slow runs at badly chosen η would otherwise dominate the cost. Every
+// (m, η, seed) run is cached on disk.
+
+import * as aq from "arquero";
+import type { Dataset } from "../data/dataset";
+import type { Model } from "../models/model";
+import { gradientNoise } from "../noise/statistics";
+import type { SamplerKind } from "../update/train";
+import { BatchlabArgumentError, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { RunCache } from "./cache";
+import { consoleProgress, yieldToEventLoop, type ProgressFactory } from "./progress";
+import { nextEvaluation, trainToTarget, type TargetRun, type TargetStatus } from "./target";
+
+/** Bump when a change in trainToTarget changes what a cached run would contain. */
+const TARGET_RUN_VERSION = 1;
+
+export interface TargetProblem {
+  /** Names the problem in cache keys: it must change whenever the data, the model or the target change. */
+  id: string;
+  model: Model;
+  data: Dataset;
+  /** The training loss to reach. */
+  target: number;
+}
+
+/** The learning rates min·2^(k/perOctave), k = 0, 1, …, up to max. */
+export interface LrGrid {
+  min: number;
+  max: number;
+  /** Grid points per doubling of η (2 gives factors of √2). */
+  perOctave: number;
+}
+
+/** The values of a learning-rate grid, rounded to 6 significant digits so they print and cache cleanly. */
+export function lrGridValues(grid: LrGrid): number[] {
+  checkPositiveFinite("grid.min", grid.min);
+  checkPositiveFinite("grid.max", grid.max);
+  checkPositiveInteger("grid.perOctave", grid.perOctave);
+  if (grid.max < grid.min) throw new BatchlabArgumentError("grid.max", grid.max, `at least grid.min = ${grid.min}`);
+  const count = Math.floor(grid.perOctave * Math.log2(grid.max / grid.min) + 1e-9) + 1;
+  return Array.from({ length: count }, (_, k) => Number((grid.min * Math.pow(2, k / grid.perOctave)).toPrecision(6)));
+}
+
+export interface TargetRunSettings {
+  /** How batches are drawn (default "with-replacement", so m may exceed the number of examples). */
+  sampler?: SamplerKind;
+  /** See trainToTarget (default 1.04). */
+  evalGrowth?: number;
+  /** See trainToTarget (default 10). */
+  divergenceFactor?: number;
+}
+
+export interface TargetRunRecord {
+  status: TargetStatus;
+  steps: number | null;
+  seconds: number | null;
+  stepsRun: number;
+  finalLoss: number;
+  /** True when the answer came from the cache (possibly from a run with a larger step cap). */
+  cached: boolean;
+}
+
+type StoredTargetRun = Omit<TargetRunRecord, "cached">;
+
+/** The last step ≤ cap at which trainToTarget evaluates the loss. */
+function lastEvaluationAtMost(cap: number, growth: number): number {
+  let step = 0;
+  for (let next = nextEvaluation(0, growth); next <= cap; next = nextEvaluation(step, growth)) step = next;
+  return step;
+}
+
+/**
+ * One trainToTarget run of batch size m, rate lr and seed, stopped after maxSteps, answered from
+ * the cache when possible. The cache key leaves the cap out: a stored run that reached the target
+ * at step S also answers every cap (≥ S: reached; < S: not reached), and a run that gave up at a
+ * large cap answers every smaller one, so changing caps between sessions reuses what was computed.
+ */
+export function cachedTargetRun(
+  problem: TargetProblem,
+  run: { m: number; lr: number; seed: number; maxSteps: number },
+  settings: TargetRunSettings = {},
+  cache: RunCache | null = new RunCache(),
+): TargetRunRecord {
+  const growth = settings.evalGrowth ?? 1.04;
+  const sampler = settings.sampler ?? "with-replacement";
+  const divergenceFactor = settings.divergenceFactor ?? 10;
+  const key = {
+    version: TARGET_RUN_VERSION, problem: problem.id, target: problem.target, m: run.m, lr: run.lr, seed: run.seed,
+    sampler, growth, divergenceFactor,
+  };
+  const lastEval = lastEvaluationAtMost(run.maxSteps, growth);
+  const stored = cache?.get<StoredTargetRun>("steps-to-target", key);
+  if (stored) {
+    const notReached: TargetRunRecord = { status: "not-reached", steps: null, seconds: null, stepsRun: lastEval, finalLoss: NaN, cached: true };
+    if (stored.status === "reached" && stored.steps !== null) return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;
+    if (stored.status === "diverged") return stored.stepsRun <= run.maxSteps ? { ...stored, cached: true } : notReached;
+    if (stored.status === "not-reached" && lastEval <= stored.stepsRun) return { ...notReached, finalLoss: stored.stepsRun === lastEval ? stored.finalLoss : NaN };
+  }
+  const result = trainToTarget(problem.model, problem.data, {
+    batchSize: run.m, lr: run.lr, target: problem.target, maxSteps: run.maxSteps, seed: run.seed,
+    sampler, evalGrowth: growth, divergenceFactor,
+  });
+  const record: StoredTargetRun = {
+    status: result.status, steps: result.steps, seconds: result.seconds, stepsRun: result.stepsRun, finalLoss: result.finalLoss,
+  };
+  cache?.set("steps-to-target", key, record);
+  return { ...record, cached: false };
+}
+
+export interface StepsToTargetOptions extends TargetRunSettings {
+  /** The batch sizes to measure (searched in increasing order). */
+  batchSizes: readonly number[];
+  lrGrid: LrGrid;
+  /** Seeds per (m, η): the step count of a trial is their mean (default [0]). */
+  seeds?: readonly number[];
+  /** No run takes more steps than this. */
+  maxSteps: number;
+  /** No run processes more examples than this (default: no limit). */
+  maxExamples?: number;
+  /** A run stops at this multiple of the best step count found so far (default 2.5). */
+  capFactor?: number;
+  /** Where the search for the smallest m starts (default the middle of the grid). */
+  startLr?: number;
+  /** Stop walking in one direction after this many trials in a row no better than the best (default 2). */
+  patience?: number;
+  /** The cache (default `.cache/sweeps` under the project root); false to recompute everything. */
+  cache?: RunCache | false;
+  /** Progress display (default a line on stderr now and then); false for none. */
+  progress?: ProgressFactory | false;
+}
+
+export interface StepsToTargetResult {
+  /**
+   * One row per (m, η) tried: m, lr, lrIndex, status ("reached" when every seed reached the
+   * target, else "diverged" if one diverged, else "not-reached"), steps (mean over seeds, null
+   * unless reached), examples, stepsMin, stepsMax, cap (the step limit of that trial).
+   */
+  trials: aq.ColumnTable;
+  /** One row per (m, η, seed) run: m, lr, seed, status, steps, stepsRun, seconds, cached. */
+  runs: aq.ColumnTable;
+  /**
+   * One row per m: the best η and its steps (mean over seeds), examples = m·steps, stepsMin,
+   * stepsMax, trials, atEdge (the best η is the first or last grid point, so the true best may lie
+   * outside the grid) and valid (reached and not at the edge). Invalid points must not be fitted.
+   */
+  best: aq.ColumnTable;
+  /** Computed runs, and runs answered by the cache. */
+  computed: number;
+  cached: number;
+}
+
+/** One (m, η) point of the search (see StepsToTargetResult.trials). */
+export interface LrTrial {
+  m: number;
+  lr: number;
+  lrIndex: number;
+  status: TargetStatus;
+  steps: number | null;
+  examples: number | null;
+  stepsMin: number | null;
+  stepsMax: number | null;
+  cap: number;
+}
+
+/** One batch size's result (see StepsToTargetResult.best). */
+export interface TunedStepsRow {
+  m: number;
+  lr: number | null;
+  lrIndex: number | null;
+  steps: number | null;
+  examples: number | null;
+  stepsMin: number | null;
+  stepsMax: number | null;
+  trials: number;
+  atEdge: boolean;
+  valid: boolean;
+}
+
+/**
+ * Measures steps-to-target against m with η tuned per m. Returns tidy tables; `best` is the
+ * curve of Shallue et al.'s Fig. 1 (and the input of the critical-batch fit).
+ */
+export async function stepsToTarget(problem: TargetProblem, options: StepsToTargetOptions): Promise<StepsToTargetResult> {
+  const batchSizes = [...options.batchSizes].sort((a, b) => a - b);
+  if (batchSizes.length === 0) throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty array");
+  batchSizes.forEach((m, i) => checkPositiveInteger(`batchSizes[${i}]`, m));
+  const lrs = lrGridValues(options.lrGrid);
+  const seeds = options.seeds ?? [0];
+  if (seeds.length === 0) throw new BatchlabArgumentError("seeds", seeds, "a non-empty array");
+  checkPositiveInteger("maxSteps", options.maxSteps);
+  if (options.maxExamples !== undefined) checkPositiveFinite("maxExamples", options.maxExamples);
+  const capFactor = options.capFactor ?? 2.5;
+  checkInRange("capFactor", capFactor, 1, 1e6);
+  const patience = options.patience ?? 2;
+  checkPositiveInteger("patience", patience);
+  const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(`steps to target (${problem.id})`, batchSizes.length);
+  const nearestIndex = (lr: number) => {
+    let best = 0;
+    for (let k = 1; k < lrs.length; k++) if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
+    return best;
+  };
+
+  const trials: LrTrial[] = [];
+  const runs: Record<string, unknown>[] = [];
+  const bestRows: TunedStepsRow[] = [];
+  let computed = 0;
+  let cached = 0;
+  let previous: { m: number; lrIndex: number; steps: number } | null = null;
+
+  try {
+    for (let mi = 0; mi < batchSizes.length; mi++) {
+      const m = batchSizes[mi];
+      let limit = options.maxSteps;
+      if (options.maxExamples !== undefined) limit = Math.max(1, Math.min(limit, Math.floor(options.maxExamples / m)));
+      // Tuned η can only help a larger batch, so the previous batch size's best step count, with
+      // a margin for seed noise, bounds every run of this one.
+      if (previous) limit = Math.min(limit, Math.ceil(capFactor * previous.steps));
+      const tried = new Map<number, number>();
+      let bestIndex = -1;
+      let bestSteps = Infinity;
+
+      const visit = async (k: number): Promise<number> => {
+        const cap = Number.isFinite(bestSteps) ? Math.min(limit, Math.ceil(capFactor * bestSteps)) : limit;
+        const lr = lrs[k];
+        const stepsBySeed: number[] = [];
+        let status: TargetStatus = "reached";
+        for (const seed of seeds) {
+          const record = cachedTargetRun(problem, { m, lr, seed, maxSteps: cap }, options, cache);
+          if (record.cached) cached++;
+          else computed++;
+          runs.push({ m, lr, seed, status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
+          if (record.status !== "reached" || record.steps === null) {
+            status = record.status;
+            break; // the trial has failed; the other seeds cannot change that
+          }
+          stepsBySeed.push(record.steps);
+        }
+        const reached = status === "reached";
+        const steps = reached ? stepsBySeed.reduce((s, v) => s + v, 0) / stepsBySeed.length : null;
+        trials.push({
+          m, lr, lrIndex: k, status, steps, examples: steps === null ? null : steps * m,
+          stepsMin: reached ? Math.min(...stepsBySeed) : null, stepsMax: reached ? Math.max(...stepsBySeed) : null, cap,
+        });
+        const value = steps ?? Infinity;
+        tried.set(k, value);
+        if (value < bestSteps) {
+          bestSteps = value;
+          bestIndex = k;
+        }
+        progress?.update(mi, `m = ${m}: η = ${lr} → ${steps === null ? status : `${Math.round(steps)} steps`}`);
+        await yieldToEventLoop();
+        return value;
+      };
+
+      const start = previous
+        ? Math.min(lrs.length - 1, previous.lrIndex + Math.round(0.5 * options.lrGrid.perOctave * Math.log2(m / previous.m)))
+        : options.startLr !== undefined ? nearestIndex(options.startLr) : Math.floor(lrs.length / 2);
+      await visit(start);
+      for (const direction of [1, -1]) {
+        let worse = 0;
+        let k = (direction === 1 || bestIndex < 0 ? start : bestIndex) + direction;
+        while (k >= 0 && k < lrs.length && worse < patience) {
+          const before = bestSteps;
+          const value = tried.has(k) ? (tried.get(k) as number) : await visit(k);
+          worse = value < before ? 0 : worse + 1;
+          k += direction;
+        }
+      }
+
+      const bestTrial = trials.find((t) => t.m === m && t.lrIndex === bestIndex && t.steps !== null);
+      const atEdge = bestIndex === 0 || bestIndex === lrs.length - 1;
+      bestRows.push({
+        m,
+        lr: bestTrial ? bestTrial.lr : null,
+        lrIndex: bestTrial ? bestIndex : null,
+        steps: bestTrial ? bestTrial.steps : null,
+        examples: bestTrial ? bestTrial.examples : null,
+        stepsMin: bestTrial ? bestTrial.stepsMin : null,
+        stepsMax: bestTrial ? bestTrial.stepsMax : null,
+        trials: tried.size,
+        atEdge: bestTrial ? atEdge : false,
+        valid: bestTrial !== undefined && !atEdge,
+      });
+      if (bestTrial && bestTrial.steps !== null) previous = { m, lrIndex: bestIndex, steps: bestTrial.steps };
+      progress?.update(mi + 1, `m = ${m}: best η = ${bestTrial?.lr ?? "none"}, ${bestTrial ? Math.round(bestTrial.steps as number) + " steps" : "target not reached"}`);
+    }
+  } finally {
+    progress?.done();
+  }
+  return {
+    trials: aq.from(trials),
+    runs: aq.from(runs),
+    best: aq.from(bestRows),
+    computed,
+    cached,
+  };
+}
+
+/**
+ * Replays the run of batch size m and rate lr with one seed (deterministic, so it is the run that
+ * was measured) and returns it with its parameters at the moment it reached the target.
+ */
+export function replayTargetRun(
+  problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings = {},
+): TargetRun {
+  return trainToTarget(problem.model, problem.data, {
+    batchSize: run.m, lr: run.lr, target: problem.target, maxSteps: run.maxSteps, seed: run.seed,
+    sampler: settings.sampler ?? "with-replacement", evalGrowth: settings.evalGrowth ?? 1.04,
+    divergenceFactor: settings.divergenceFactor ?? 10,
+  });
+}
+
+/**
+ * B_simple = tr Σ / |G|² (McCandlish et al. 2018) at the parameters where each batch size's best
+ * run first reached the target: the noise scale that theory says should match B_crit. One row
+ * per valid m: m, lr, loss, traceCov, gradNormSq, bSimple.
+ */
+export function noiseScaleAtTarget(
+  problem: TargetProblem, best: aq.ColumnTable, options: TargetRunSettings & { seed?: number; maxSteps?: number } = {},
+): aq.ColumnTable {
+  const rows: Record<string, number>[] = [];
+  for (const b of best.objects() as unknown as TunedStepsRow[]) {
+    if (!b.valid || b.lr === null || b.steps === null) continue;
+    const run = replayTargetRun(problem, { m: b.m, lr: b.lr, seed: options.seed ?? 0, maxSteps: options.maxSteps ?? Math.ceil(10 * b.steps) }, options);
+    if (run.status !== "reached") continue;
+    const noise = gradientNoise(problem.model, run.theta, problem.data);
+    rows.push({ m: b.m, lr: b.lr, loss: run.finalLoss, traceCov: noise.traceCov, gradNormSq: noise.gradNormSq, bSimple: noise.bSimple });
+  }
+  return aq.from(rows);
+}
