@@ -1,0 +1,5 @@
+export * from "./rules";
+export * from "./stats";
+export * from "./trainToLoss";
+export * from "./experiments";
+export * from "./exercises";
