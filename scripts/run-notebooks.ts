@@ -58,6 +58,11 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
   fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
   fs.mkdirSync(path.join(out, "assets"), { recursive: true });
   fs.copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), path.join(out, "assets", "plotly.min.js"));
+  // KaTeX's stylesheet and fonts for the math typeset into the pages (fonts are referenced as fonts/…).
+  const katexDist = path.dirname(require.resolve("katex/dist/katex.min.css"));
+  fs.mkdirSync(path.join(out, "assets", "katex"), { recursive: true });
+  fs.copyFileSync(path.join(katexDist, "katex.min.css"), path.join(out, "assets", "katex", "katex.min.css"));
+  fs.cpSync(path.join(katexDist, "fonts"), path.join(out, "assets", "katex", "fonts"), { recursive: true });
 
   const env: NodeJS.ProcessEnv = { ...process.env, BATCHLAB_RUNNER: "1" };
   delete env.NODE_TEST_CONTEXT;

@@ -121,7 +121,9 @@ describe("runner on fixture notebooks (quick mode)", () => {
     const page = fs.readFileSync(path.join(out, "ok.html"), "utf8");
     assert.match(page, /<script src="assets\/plotly\.min\.js"><\/script>/);
     assert.match(page, /<h1 id="fixture-a-notebook-that-works">/);
-    assert.match(page, /<span class="math">\$\\eta_t = \\eta_0 \/ m\$<\/span>/);
+    assert.match(page, /<span class="katex">/, "math is typeset");
+    assert.match(page, /<link rel="stylesheet" href="assets\/katex\/katex\.min\.css">/);
+    assert.ok(fs.existsSync(path.join(out, "assets", "katex", "fonts")), "KaTeX fonts copied beside the pages");
     assert.doesNotMatch(page, /(src|href)="https?:/, "no remote resources");
   });
 
@@ -162,7 +164,7 @@ describe("runner internals", () => {
     assert.equal(keyLine("note\nUncaughtException: TypeError: x is undefined"), "UncaughtException: TypeError: x is undefined");
   });
 
-  test("markdown: headings, emphasis, code, lists, tables, math kept as text", () => {
+  test("markdown: headings, emphasis, code, lists, tables, math typeset with KaTeX", () => {
     const html = renderMarkdown(
       [
         "# Batch size *m*",
@@ -195,13 +197,14 @@ describe("runner internals", () => {
     );
     assert.match(html, /<h1 id="batch-size-m">Batch size <em>m<\/em><\/h1>/);
     assert.match(html, /<strong>bold<\/strong>, <em>em<\/em>, <code>a &lt; b<\/code>/);
-    assert.match(html, /<span class="math">\$\\frac\{1\}\{m\} \\sum_i g_i\$<\/span>/, "no emphasis inside math");
+    // math is typeset by KaTeX (its MathML copy keeps the TeX source), with no emphasis inside it
+    assert.match(html, /<span class="katex"><span class="katex-mathml"><math[^>]*><semantics>[\s\S]*?<annotation encoding="application\/x-tex">\\frac\{1\}\{m\} \\sum_i g_i<\/annotation>/);
     assert.match(html, /<a href="02-noise\.html#top">link<\/a>/);
     assert.match(html, /<ul><li>one<\/li><li>two\n?<ul><li>nested<\/li><\/ul><\/li><\/ul>/);
     assert.match(html, /<ol><li>first<\/li><li>second<\/li><\/ol>/);
     assert.match(html, /<th style="text-align:right">m<\/th>/);
     assert.match(html, /<pre><code class="language-ts">const x = 1 &lt; 2;<\/code><\/pre>/);
-    assert.match(html, /<div class="math display">\$\$\n\\mathbb\{E\}\[g\] = \\nabla L\n\$\$<\/div>/);
+    assert.match(html, /<div class="math display"><span class="katex-display">[\s\S]*?<annotation encoding="application\/x-tex">\\mathbb\{E\}\[g\] = \\nabla L<\/annotation>/);
     assert.match(html, /<blockquote><p>quoted<\/p><\/blockquote>/);
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; <sub>ok<\/sub>/);
   });

@@ -46,7 +46,6 @@ pre { background:var(--code); padding:10px 12px; border-radius:6px; overflow-x:a
 pre code { background:none; padding:0; font-size:inherit; }
 table { border-collapse:collapse; }
 th, td { border:1px solid var(--line); padding:4px 10px; }
-.math { font-family:"Latin Modern Math","STIX Two Math","Cambria Math",serif; font-style:italic; white-space:pre-wrap; }
 div.math.display { text-align:center; margin:.8em 0; }
 .cell { margin:14px 0; scroll-margin-top:56px; }
 .cell.code { display:grid; grid-template-columns:64px minmax(0,1fr); column-gap:8px; }
@@ -143,6 +142,7 @@ function page(title: string, body: string, header: string, withPlotly: boolean, 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="assets/katex/katex.min.css">
 <style>${CSS}</style>
 ${withPlotly ? `<script src="assets/plotly.min.js"></script>` : ""}
 </head>

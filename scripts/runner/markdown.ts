@@ -1,7 +1,10 @@
 // A small Markdown → HTML renderer for the HTML book: headings, paragraphs, emphasis, inline code,
 // fenced code, lists (nested), block quotes, tables, links, images and rules. Math ($…$, $$…$$) is
-// kept as text (marked with class "math") so no math engine has to be fetched. Raw HTML is escaped
-// except a few harmless tags (br, sub, sup, kbd, details, summary).
+// typeset here, at build time, with KaTeX, so the pages need only KaTeX's stylesheet and fonts
+// (copied next to them) and no math engine is fetched. Raw HTML is escaped except a few harmless
+// tags (br, sub, sup, kbd, details, summary).
+
+import katex from "katex";
 
 export interface MarkdownOptions {
   /** Rewrites link targets (e.g. "02-noise.ipynb" → "02-noise.html"). */
@@ -15,6 +18,14 @@ export function escapeHtml(s: string): string {
 }
 
 const ALLOWED_TAGS = /&lt;(\/?)(br|sub|sup|kbd|details|summary|b|i|em|strong|u|small)\s*(\/?)&gt;/gi;
+
+/**
+ * TeX → HTML. A formula KaTeX cannot parse is shown as its source in red rather than failing the
+ * page: the notebook itself (rendered by Jupyter's MathJax) is the reference.
+ */
+export function typeset(tex: string, display: boolean): string {
+  return katex.renderToString(tex, { displayMode: display, throwOnError: false, output: "htmlAndMathml" });
+}
 
 /** Heading text → id, as GitHub-ish anchors. */
 export function slug(text: string): string {
@@ -34,8 +45,8 @@ export function renderInline(text: string, options: MarkdownOptions = {}): strin
   // Backslash escapes first, then code spans and math, which take their content literally.
   s = s.replace(/\\([\\`*_{}[\]()#+\-.!$|<>~])/g, (_, c: string) => hold(escapeHtml(c)));
   s = s.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, (_, _t: string, code: string) => hold(`<code>${escapeHtml(code.trim())}</code>`));
-  s = s.replace(/\$\$([\s\S]+?)\$\$/g, (m: string) => hold(`<span class="math display">${escapeHtml(m)}</span>`));
-  s = s.replace(/\$(?=\S)([^$]*?\S)\$(?!\d)/g, (m: string) => hold(`<span class="math">${escapeHtml(m)}</span>`));
+  s = s.replace(/\$\$([\s\S]+?)\$\$/g, (_, tex: string) => hold(typeset(tex, true)));
+  s = s.replace(/\$(?=\S)([^$]*?\S)\$(?!\d)/g, (_, tex: string) => hold(typeset(tex, false)));
   s = s.replace(/<(https?:\/\/[^\s>]+)>/g, (_, url: string) => hold(`<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`));
   s = escapeHtml(s);
   s = s.replace(ALLOWED_TAGS, (_, close: string, tag: string, self: string) => `<${close}${tag.toLowerCase()}${self ? " /" : ""}>`);
@@ -137,7 +148,8 @@ export function renderMarkdown(source: string, options: MarkdownOptions = {}): s
         if (i < lines.length) body.push(lines[i]);
       }
       i++;
-      out.push(`<div class="math display">${escapeHtml(body.join("\n"))}</div>`);
+      const tex = body.join("\n").trim().replace(/^\$\$/, "").replace(/\$\$$/, "").trim();
+      out.push(`<div class="math display">${typeset(tex, true)}</div>`);
       continue;
     }
     // Headings.
