@@ -205,7 +205,8 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
     var spec = f.spec || {};
     var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
     if (!window.Plotly) { el.textContent = "plotly.js did not load (assets/plotly.min.js is missing)."; return; }
-    window.Plotly.newPlot(el, spec.data || [], spec.layout || {}, config);
+    // The object form keeps animation frames, which the positional form would drop.
+    window.Plotly.newPlot(el, { data: spec.data || [], layout: spec.layout || {}, config: config, frames: spec.frames });
   });
 })();
 </script>`

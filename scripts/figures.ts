@@ -1,0 +1,361 @@
+// npm run figures: regenerates every figure of the course as files a lecturer can use.
+//
+//   1. executes the notebooks with the project's runner (full mode unless --quick), into
+//      <out>/book/ (executed .ipynb files and the HTML book). A notebook that, like the library in
+//      src/, has not changed since the last run is not run again: its figures are only redrawn
+//      (--rerun runs it anyway). Sweeps read and fill the run cache in .cache/sweeps, so a re-run
+//      retrains only what is missing; --fresh empties that cache and re-runs everything;
+//   2. collects every Plotly output with its notebook, cell and the meta that show() recorded;
+//   3. draws each in headless Chromium with the course's own plotly.js:
+//        <out>/png/<id>.png     at twice the figure's size
+//        <out>/svg/<id>.svg     Plotly's own SVG
+//        <out>/html/<id>.html   interactive, offline (plotly.js copied to <out>/assets/)
+//        <out>/thumbs/<id>.png  a small PNG for the gallery
+//   4. writes the gallery <out>/index.html and the manifest <out>/figures.json.
+//
+// Usage: npm run figures -- [--quick] [--rerun] [--fresh] [--only 02,03] [--from DIR] [--out DIR]
+//                           [--timeout SECONDS] [--thumbnails DIR]
+
+import * as fs from "fs";
+import * as path from "path";
+import { RunCache } from "../src/sweeps/cache";
+import { runAll } from "./run-notebooks";
+import { renderIndex } from "./runner/book";
+import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
+import { formatSeconds } from "./runner/execute";
+import { collectFigures, uniqueIds, type CollectedFigure } from "./figures/collect";
+import { FALLBACK_META } from "./figures/meta";
+import { renderFigurePage, renderGallery, type GalleryFigure } from "./figures/gallery";
+import { CHROMIUM_MISSING, findChromium, launchChromium, plotlyPage, renderFigure, pngSize } from "./figures/render";
+import { canReuse, executionKey, readState, treeHash, writeState } from "./figures/reuse";
+
+const root = path.resolve(__dirname, "..");
+
+/**
+ * The figure of each chapter that stands for it in the README's table of contents; `--thumbnails
+ * DIR` writes these as DIR/<notebook>.png.
+ */
+export const README_THUMBNAILS: Readonly<Record<string, string>> = {
+  "00-start-here": "ch0-first-run",
+  "01-update-rule": "ch1-paths",
+  "02-gradient-noise": "ch2-variance-synthetic",
+  "03-convergence": "ch3-steps-to-target",
+  "04-generalization": "ch4-budget-comparison",
+  "05-compute": "ch5-time-to-target",
+  "06-choosing-a-batch-size": "ch6-time-model",
+};
+
+export interface FiguresOptions {
+  quick: boolean;
+  /** Run every notebook even when it has not changed since the last run. */
+  rerun: boolean;
+  /** Empty the sweep cache first (implies rerun). */
+  fresh: boolean;
+  /** Notebook name prefixes ("02", "03-convergence"); empty: all. */
+  only: string[];
+  outDir: string;
+  /** Use the executed notebooks in this folder (its notebooks/ subfolder) instead of running them. */
+  from: string | null;
+  cellTimeoutMs: number;
+  thumbnailsDir: string | null;
+  log: (line: string) => void;
+}
+
+export interface ManifestEntry {
+  id: string;
+  title: string;
+  claim: string;
+  source: string;
+  notebook: string;
+  cell: number;
+  cellId: string | null;
+  executionCount: number | null;
+  config: Record<string, unknown>;
+  dataHash: string;
+  files: GalleryFigure["files"];
+  width: number;
+  height: number;
+}
+
+export interface Manifest {
+  quick: boolean;
+  generated: string;
+  notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number }>;
+  figures: ManifestEntry[];
+}
+
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r && !r.startsWith("..") ? r : p;
+}
+
+function notebookFiles(only: string[]): string[] {
+  const dir = path.join(root, "notebooks");
+  const all = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  if (only.length === 0) return all.map((f) => path.join(dir, f));
+  const picked = all.filter((f) => only.some((o) => f.startsWith(o)));
+  const unmatched = only.filter((o) => !all.some((f) => f.startsWith(o)));
+  if (unmatched.length > 0) throw new UsageError(`--only: no notebook starts with ${unmatched.map((u) => JSON.stringify(u)).join(", ")} (have ${all.join(", ")})`);
+  return picked.map((f) => path.join(dir, f));
+}
+
+class UsageError extends Error {}
+
+function readPrevious(file: string): Map<string, string> {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+    return new Map(manifest.figures.map((f) => [f.id, f.dataHash]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Runs everything; returns the exit status. */
+export async function makeFigures(options: FiguresOptions): Promise<number> {
+  const log = options.log;
+  const chromium = findChromium();
+  if (!chromium) {
+    console.error(CHROMIUM_MISSING);
+    return 2;
+  }
+  const sources = notebookFiles(options.only);
+  if (sources.length === 0) {
+    console.error("no notebooks to draw (notebooks/*.ipynb is empty)");
+    return 2;
+  }
+  const out = path.resolve(options.outDir);
+  const t0 = Date.now();
+
+  if (options.fresh) {
+    const cache = new RunCache();
+    cache.clear();
+    log(`--fresh: emptied the run cache ${rel(cache.dir)}`);
+  }
+
+  // 1. Executed notebooks: run them, or read them from --from.
+  const notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number; nb: Notebook; page: string | null }> = [];
+  if (options.from) {
+    const dir = path.resolve(options.from);
+    for (const file of sources) {
+      const name = path.basename(file, ".ipynb");
+      const executed = path.join(dir, "notebooks", `${name}.ipynb`);
+      if (!fs.existsSync(executed)) {
+        console.error(`--from ${rel(dir)}: ${rel(executed)} does not exist (run \`npm start\` first, or leave out --from)`);
+        return 2;
+      }
+      const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
+      const page = path.join(dir, `${name}.html`);
+      notebooks.push({ name, title: notebookTitle(nb, name), ok: true, seconds: 0, nb, page: fs.existsSync(page) ? page : null });
+    }
+  } else {
+    const book = path.join(out, "book");
+    const state = readState(book);
+    const libraryHash = treeHash(path.join(root, "src"));
+    const keys = new Map(sources.map((file) => [file, executionKey(file, libraryHash, options.quick)]));
+    const rerun = options.rerun || options.fresh;
+    const toRun = sources.filter((file) => rerun || !canReuse(state, book, path.basename(file, ".ipynb"), keys.get(file)!));
+    const reused = sources.filter((file) => !toRun.includes(file)).map((file) => path.basename(file, ".ipynb"));
+    if (reused.length > 0) log(`unchanged since the last run, only redrawn (--rerun runs them again): ${reused.join(", ")}`);
+    const results = toRun.length > 0
+      ? await runAll({ notebooks: toRun, outDir: book, quick: options.quick, cellTimeoutMs: options.cellTimeoutMs, sign: false, log })
+      : [];
+    for (const file of sources) {
+      const name = path.basename(file, ".ipynb");
+      const r = results.find((x) => x.name === name);
+      const executed = path.join(book, "notebooks", `${name}.ipynb`);
+      const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
+      if (r) state[name] = { key: keys.get(file)!, ok: r.ok, seconds: r.seconds, title: r.title, charts: r.charts };
+      const record = state[name];
+      notebooks.push({ name, title: record.title, ok: record.ok, seconds: record.seconds, nb, page: path.join(book, `${name}.html`) });
+    }
+    writeState(book, state);
+    // runAll's front page lists only what it ran; the book holds every notebook.
+    fs.writeFileSync(
+      path.join(book, "index.html"),
+      renderIndex(
+        notebooks.map((n) => ({
+          title: n.title, href: `${n.name}.html`, ipynbHref: `notebooks/${n.name}.ipynb`, source: `notebooks/${n.name}.ipynb`,
+          failure: n.ok ? null : results.find((r) => r.name === n.name)?.failure ?? null, seconds: n.seconds, charts: countCharts(n.nb),
+        })),
+        { quick: options.quick, generated: new Date() },
+      ),
+    );
+  }
+
+  // 2. Figures.
+  const figures: CollectedFigure[] = uniqueIds(notebooks.flatMap((n) => collectFigures(n.nb, n.name, FALLBACK_META)));
+  const unnamed = figures.filter((f) => !f.namedInNotebook);
+  if (unnamed.length > 0) log(`note: ${unnamed.length} figures have no meta in show() and were named by position: ${unnamed.map((f) => f.id).join(", ")}`);
+
+  // 3. Files. Old figure files go first, so that the folder holds exactly this run's figures.
+  const manifestFile = path.join(out, "figures.json");
+  const previous = readPrevious(manifestFile);
+  for (const sub of ["png", "svg", "html", "thumbs"]) {
+    fs.rmSync(path.join(out, sub), { recursive: true, force: true });
+    fs.mkdirSync(path.join(out, sub), { recursive: true });
+  }
+  fs.mkdirSync(path.join(out, "assets"), { recursive: true });
+  const plotlyFile = require.resolve("plotly.js-dist-min/plotly.min.js");
+  fs.copyFileSync(plotlyFile, path.join(out, "assets", "plotly.min.js"));
+
+  const browser = await launchChromium(chromium);
+  const gallery: GalleryFigure[] = [];
+  const entries: ManifestEntry[] = [];
+  let renderFailures = 0;
+  try {
+    const page = await plotlyPage(browser, plotlyFile);
+    for (const [k, f] of figures.entries()) {
+      const files = { png: `png/${f.id}.png`, svg: `svg/${f.id}.svg`, html: `html/${f.id}.html`, thumbnail: `thumbs/${f.id}.png` };
+      try {
+        const drawn = await renderFigure(page, f.spec, { thumbnailWidth: 480 });
+        fs.writeFileSync(path.join(out, files.png), drawn.png);
+        fs.writeFileSync(path.join(out, files.svg), drawn.svg);
+        fs.writeFileSync(path.join(out, files.thumbnail), drawn.thumbnail);
+        fs.writeFileSync(path.join(out, files.html), renderFigurePage(f, "../assets/plotly.min.js"));
+        const nb = notebooks.find((n) => n.name === f.notebook);
+        const bookHref = nb && nb.page ? `${path.relative(out, nb.page).split(path.sep).join("/")}#cell-${f.cellNumber}` : null;
+        const old = previous.get(f.id);
+        gallery.push({ ...f, files, bookHref, sameAsPrevious: old === undefined ? null : old === f.dataHash });
+        entries.push({
+          id: f.id, title: f.title, claim: f.claim, source: f.source, notebook: f.notebook, cell: f.cellNumber, cellId: f.cellId,
+          executionCount: f.executionCount, config: f.config, dataHash: f.dataHash, files, width: drawn.size.width, height: drawn.size.height,
+        });
+        log(`  [${k + 1}/${figures.length}] ${f.id}`);
+      } catch (e) {
+        renderFailures++;
+        console.error(`✗ could not draw ${f.id} (${f.notebook}, cell ${f.cellNumber}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+
+  // 4. Gallery and manifest.
+  const info = { quick: options.quick, generated: new Date(), notebooks: notebooks.map(({ name, title, ok, seconds }) => ({ name, title, ok, seconds })) };
+  fs.writeFileSync(path.join(out, "index.html"), renderGallery(gallery, info));
+  const manifest: Manifest = { quick: info.quick, generated: info.generated.toISOString(), notebooks: info.notebooks, figures: entries };
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
+
+  if (options.thumbnailsDir) {
+    const dir = path.resolve(options.thumbnailsDir);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [notebook, id] of Object.entries(README_THUMBNAILS)) {
+      const entry = entries.find((e) => e.id === id);
+      if (!entry) {
+        if (notebooks.some((n) => n.name === notebook)) console.error(`thumbnail: no figure "${id}" in ${notebook}`);
+        continue;
+      }
+      const target = path.join(dir, `${notebook}.png`);
+      fs.copyFileSync(path.join(out, entry.files.thumbnail), target);
+      const bytes = fs.statSync(target).size;
+      if (bytes > 60 * 1024) console.error(`thumbnail ${rel(target)} is ${Math.round(bytes / 1024)} KB, over the 60 KB the README's images should stay under`);
+      if (!pngSize(fs.readFileSync(target))) console.error(`thumbnail ${rel(target)} is not a PNG`);
+    }
+    log(`README thumbnails → ${rel(dir)}`);
+  }
+
+  const failed = notebooks.filter((n) => !n.ok);
+  const changed = gallery.filter((g) => g.sameAsPrevious === false).map((g) => g.id);
+  const compared = gallery.filter((g) => g.sameAsPrevious !== null).length;
+  const summary =
+    `${entries.length} figures from ${notebooks.length} notebooks` +
+    `${options.quick ? " (quick mode)" : ""} in ${formatSeconds((Date.now() - t0) / 1000)} → ${rel(path.join(out, "index.html"))}`;
+  log(compared > 0 ? `data identical to the previous run for ${compared - changed.length} of ${compared} figures${changed.length ? `; changed: ${changed.join(", ")}` : ""}` : "");
+  if (failed.length > 0 || renderFailures > 0) {
+    console.error(`npm run figures: ${summary}; ${failed.length} notebooks failed (${failed.map((n) => n.name).join(", ") || "none"}), ${renderFailures} figures could not be drawn`);
+    return 1;
+  }
+  console.log(`npm run figures: ${summary}`);
+  return 0;
+}
+
+function usage(): string {
+  return [
+    "usage: npm run figures -- [options]",
+    "  --quick            quick mode (small budgets; for tests, not for slides). Default: full mode",
+    "  --rerun            run every notebook, also those unchanged since the last run (which are otherwise only redrawn)",
+    "  --fresh            empty the run cache (.cache/sweeps) first and re-run everything, so every sweep is recomputed",
+    "  --only 02,03       only the notebooks whose names start with these prefixes",
+    "  --from DIR         draw from already executed notebooks in DIR/notebooks (e.g. --from build after npm start)",
+    "  --out DIR          output folder (default: build/figures)",
+    "  --timeout SECONDS  time limit per cell (default: 600, or BATCHLAB_CELL_TIMEOUT)",
+    "  --thumbnails DIR   also write the README's chapter thumbnails into DIR (the project uses docs/thumbnails)",
+  ].join("\n");
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): FiguresOptions | { help: true } {
+  const quickEnv = env.BATCHLAB_QUICK ?? "";
+  const options: FiguresOptions = {
+    quick: quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false",
+    rerun: false,
+    fresh: false,
+    only: [],
+    outDir: path.join(root, "build", "figures"),
+    from: null,
+    cellTimeoutMs: Number(env.BATCHLAB_CELL_TIMEOUT ?? 600) * 1000,
+    thumbnailsDir: null,
+    log: (line) => {
+      if (line) console.log(line);
+    },
+  };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") options.quick = true;
+    else if (a === "--full") options.quick = false;
+    else if (a === "--fresh") options.fresh = true;
+    else if (a === "--rerun") options.rerun = true;
+    else if (a === "--only") options.only = value(++i, a).split(",").map((s) => s.trim()).filter(Boolean);
+    else if (a === "--from") options.from = value(++i, a);
+    else if (a === "--out") options.outDir = path.resolve(value(++i, a));
+    else if (a === "--thumbnails") options.thumbnailsDir = value(++i, a);
+    else if (a === "--timeout") {
+      const s = Number(value(++i, a));
+      if (!Number.isFinite(s) || s <= 0) throw new UsageError("--timeout needs a positive number of seconds");
+      options.cellTimeoutMs = s * 1000;
+    } else if (a === "-h" || a === "--help") return { help: true };
+    else throw new UsageError(`unknown option ${a}`);
+  }
+  if (options.from && (options.fresh || options.rerun)) throw new UsageError("--fresh and --rerun run notebooks, --from runs nothing: use one of them");
+  return options;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: FiguresOptions | { help: true };
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n${usage()}`);
+      return 2;
+    }
+    throw e;
+  }
+  if ("help" in options) {
+    console.log(usage());
+    return 0;
+  }
+  try {
+    return await makeFigures(options);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n${usage()}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof Error ? e.stack ?? e.message : e);
+      process.exit(1);
+    },
+  );
+}

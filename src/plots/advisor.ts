@@ -1,0 +1,222 @@
+// The advisor's evidence, as figures: the η search at the base batch size, the noise scale along
+// the short run, the predicted time to target against m, and η against m with the rules and the
+// curvature limit. Each takes the advice object as it is and draws what it measured or assumed.
+
+import type { PlotlyFigure, PlotlyTrace } from "../display/show";
+import type { BatchSizeAdvice } from "../advisor/advise";
+import { BatchlabArgumentError } from "../util/validate";
+import { logGrid } from "./noise";
+import { baseLayout, batchSizeStyle, colorForBatchSize } from "./style";
+
+const EXACT = "#222";
+const ESTIMATE = "#d95f02";
+const LOSS = "#1b9e77";
+const RANGE_FILL = "rgba(217, 95, 2, 0.12)";
+const RULE_LINEAR = "#3b528b";
+const RULE_SQRT = "#7570b3";
+const LIMIT = "#b2182b";
+
+/** A legend under the plot, clear of the x-axis title. */
+function legendBelow(layout: Record<string, unknown>): void {
+  layout.legend = { orientation: "h", x: 0, y: -0.3, yanchor: "top" };
+  layout.height = 500;
+  layout.margin = { ...(layout.margin as object), b: 150 };
+}
+
+function vertical(x: number, color: string, dash: string): Record<string, unknown> {
+  return { type: "line", x0: x, x1: x, yref: "paper", y0: 0, y1: 1, line: { color, dash, width: 1.5 } };
+}
+
+function label(x: number, text: string, color: string, y = 1): Record<string, unknown> {
+  return { x: Math.log10(x), y, yref: "paper", xanchor: "left", yanchor: "top", showarrow: false, text: ` ${text}`, font: { color, size: 12 } };
+}
+
+/** Training loss after the tuning runs against η (log-log), diverged rates marked along the top. */
+export function advisorTuningFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
+  const trials = advice.base.trials;
+  if (trials.length === 0) throw new BatchlabArgumentError("advice.base.trials", trials, "tuning runs (the base η was given, so none were made)");
+  const ok = trials.filter((t) => !t.diverged);
+  const bad = trials.filter((t) => t.diverged);
+  const top = Math.max(...ok.map((t) => t.finalLoss));
+  const style = batchSizeStyle(advice.base.m);
+  const data: PlotlyTrace[] = [
+    { type: "scatter", mode: "lines+markers", x: ok.map((t) => t.lr), y: ok.map((t) => t.finalLoss), ...style, name: `${style.name}: loss after the tuning run` },
+    {
+      type: "scatter", mode: "markers", x: [advice.base.lr], y: [ok.find((t) => t.lr === advice.base.lr)?.finalLoss ?? null],
+      name: `chosen η = ${advice.base.lr}`, marker: { size: 14, color: "rgba(0,0,0,0)", line: { color: EXACT, width: 2 } },
+    },
+  ];
+  if (bad.length > 0) {
+    data.push({ type: "scatter", mode: "markers", x: bad.map((t) => t.lr), y: bad.map(() => top * 1.5), name: "diverged", marker: { symbol: "x", size: 10, color: LIMIT } });
+  }
+  return {
+    data,
+    layout: baseLayout({
+      title: options.title ?? `Step 1 · η at the base batch size m = ${advice.base.m}`, xTitle: "learning rate η (log scale)",
+      yTitle: "training loss after the tuning run", xLog: true, yLog: true,
+    }),
+  };
+}
+
+/** B_simple along the short run (exact and the two-batch estimate), with the B_crit range and the recommended m. */
+export function advisorNoiseFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
+  const rows = advice.noise.rows;
+  const est = rows.filter((r) => Number.isFinite(r.estBSimple) && r.estBSimple > 0);
+  const steps = rows.map((r) => r.step);
+  const x0 = steps[0];
+  const x1 = steps[steps.length - 1];
+  const m = advice.recommendation.m;
+  const layout = baseLayout({
+    title: options.title ?? "Step 2 · the gradient noise scale along a short run",
+    xTitle: `training step (m = ${advice.base.m}, η = ${Number(advice.base.lr.toPrecision(3))})`, yTitle: "batch size (log scale)", yLog: true,
+  });
+  return {
+    data: [
+      {
+        type: "scatter", mode: "lines", x: [x0, x1, x1, x0], y: [advice.bCrit.low, advice.bCrit.low, advice.bCrit.high, advice.bCrit.high],
+        fill: "toself", fillcolor: RANGE_FILL, line: { width: 0 }, name: `B_crit within a factor 4: ${Math.round(advice.bCrit.low)} to ${Math.round(advice.bCrit.high)}`, hoverinfo: "skip",
+      },
+      {
+        type: "scatter", mode: "lines+markers", x: steps, y: rows.map((r) => r.exactBSimple), name: `B_simple, exact (${advice.noise.examples} examples)`,
+        line: { color: EXACT, width: 2 }, marker: { color: EXACT, size: 6 },
+      },
+      {
+        type: "scatter", mode: "markers", x: est.map((r) => r.step), y: est.map((r) => r.estBSimple),
+        name: `two-batch estimate (B_small = ${advice.noise.bSmall}, B_big = ${advice.noise.bBig})`,
+        marker: { symbol: "diamond-open", size: 8, color: ESTIMATE, line: { width: 1.5, color: ESTIMATE } },
+      },
+      {
+        type: "scatter", mode: "lines", x: [x0, x1], y: [m, m], name: `recommended m = ${m}`,
+        line: { color: colorForBatchSize(m), width: 2.5, dash: "dash" },
+      },
+      {
+        type: "scatter", mode: "lines", x: steps, y: rows.map((r) => r.trainLoss), name: "training loss (right axis)", yaxis: "y2",
+        line: { color: LOSS, width: 1.5, dash: "dot" },
+      },
+    ],
+    layout: {
+      ...layout,
+      yaxis2: { overlaying: "y", side: "right", type: "log", title: { text: "training loss" }, showgrid: false, exponentformat: "power", automargin: true },
+      margin: { l: 64, r: 64, t: 56, b: 150 },
+      legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top" },
+      height: 500,
+    },
+  };
+}
+
+/**
+ * Time to the target against m, relative to the fastest m, beside the steps and examples each m
+ * needs relative to their minima: the trade-off of chapter 3 priced with the step times of chapter 5.
+ */
+export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
+  const c = advice.candidates;
+  if (c.length === 0) throw new BatchlabArgumentError("advice.candidates", c, "at least one candidate batch size");
+  const best = Math.min(...c.filter((r) => r.fitsMemory).map((r) => r.seconds));
+  const ms = logGrid(c[0].m, c[c.length - 1].m, 80);
+  const B = advice.bCrit.estimate;
+  const r = advice.recommendation;
+  // S(m) at the candidates' scale: seconds / t(m) of any row gives its steps; S_min follows.
+  const sMin = c[0].steps / c[0].stepsFactor;
+  const modelSeconds = (m: number) => sMin * (1 + B / m) * (advice.overhead.overheadSeconds + advice.overhead.secondsPerExample * m);
+  const data: PlotlyTrace[] = [
+    {
+      type: "scatter", mode: "lines+markers", x: c.map((row) => row.m), y: c.map((row) => row.seconds / best), name: "wall-clock time S(m)·t(m) ÷ fastest, t measured",
+      line: { color: EXACT, width: 2.5 }, marker: { color: c.map((row) => (row.fitsMemory ? EXACT : "#bbb")), size: 7 },
+    },
+    {
+      type: "scatter", mode: "lines", x: ms, y: ms.map((m) => modelSeconds(m) / best), name: "the same with the fitted t(m) = t₀ + c·m",
+      line: { color: "#888", width: 1.5, dash: "dashdot" },
+    },
+    { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + B / m), name: "steps S(m) ÷ S_min = 1 + B_crit/m", line: { color: RULE_LINEAR, width: 1.5, dash: "dash" } },
+    { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + m / B), name: "examples E(m) ÷ E_min = 1 + m/B_crit", line: { color: ESTIMATE, width: 1.5, dash: "dot" } },
+    {
+      type: "scatter", mode: "markers", x: [r.m], y: [r.seconds / best], name: `recommended m = ${r.m}`,
+      marker: { size: 16, color: "rgba(0,0,0,0)", line: { color: colorForBatchSize(r.m), width: 3 } },
+    },
+  ];
+  const layout = baseLayout({
+    title: options.title ?? "Step 3 · predicted time to the target on this machine",
+    xTitle: "batch size m (log scale)", yTitle: "relative cost (1 = best; log scale)", xLog: true, yLog: true,
+  });
+  layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
+  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(64)] };
+  layout.shapes = [vertical(B, ESTIMATE, "dot")];
+  layout.annotations = [label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE)];
+  legendBelow(layout);
+  return { data, layout };
+}
+
+/**
+ * η against m (log-log): the linear and square-root rules from the base η, the curvature limit
+ * 2/λ_max at the start and after the short run with the advisor's cap, and the recommended point.
+ */
+export function advisorLrFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
+  const c = advice.candidates;
+  const ms = c.map((row) => row.m);
+  const base = advice.base;
+  const r = advice.recommendation;
+  const data: PlotlyTrace[] = [
+    { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => (base.lr * m) / base.m), name: "linear rule η·m/m₀", line: { color: RULE_LINEAR, width: 2 } },
+    { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => base.lr * Math.sqrt(m / base.m)), name: "square-root rule η·√(m/m₀)", line: { color: RULE_SQRT, width: 2, dash: "dash" } },
+  ];
+  const curvature = advice.curvature;
+  if (curvature) {
+    const cap = advice.assumptions.stabilityFraction * curvature.lrLimitEnd;
+    data.push(
+      { type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [curvature.lrLimitEnd, curvature.lrLimitEnd], name: `2/λ_max after the short run = ${curvature.lrLimitEnd.toPrecision(3)}`, line: { color: LIMIT, width: 1.5 } },
+      { type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [curvature.lrLimitStart, curvature.lrLimitStart], name: `2/λ_max at the start = ${curvature.lrLimitStart.toPrecision(3)}`, line: { color: LIMIT, width: 1.5, dash: "dot" } },
+      { type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [cap, cap], name: `advisor's cap ${advice.assumptions.stabilityFraction} × 2/λ_max`, line: { color: LIMIT, width: 1, dash: "dash" } },
+    );
+  }
+  data.push(
+    { type: "scatter", mode: "markers", x: [base.m], y: [base.lr], name: `base: m₀ = ${base.m}, η = ${Number(base.lr.toPrecision(3))}${base.tuned ? " (tuned)" : ""}`, marker: { size: 10, color: colorForBatchSize(base.m) } },
+    { type: "scatter", mode: "markers", x: [r.m], y: [r.lr], name: `recommended: m = ${r.m}, η = ${Number(r.lr.toPrecision(3))}`, marker: { size: 14, symbol: "star", color: colorForBatchSize(r.m), line: { color: EXACT, width: 1 } } },
+  );
+  const layout = baseLayout({ title: options.title ?? "Step 4 · the learning rate for the recommended batch size", xTitle: "batch size m (log scale)", yTitle: "learning rate η (log scale)", xLog: true, yLog: true });
+  layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
+  legendBelow(layout);
+  return { data, layout };
+}
+
+/** ln S_min of S = S_min·(1 + B/m) fitted to measured points with B fixed (least squares on ln S). */
+function anchoredSMin(points: readonly { m: number; steps: number }[], B: number): number {
+  const mean = points.reduce((s, p) => s + Math.log(p.steps) - Math.log(1 + B / p.m), 0) / points.length;
+  return Math.exp(mean);
+}
+
+/**
+ * The advisor's B_crit against measured steps-to-target (chapter 3's sweep): the measured points,
+ * and S_min·(1 + B/m) for the advisor's estimate and the ends of its factor-4 range (each with its
+ * best S_min), beside the curve fitted to the points themselves.
+ */
+export function advisorCheckFigure(
+  measured: readonly { m: number; steps: number | null }[], advice: BatchSizeAdvice, options: { title?: string; fittedBCrit?: number } = {},
+): PlotlyFigure {
+  const points = measured.filter((p): p is { m: number; steps: number } => p.steps !== null && p.steps > 0);
+  if (points.length < 2) throw new BatchlabArgumentError("measured", measured, "at least two batch sizes that reached the target");
+  const ms = logGrid(Math.min(...points.map((p) => p.m)), Math.max(...points.map((p) => p.m)), 100);
+  const curve = (B: number, name: string, color: string, dash: string, width = 2): PlotlyTrace => {
+    const sMin = anchoredSMin(points, B);
+    return { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => sMin * (1 + B / m)), name, line: { color, dash, width } };
+  };
+  const b = advice.bCrit;
+  const data: PlotlyTrace[] = [
+    curve(b.estimate, `advisor: B_crit ≈ B_simple = ${Math.round(b.estimate)}`, ESTIMATE, "solid", 2.5),
+    curve(b.low, `B_simple ÷ 4 = ${Math.round(b.low)}`, ESTIMATE, "dot", 1.5),
+    curve(b.high, `B_simple × 4 = ${Math.round(b.high)}`, ESTIMATE, "dash", 1.5),
+  ];
+  if (options.fittedBCrit !== undefined) data.push(curve(options.fittedBCrit, `fitted to the points: B_crit = ${Math.round(options.fittedBCrit)}`, EXACT, "dashdot", 1.5));
+  data.push({
+    type: "scatter", mode: "markers", x: points.map((p) => p.m), y: points.map((p) => p.steps), name: "measured, η tuned per m (chapter 3)",
+    marker: { size: 9, color: points.map((p) => colorForBatchSize(p.m)), line: { color: EXACT, width: 1 } },
+  });
+  const layout = baseLayout({
+    title: options.title ?? "The advisor's B_crit against measured steps to target",
+    xTitle: "batch size m (log scale)", yTitle: "steps to the target (log scale)", xLog: true, yLog: true,
+  });
+  layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
+  layout.shapes = [vertical(advice.recommendation.m, colorForBatchSize(advice.recommendation.m), "dash")];
+  layout.annotations = [label(advice.recommendation.m, `recommended m = ${advice.recommendation.m}`, colorForBatchSize(advice.recommendation.m), 0.12)];
+  legendBelow(layout);
+  return { data, layout };
+}

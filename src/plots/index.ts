@@ -1,0 +1,7 @@
+export * from "./style";
+export * from "./updateRule";
+export * from "./noise";
+export * from "./convergence";
+export * from "./generalization";
+export * from "./compute";
+export * from "./advisor";
