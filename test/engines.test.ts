@@ -72,7 +72,7 @@ test("the WAT assembler builds folded and flat code, SIMD, loops, imports and me
                (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
     (func (export "pick") (param $c i32) (result i32) (if (result i32) (local.get $c) (then (i32.const 7)) (else (i32.const -3)))))`);
   assert.deepEqual(exports, ["add", "flat", "sum4", "pick"]);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { twice: (v: number) => 2 * v } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), { env: { twice: (v: number) => 2 * v } });
   const ex = instance.exports as unknown as { add(a: number, b: number): number; flat(x: number): number; sum4(p: number, n: number): number; pick(c: number): number; memory: WebAssembly.Memory };
   assert.equal(ex.add(2, 40), 42);
   assert.equal(ex.flat(1.5), 4);

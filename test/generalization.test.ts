@@ -172,7 +172,7 @@ test("exercise graders pass the reference answers and name the usual mistakes", 
   assert.match(grade("phi", () => gradePhi(0.0055 / 1.004)).message, /percent/);
   assert.match(grade("phi", () => gradePhi((100 * 0.0055) / 0.004)).message, /1 \+ f/);
   const reference = (op: { size: number; apply(v: ArrayLike<number>): Float64Array }, iterations: number): number => {
-    let v = Float64Array.from({ length: op.size }, (_, j) => 1 + j);
+    let v: Float64Array = Float64Array.from({ length: op.size }, (_, j) => 1 + j);
     let value = 0;
     for (let k = 0; k < iterations; k++) {
       const norm = Math.hypot(...v);
