@@ -5,28 +5,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Browser } from "playwright-core";
-import { which } from "../../scripts/runner/sign";
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+// One browser setup for the project: the same flags and lookup as `npm run figures`.
+export { findChromium, launchChromium as launch } from "../../scripts/figures/render";
 
 export const CHROMIUM_MISSING = "chromium not found on PATH: install it with `apt-get install chromium` (Debian/Ubuntu), then re-run npm test";
-
-export function findChromium(): string | null {
-  return which("chromium") ?? which("chromium-browser") ?? which("google-chrome");
-}
-
-export async function launch(executablePath: string): Promise<Browser> {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-}
 
 /** True for URLs that do not leave the machine. */
 export function isLocalUrl(url: string): boolean {
