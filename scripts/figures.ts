@@ -24,7 +24,6 @@ import { renderIndex } from "./runner/book";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { formatSeconds } from "./runner/execute";
 import { collectFigures, uniqueIds, type CollectedFigure } from "./figures/collect";
-import { FALLBACK_META } from "./figures/meta";
 import { renderFigurePage, renderGallery, type GalleryFigure } from "./figures/gallery";
 import { CHROMIUM_MISSING, findChromium, launchChromium, plotlyPage, renderFigure, pngSize } from "./figures/render";
 import { canReuse, executionKey, readState, treeHash, writeState } from "./figures/reuse";
@@ -183,7 +182,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   }
 
   // 2. Figures.
-  const figures: CollectedFigure[] = uniqueIds(notebooks.flatMap((n) => collectFigures(n.nb, n.name, FALLBACK_META)));
+  const figures: CollectedFigure[] = uniqueIds(notebooks.flatMap((n) => collectFigures(n.nb, n.name)));
   const unnamed = figures.filter((f) => !f.namedInNotebook);
   if (unnamed.length > 0) log(`note: ${unnamed.length} figures have no meta in show() and were named by position: ${unnamed.map((f) => f.id).join(", ")}`);
 

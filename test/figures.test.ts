@@ -12,7 +12,6 @@ import { pathToFileURL } from "url";
 import type { Browser } from "playwright-core";
 import { collectFigures, dataHash, specTitle, uniqueIds } from "../scripts/figures/collect";
 import { renderFigurePage, renderGallery, type GalleryFigure } from "../scripts/figures/gallery";
-import { FALLBACK_META } from "../scripts/figures/meta";
 import { CHROMIUM_MISSING, findChromium, launchChromium, pngSize } from "../scripts/figures/render";
 import { parseArgs, README_THUMBNAILS, type Manifest } from "../scripts/figures";
 import { PLOTLY_MIME, type CodeCell, type Notebook } from "../scripts/runner/nbformat";
@@ -62,10 +61,6 @@ describe("collecting figures", () => {
     const figs = collectFigures(nb, "07-demo", { "07-demo-fig2": { id: "second", claim: "from the table" }, "07-demo-fig1": { id: "ignored" } });
     assert.deepEqual(figs.map((f) => f.id), ["my-fig", "second"]);
     assert.equal(figs[1].claim, "from the table");
-    for (const [key, meta] of Object.entries(FALLBACK_META)) {
-      assert.match(key, /^\d\d-[a-z-]+-fig\d+$/);
-      assert.ok(meta.claim && meta.source, `${key} has a claim and a source`);
-    }
   });
 
   test("ids are made unique across notebooks; the data hash ignores the layout", () => {
