@@ -113,6 +113,18 @@ export interface ExecuteOutcome {
 type IopubHandler = (msg: Message) => void;
 
 /** A running kernel and the sockets to talk to it. */
+/** How long the end of a cell waits for the second of its two end markers (reply and idle). */
+const IDLE_GRACE_MS = 10_000;
+
+/** The promise's value, or null when it has not settled within ms. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export class KernelClient {
   private readonly session = randomUUID();
   private readonly shell: zmq.Dealer;
@@ -135,7 +147,7 @@ export class KernelClient {
   ) {
     this.shell = new zmq.Dealer({ routingId: `batchlab-${randomBytes(6).toString("hex")}`, linger: 0 });
     this.control = new zmq.Dealer({ routingId: `batchlab-c-${randomBytes(6).toString("hex")}`, linger: 0 });
-    this.iopub = new zmq.Subscriber({ linger: 0 });
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 }); // 0: no limit, never drop on our side
     const addr = (port: number) => `${conn.transport}://${conn.ip}:${port}`;
     this.shell.connect(addr(conn.shell_port));
     this.control.connect(addr(conn.control_port));
@@ -309,9 +321,18 @@ export class KernelClient {
       if (this.exitInfo) resolve({ status: "dead" });
       else this.exitWaiters.push(() => resolve({ status: "dead" }));
     });
+    // The reply (shell) and the "idle" status (iopub) both mark the end of a cell; iopub is a
+    // PUB/SUB channel, whose messages can be dropped when a cell floods it (live progress on a busy
+    // machine), and a missing "idle" must not stall the run. So the cell ends with the reply plus
+    // its idle, or with either one once the other has not come within IDLE_GRACE_MS.
+    const replied = this.send(this.shell, msg);
     const done = (async (): Promise<ExecuteOutcome> => {
-      const reply = await this.send(this.shell, msg);
-      await idle;
+      const reply = await Promise.race([replied, idle.then(() => within(replied, IDLE_GRACE_MS))]);
+      if (reply === null) {
+        process.stderr.write(`batchlab runner: the kernel went idle but sent no execute_reply within ${IDLE_GRACE_MS / 1000} s; taking the cell as finished\n`);
+        return { status: "ok" };
+      }
+      await within(idle, IDLE_GRACE_MS);
       const status = String(reply.content.status);
       return { status: status === "ok" || status === "abort" ? status : "error", reply: reply.content };
     })().catch((): ExecuteOutcome => ({ status: "dead" }));
