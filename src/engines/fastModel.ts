@@ -6,7 +6,7 @@
 import type { Dataset } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
 import type { LastBatchPolicy } from "../sampling/samplers";
-import { makeSampler, type LearningRate, type SamplerKind } from "../update/train";
+import { learningRateAt, makeSampler, type LearningRate, type SamplerKind } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { KernelInstance, padded, type Region } from "./wasm/runtime";
@@ -114,8 +114,7 @@ export abstract class EngineBase {
     this.loadTheta(theta);
     let seconds = 0;
     for (let step = 0; step < steps; step++) {
-      const lr = typeof options.lr === "function" ? options.lr(step) : options.lr;
-      checkPositiveFinite("lr", lr);
+      const lr = learningRateAt(options.lr, step);
       const t0 = performance.now();
       this.fusedStep(data, sampler.next(), lr);
       seconds += (performance.now() - t0) / 1000;

@@ -14,7 +14,7 @@ import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
 import { checkCompatible, meanGradient, type Model, type Params } from "../models/model";
 import { applyMeanGradient } from "../update/sgd";
-import { makeSampler, type LearningRate } from "../update/train";
+import { learningRateAt, makeSampler, type LearningRate } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
@@ -74,11 +74,7 @@ export function trainToLoss(model: Model, data: Dataset, options: TrainToLossOpt
   checkPositiveInteger("checkEvery", checkEvery);
   const divergenceFactor = options.divergenceFactor ?? 10;
   checkPositiveFinite("divergenceFactor", divergenceFactor);
-  const lrAt = (step: number): number => {
-    const value = typeof options.lr === "function" ? options.lr(step) : options.lr;
-    checkPositiveFinite(typeof options.lr === "function" ? `lr(${step})` : "lr", value);
-    return value;
-  };
+  const lrAt = (step: number): number => learningRateAt(options.lr, step);
   lrAt(0);
 
   const seed = options.seed ?? 0;

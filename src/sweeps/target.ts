@@ -6,7 +6,7 @@
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
 import { checkCompatible, meanGradient, meanLoss, type Model, type Params } from "../models/model";
-import { makeSampler, type LearningRate, type SamplerKind } from "../update/train";
+import { learningRateAt, makeSampler, type LearningRate, type SamplerKind } from "../update/train";
 import { applyMeanGradient } from "../update/sgd";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
@@ -93,11 +93,7 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   if (kind !== "with-replacement" && m > data.n) {
     throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n} without replacement`);
   }
-  const lrAt = (step: number): number => {
-    const value = typeof options.lr === "function" ? options.lr(step) : options.lr;
-    checkPositiveFinite(typeof options.lr === "function" ? `lr(${step})` : "lr", value);
-    return value;
-  };
+  const lrAt = (step: number): number => learningRateAt(options.lr, step);
   lrAt(0);
   const seed = options.seed ?? 0;
   const random = rng(seed);

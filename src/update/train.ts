@@ -77,7 +77,8 @@ export function makeSampler(kind: SamplerKind, n: number, m: number, seed: numbe
   }
 }
 
-function learningRateAt(lr: LearningRate, step: number): number {
+/** η at a step (counted from 0), checked: a schedule that returns 0, a negative or a non-finite rate fails naming the step. */
+export function learningRateAt(lr: LearningRate, step: number): number {
   const value = typeof lr === "function" ? lr(step) : lr;
   checkPositiveFinite(typeof lr === "function" ? `lr(${step})` : "lr", value);
   return value;
