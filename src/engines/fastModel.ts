@@ -5,8 +5,7 @@
 
 import type { Dataset } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
-import type { LastBatchPolicy } from "../sampling/samplers";
-import { learningRateAt, makeSampler, type LearningRate, type SamplerKind } from "../update/train";
+import { learningRateAt, makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { KernelInstance, padded, type Region } from "./wasm/runtime";
@@ -30,19 +29,8 @@ export interface FastModel extends Model {
   trainFused(data: Dataset, options: FusedTrainOptions): FusedTrainResult;
 }
 
-export interface FusedTrainOptions {
-  batchSize: number;
-  lr: LearningRate;
-  /** Number of updates; give this or epochs. */
-  steps?: number;
-  epochs?: number;
-  /** Seed of the initialisation and the sampler, as in train() (default 0). */
-  seed?: number;
-  sampler?: SamplerKind;
-  last?: LastBatchPolicy;
-  /** Start here instead of model.init(rng(seed).fork()). */
-  init?: Params;
-}
+/** The subset of train()'s options that the fused loop honours, with the same meaning and defaults. */
+export type FusedTrainOptions = Pick<TrainOptions, "batchSize" | "lr" | "steps" | "epochs" | "seed" | "sampler" | "last" | "init">;
 
 export interface FusedTrainResult {
   theta: Params;
