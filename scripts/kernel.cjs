@@ -16,14 +16,17 @@ process.env.BATCHLAB_ROOT = root;
 
 const tslabDir = path.join(root, "node_modules", "tslab");
 
-// tslab runs TypeScript's watch compiler with a single debounce timer and throws "Unexpected
-// pending rebuildTimer" when a second one is asked for. Directory watchers (which TypeScript sets
-// on the folders of failed module lookups) ask for a timer of their own when files appear or vanish
-// there, and the next cell then fails instead of running. Nothing in a notebook session needs them:
-// edits to existing src files still reach the kernel through the per-file watchers, and a kernel
-// restart always starts from a fresh compile.
+// tslab runs TypeScript's watch compiler with a single debounce timer that only tslab itself fires
+// (when a cell is compiled), and throws "Unexpected pending rebuildTimer" when a second one is
+// asked for. Any watcher of a real file or folder that reports a change asks for one and then waits
+// for it, so the next cell fails instead of running, and tslab reports that failure on the
+// process's stderr only. Watching the disk from a kernel is therefore switched off: cells (tslab's
+// in-memory files) are unaffected, and edits to src/ take effect on a kernel restart, which starts
+// from a fresh compile (the README says so).
 const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] }));
-ts.sys.watchDirectory = () => ({ close() {} });
+const noWatcher = () => ({ close() {} });
+ts.sys.watchDirectory = noWatcher;
+ts.sys.watchFile = noWatcher;
 
 const { startKernel } = require(path.join(tslabDir, "dist", "main.js"));
 startKernel({ configPath: path.resolve(configPath), enableFindLocal: false });

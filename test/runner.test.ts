@@ -28,10 +28,10 @@ describe("runner on fixture notebooks (quick mode)", () => {
   before(async () => {
     [out, outMore, outSlow] = ["main", "more", "slow"].map((n) => fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-runner-${n}-`)));
     // Three runs side by side (each notebook gets its own kernel anyway): a failing notebook before
-    // a good one (the good one must still run), the other failure kinds, and a cell that exceeds a
-    // 3 s limit.
+    // good ones (they must still run; one has files the kernel compiled change under it), the other
+    // failure kinds, and a cell that exceeds a 3 s limit.
     [main, more, slow] = await Promise.all([
-      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok")]),
+      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src")]),
       runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit")]),
       runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")]),
     ]);
@@ -45,10 +45,10 @@ describe("runner on fixture notebooks (quick mode)", () => {
     assert.equal(main.code, 1, main.stderr);
     const summary = readSummary(out);
     assert.equal(summary.quick, true);
-    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["fail", false], ["ok", true]]);
-    assert.match(main.stdout, /▶ \[2\/2\] test\/fixtures\/ok\.ipynb \(quick mode\)/);
+    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["fail", false], ["ok", true], ["edit-src", true]]);
+    assert.match(main.stdout, /▶ \[2\/3\] test\/fixtures\/ok\.ipynb \(quick mode\)/);
     assert.match(main.stdout, /✓ ok · cell 2\/6 · \d/, "per-cell progress with i/N and time");
-    assert.match(main.stderr, /2 notebooks, 1 ok, 1 failed/);
+    assert.match(main.stderr, /3 notebooks, 2 ok, 1 failed/);
     assert.equal(more.code, 1, more.stderr);
     assert.deepEqual(readSummary(outMore).notebooks.map((n) => n.ok), [false, false, false, false]);
   });

@@ -223,6 +223,7 @@ export async function runNotebook(input: Notebook, options: RunOptions): Promise
       const state: CellState = { cell, index: i, outputs: cell.outputs, stderr: "", clearPending: false };
       states.push(state);
       running = { state, number, start: Date.now() };
+      const logMark = kernel.processLog.length;
       const outcome = await kernel.execute(code, handler(state), options.cellTimeoutMs);
       const seconds = (Date.now() - running.start) / 1000;
       running = null;
@@ -233,7 +234,11 @@ export async function runNotebook(input: Notebook, options: RunOptions): Promise
         const reply = outcome.reply ?? {};
         const fromReply = [reply.ename, reply.evalue].filter((s) => typeof s === "string" && s !== "").join(": ");
         const tb = Array.isArray(reply.traceback) ? (reply.traceback as string[]).join("\n") : "";
-        failure = failureAt(state, "error", head(state.stderr || [fromReply, tb].filter(Boolean).join("\n") || "the cell failed without an error message"));
+        // tslab reports its own failures (compiling the cell, not running it) on the kernel
+        // process's stderr rather than the cell's: show what the process said during this cell.
+        const processSaid = kernel.processLog.slice(logMark).trim();
+        const message = state.stderr || [fromReply, tb].filter(Boolean).join("\n");
+        failure = failureAt(state, "error", head(message || (processSaid ? `the kernel process said:\n${processSaid}` : "the cell failed without an error message")));
       } else if (outcome.status === "abort") {
         failure = failureAt(state, "error", "the kernel aborted the request (an earlier request failed)");
       } else if (outcome.status === "timeout") {
