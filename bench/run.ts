@@ -24,6 +24,7 @@ import { rng } from "../src/util/rng";
 import { calibrateSteps, fusedRunner, trainRunner, tfjsRunner, type StepRunner } from "../src/compute/timing";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { wasmLinear } from "../src/engines/wasmLinear";
+import { kernelFeatures } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
 import { tfjsTrainer, type TfjsTrainer } from "../src/engines/tfjsNetwork";
 import { loadTfjs, type Tfjs } from "../src/backend/tfjs";
@@ -315,6 +316,9 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   log(`batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), ${options.threads} thread(s) per engine`);
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  const kernels = kernelFeatures();
+  const kernelNote = `batchlab kernels: WebAssembly 128-bit SIMD, ${kernels.fma ? "fused multiply-add (relaxed SIMD)" : "multiply then add (no relaxed SIMD here, or BATCHLAB_WASM_FMA=0)"}`;
+  log(kernelNote);
 
   // tfjs: every backend that loads here.
   const loaded = await loadTfjs();
@@ -359,6 +363,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpu, cores: os.cpus().length, node: process.version, v8: process.versions.v8, loadAverageStart: os.loadavg() },
     options: { ...options, out: undefined },
+    kernels,
     tfjsBackends: tfBackends,
     torch: torchInfo ? { ...torchInfo, python: torch?.python, ratiosPrinted: ratios } : null,
     note: ratioNote,
@@ -395,6 +400,7 @@ async function main(): Promise<void> {
   log("");
   log(tables.join("\n\n"));
   log("");
+  log(kernelNote);
   log(ratioNote);
   fs.writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
   log(`JSON: ${path.relative(process.cwd(), options.out)}`);

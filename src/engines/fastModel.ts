@@ -5,6 +5,7 @@
 
 import type { Dataset } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
+import type { Stepper, UpdateRule } from "../update/sgd";
 import { learningRateAt, makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
@@ -12,7 +13,7 @@ import { KernelInstance, padded, type Region } from "./wasm/runtime";
 
 /** A Model with a fast batch path. Interchangeable with the reference model it wraps. */
 export interface FastModel extends Model {
-  /** Which engine computes the batch calls, e.g. "wasm-simd f32". */
+  /** Which engine computes the batch calls and with which arithmetic, e.g. "wasm-simd f32 fma". */
   readonly engine: string;
   batchGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): void;
   /** Mean loss over the batch (chunked, so any batch size fits). */
@@ -27,6 +28,8 @@ export interface FastModel extends Model {
    * round trip per step. For measuring what a step costs when nothing but the step is left.
    */
   trainFused(data: Dataset, options: FusedTrainOptions): FusedTrainResult;
+  /** train()'s update run inside the engine (see EngineBase.stepper). */
+  stepper(theta: Params, rule: UpdateRule): Stepper;
 }
 
 /** The subset of train()'s options that the fused loop honours, with the same meaning and defaults. */
@@ -58,6 +61,7 @@ interface CachedData {
   lastUsed: number;
 }
 
+const LOST = "The engine's memory was reset while a stepper held θ: call sync() before using the model on other data.";
 /** Fresh kernels (and memory) once this much is reserved: wasm memory cannot shrink otherwise. */
 const MEMORY_LIMIT = 1 << 30;
 /** At most this many datasets stay cached (training data and one evaluation set, typically). */
@@ -69,6 +73,11 @@ export abstract class EngineBase {
 
   protected kernels = new KernelInstance();
   private readonly cache: CachedData[] = [];
+  /** Counts reset()s, so a stepper can tell that the memory holding its θ is gone. */
+  private generation = 0;
+  private activeStepper: object | null = null;
+  /** The stepper whose θ the float32 weights hold (null: someone else's). */
+  private weightsOf: object | null = null;
   private clock = 0;
   private readonly rowFloats: number;
 
@@ -76,12 +85,17 @@ export abstract class EngineBase {
     this.rowFloats = padded(inputs);
   }
 
-  /** Mean loss and gradient; engines whose loss costs extra may skip it when wantLoss is false (then NaN). */
-  abstract lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array, wantLoss?: boolean): number;
   abstract loss(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
   /** Bytes stored per example of a batch: activations, their gradients, the index and the label. */
   abstract bytesPerExample(): number;
-  protected abstract loadTheta(theta: Params): void;
+  /** Loads the float32 weights from θ stored as float64 at byte address t64 of the kernels' memory. */
+  protected abstract loadThetaAt(t64: number): void;
+  /**
+   * With the weights loaded: the batch's mean gradient, written as float64 in θ's layout at byte
+   * address g64, and the mean loss (engines whose loss costs extra may skip it when wantLoss is
+   * false, and return NaN).
+   */
+  protected abstract gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number, wantLoss: boolean): number;
   /** The engine's float32 parameters, written into θ's float64 layout. */
   protected abstract storeTheta(out: Params): void;
   /** One SGD step on the batch with the parameters already loaded: θ₃₂ ← θ₃₂ − lr·∇. */
@@ -115,26 +129,89 @@ export abstract class EngineBase {
     if (data.d !== this.inputs) throw new BatchlabArgumentError("data.d", data.d, `${this.inputs} features`);
   }
 
-  /** Copies θ into the kernels' memory; returns its address. */
-  protected thetaIn(theta: Params): number {
+  /** Copies θ into the kernels' memory and loads the weights from it. */
+  protected loadTheta(theta: Params): void {
+    this.weightsOf = null;
     if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
     const region = this.kernels.region("theta64", this.size * 8);
     this.kernels.f64(region, this.size).set(theta);
-    return region.ptr;
+    this.loadThetaAt(region.ptr);
   }
 
-  /** Address where the float64 gradient in θ's layout is assembled before copyGradient. */
-  protected gradientOut(): number {
-    return this.kernels.region("grad64", this.size * 8).ptr;
-  }
-
-  protected copyGradient(out: Float64Array): void {
+  /** Mean loss and gradient (into `out`); the loss is NaN when not wanted and not free. */
+  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array, wantLoss = true): number {
     if (out.length !== this.size) throw new BatchlabArgumentError("out.length", out.length, `${this.size}`);
-    out.set(this.kernels.f64(this.kernels.region("grad64", this.size * 8), this.size));
+    this.loadTheta(theta);
+    const grad = this.kernels.region("grad64", this.size * 8);
+    const loss = this.gradientAt(data, batch, grad.ptr, wantLoss);
+    out.set(this.kernels.f64(grad, this.size));
+    return loss;
+  }
+
+  /**
+   * One update of θ (float64 at byte address t64, the velocity at v64) on the batch, as
+   * plainStepper does it. `weightsCurrent`: the float32 weights already hold θ (the previous call
+   * left them so). This default converts the gradient up and θ down in passes of their own;
+   * engines may fold both into sgd_update_rows.
+   */
+  protected stepAt(data: Dataset, batch: ArrayLike<number>, t64: number, v64: number, lr: number, rule: UpdateRule, weightsCurrent: boolean): void {
+    void weightsCurrent;
+    this.loadThetaAt(t64);
+    const g64 = this.kernels.region("grad64", this.size * 8).ptr;
+    this.gradientAt(data, batch, g64, false);
+    this.kernels.k.sgd_update_rows(t64, v64, g64, 0, 1, 0, 0, 1, this.size, lr, rule.momentum, rule.weightDecay);
+  }
+
+  /**
+   * train()'s update with θ (and the velocity) kept float64 in the kernels' memory between steps:
+   * per step only the float32 weights are refreshed from θ, and sgd_update64 applies the rule of
+   * plainStepper with the same float64 operations in the same order, so θ comes out bit for bit
+   * the same as through plainStepper with this engine's gradient. Only the newest stepper of an
+   * engine may step.
+   */
+  stepper(reference: Model, theta: Params, rule: UpdateRule): Stepper {
+    if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
+    const owner = {};
+    this.activeStepper = owner;
+    const velocity = new Float64Array(rule.momentum > 0 ? this.size : 0);
+    let generation = -1; // the kernels' generation θ was uploaded to; -1: not yet
+    let synced = true;
+    const regions = () => ({
+      theta: this.kernels.region("step.theta64", this.size * 8),
+      velocity: this.kernels.region("step.velocity64", Math.max(velocity.length, 1) * 8),
+    });
+    return {
+      step: (data, batch, lr) => {
+        if (this.activeStepper !== owner) throw new Error("This stepper was replaced by a newer one on the same model: make a new one.");
+        checkCompatible(reference, theta, data);
+        if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+        checkPositiveFinite("lr", lr);
+        this.cached(data); // first, as caching a new dataset may start fresh kernels
+        if (generation !== this.generation) {
+          if (!synced) throw new Error(LOST);
+          const r = regions();
+          this.kernels.f64(r.theta, this.size).set(theta);
+          this.kernels.f64(r.velocity, velocity.length).set(velocity);
+          generation = this.generation;
+        }
+        const r = regions();
+        this.stepAt(data, batch, r.theta.ptr, r.velocity.ptr, lr, rule, this.weightsOf === owner);
+        this.weightsOf = owner;
+        synced = false;
+      },
+      sync: () => {
+        if (synced) return;
+        if (generation !== this.generation) throw new Error(LOST);
+        const r = regions();
+        theta.set(this.kernels.f64(r.theta, this.size));
+        velocity.set(this.kernels.f64(r.velocity, velocity.length));
+        synced = true;
+      },
+    };
   }
 
   /** The float32 copy of a dataset in the kernels' memory, made on first use. */
-  private cached(data: Dataset): CachedData {
+  protected cached(data: Dataset): CachedData {
     this.clock++;
     const hit = this.cache.find((c) => c.data === data);
     if (hit) {
@@ -166,6 +243,8 @@ export abstract class EngineBase {
   reset(): void {
     this.kernels = new KernelInstance();
     this.cache.length = 0;
+    this.generation++;
+    this.weightsOf = null;
   }
 
   /**
@@ -194,7 +273,7 @@ export abstract class EngineBase {
     };
     return {
       name,
-      engine: "wasm-simd f32",
+      engine: `wasm-simd f32 ${this.kernels.arithmetic}`,
       size: reference.size,
       inputs: reference.inputs,
       init: (random) => reference.init(random),
@@ -213,6 +292,7 @@ export abstract class EngineBase {
         check(theta, data, batch);
         return this.lossAndGradient(theta, data, batch, out);
       },
+      stepper: (theta, rule) => this.stepper(reference, theta, rule),
       trainFused: (data, options) => this.trainFused(reference, data, options),
       memory: () => ({
         allocatedBytes: this.kernels.allocatedBytes,

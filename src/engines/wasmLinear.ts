@@ -40,8 +40,7 @@ class LinearEngine extends EngineBase {
     };
   }
 
-  protected loadTheta(theta: Params): void {
-    const t64 = this.thetaIn(theta);
+  protected loadThetaAt(t64: number): void {
     const { w, b } = this.regions(1);
     this.kernels.k.demote_rows(t64, 0, w.ptr, 0, 1, this.d);
     if (this.bias) this.kernels.k.demote_rows(t64 + 8 * this.d, 0, b.ptr, 0, 1, 1);
@@ -72,13 +71,10 @@ class LinearEngine extends EngineBase {
     return { loss: loss / m, gb };
   }
 
-  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array, wantLoss = true): number {
-    this.loadTheta(theta);
+  protected gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number, wantLoss: boolean): number {
     const { loss, gb } = this.gradient(data, batch, wantLoss);
-    const g64 = this.gradientOut();
     this.kernels.k.promote_rows(this.regions(1).gw.ptr, 0, g64, 0, 1, this.d, 1);
-    if (this.bias) this.kernels.f64(this.kernels.region("grad64", this.size * 8), this.size)[this.d] = gb;
-    this.copyGradient(out);
+    if (this.bias) new Float64Array(this.kernels.k.memory.buffer, g64 + 8 * this.d, 1)[0] = gb;
     return loss;
   }
 

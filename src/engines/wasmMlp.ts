@@ -10,11 +10,13 @@
 //   output   dZ_L = (softmax(Z_L) − onehot(y)) / m         (softmax_xent)
 //   backward dW_l = dZ_lᵀ·H_{l−1}, db_l = Σ rows of dZ_l, dZ_{l−1} = (dZ_l·W_l) ⊙ [H_{l−1} > 0]
 //   dW, db → float64, in θ's layout, into `out`.
-// The update itself stays in train() (applyMeanGradient): the engine only makes ∇ fast.
+// train() asks the engine for a stepper (fastModel.ts), which keeps θ float64 in the kernels' memory
+// between steps and applies sgd.ts's update there: only the f32 weights are refreshed per step.
 
 import type { Dataset } from "../data/dataset";
 import { mlp } from "../models/mlp";
 import type { Model, Params } from "../models/model";
+import type { UpdateRule } from "../update/sgd";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { EngineBase, type FastModel } from "./fastModel";
 import { padded, type Region } from "./wasm/runtime";
@@ -62,8 +64,7 @@ class MlpEngine extends EngineBase {
     };
   }
 
-  protected loadTheta(theta: Params): void {
-    const t64 = this.thetaIn(theta);
+  protected loadThetaAt(t64: number): void {
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b } = this.weights(l);
@@ -125,9 +126,19 @@ class MlpEngine extends EngineBase {
     });
   }
 
-  private writeGradient(out: Float64Array): void {
-    this.promote(this.gradientOut(), "gradients");
-    this.copyGradient(out);
+  /** The default's three passes over θ folded into one sgd_update_rows per weight block. */
+  protected override stepAt(data: Dataset, batch: ArrayLike<number>, t64: number, v64: number, lr: number, rule: UpdateRule, weightsCurrent: boolean): void {
+    if (!weightsCurrent) this.loadThetaAt(t64);
+    const m = batch.length;
+    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+    this.forwardLoss(m);
+    this.backward(m);
+    const k = this.kernels.k;
+    this.layers.forEach((layer, l) => {
+      const { W, b, dW, db } = this.weights(l);
+      k.sgd_update_rows(t64 + layer.w * 8, v64 + layer.w * 8, dW.ptr, layer.pin * 4, 0, W.ptr, layer.pin * 4, layer.outputs, layer.inputs, lr, rule.momentum, rule.weightDecay);
+      k.sgd_update_rows(t64 + layer.b * 8, v64 + layer.b * 8, db.ptr, 0, 0, b.ptr, 0, 1, layer.outputs, lr, rule.momentum, rule.weightDecay);
+    });
   }
 
   protected storeTheta(out: Params): void {
@@ -149,13 +160,12 @@ class MlpEngine extends EngineBase {
     });
   }
 
-  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): number {
-    this.loadTheta(theta);
+  protected gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number): number {
     const m = batch.length;
     this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
     const loss = this.forwardLoss(m);
     this.backward(m);
-    this.writeGradient(out);
+    this.promote(g64, "gradients");
     return loss / m;
   }
 

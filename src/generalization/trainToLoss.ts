@@ -12,8 +12,8 @@
 import { datasetLoss } from "../curvature/loss";
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
-import { checkCompatible, meanGradient, type Model, type Params } from "../models/model";
-import { applyMeanGradient } from "../update/sgd";
+import { checkCompatible, type Model, type Params } from "../models/model";
+import { stepperFor } from "../update/sgd";
 import { learningRateAt, makeSampler, type LearningRate } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
@@ -82,8 +82,7 @@ export function trainToLoss(model: Model, data: Dataset, options: TrainToLossOpt
   checkCompatible(model, theta, data);
   const sampler = makeSampler("shuffled", data.n, m, seed + 1);
   const evalIdx = options.evalExamples ?? allIndices(data.n);
-  const grad = new Float64Array(model.size);
-  const velocity = new Float64Array(model.size);
+  const stepper = stepperFor(model, theta, { momentum, weightDecay: 0 });
 
   let loss = datasetLoss(model, theta, data, evalIdx);
   const checks: LossCheck[] = [{ step: 0, loss }];
@@ -97,16 +96,11 @@ export function trainToLoss(model: Model, data: Dataset, options: TrainToLossOpt
     const until = Math.min(options.maxSteps, step + checkEvery);
     for (; step < until; step++) {
       const batch = sampler.next();
-      meanGradient(model, theta, data, batch, grad);
+      stepper.step(data, batch, lrAt(step));
       examples += batch.length;
-      if (momentum > 0) {
-        for (let j = 0; j < grad.length; j++) velocity[j] = momentum * velocity[j] + grad[j];
-        applyMeanGradient(theta, velocity, lrAt(step));
-      } else {
-        applyMeanGradient(theta, grad, lrAt(step));
-      }
     }
     seconds += (performance.now() - t0) / 1000;
+    stepper.sync();
     loss = datasetLoss(model, theta, data, evalIdx);
     checks.push({ step, loss });
     if (!Number.isFinite(loss) || loss > limit) status = "diverged";

@@ -4,6 +4,7 @@
 
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
+import type { Stepper, UpdateRule } from "../update/sgd";
 import type { Rng } from "../util/rng";
 import { BatchlabArgumentError } from "../util/validate";
 
@@ -29,6 +30,11 @@ export interface Model {
   batchGradient?(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): void;
   /** Optional fast path for the mean loss over a batch; must equal the mean of exampleLoss (engines, tested). */
   batchLoss?(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
+  /**
+   * Optional fast path for train()'s whole update (see stepperFor in update/sgd.ts): it must give
+   * the same θ as plainStepper, bit for bit (engines, tested).
+   */
+  stepper?(theta: Params, rule: UpdateRule): Stepper;
   /** Predicted class (classification) or value (regression) for example i. */
   predict(theta: Params, data: Dataset, i: number): number;
 }

@@ -5,9 +5,9 @@
 
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
-import { checkCompatible, meanGradient, meanLoss, type Model, type Params } from "../models/model";
+import { checkCompatible, meanLoss, type Model, type Params } from "../models/model";
 import { learningRateAt, makeSampler, type LearningRate, type SamplerKind } from "../update/train";
-import { applyMeanGradient } from "../update/sgd";
+import { stepperFor } from "../update/sgd";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
@@ -101,7 +101,7 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   checkCompatible(model, theta, data);
   const sampler = makeSampler(kind, data.n, m, seed + 1);
   const evalIdx = options.evalExamples ?? allIndices(data.n);
-  const grad = new Float64Array(model.size);
+  const stepper = stepperFor(model, theta, { momentum: 0, weightDecay: 0 });
   const curve: CurvePoint[] | undefined = options.keepCurve ? [] : undefined;
 
   const startLoss = meanLoss(model, theta, data, evalIdx);
@@ -133,10 +133,10 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
     for (; step < next; step++) {
       const batch = sampler.next();
       examples += batch.length;
-      meanGradient(model, theta, data, batch, grad);
-      applyMeanGradient(theta, grad, lrAt(step));
+      stepper.step(data, batch, lrAt(step));
     }
     seconds += (performance.now() - t0) / 1000;
+    stepper.sync();
     loss = meanLoss(model, theta, data, evalIdx);
     if (!Number.isFinite(loss) || loss > limit) return finish("diverged", step, examples, seconds, loss);
     curve?.push({ step, examples, seconds, loss });

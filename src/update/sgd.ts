@@ -4,8 +4,9 @@
 //
 // It is written with plain loops on purpose: nothing is hidden behind a framework call.
 
-import type { Params } from "../models/model";
-import { BatchlabArgumentError, checkPositiveFinite } from "../util/validate";
+import type { Dataset } from "../data/dataset";
+import { meanGradient, type Model, type Params } from "../models/model";
+import { BatchlabArgumentError, checkInRange, checkPositiveFinite } from "../util/validate";
 
 /** The gradient of one example's loss at θ. */
 export type ExampleGradient = (theta: Params, i: number) => ArrayLike<number>;
@@ -39,4 +40,53 @@ export function sgdStep(theta: Params, batch: ArrayLike<number>, gradient: Examp
 export function applyMeanGradient(theta: Params, meanGrad: ArrayLike<number>, lr: number, out: Params = theta): Params {
   for (let j = 0; j < theta.length; j++) out[j] = theta[j] - lr * meanGrad[j];
   return out;
+}
+
+/** What train() adds to the rule: heavy-ball momentum μ ∈ [0, 1) and L2 weight decay λ ≥ 0. */
+export interface UpdateRule {
+  momentum: number;
+  weightDecay: number;
+}
+
+/** Runs the update on one θ, batch after batch. */
+export interface Stepper {
+  /**
+   * One step on `batch`: g = ḡ + λ·θ, then θ ← θ − η·g, or with momentum v ← μ·v + g and
+   * θ ← θ − η·v.
+   */
+  step(data: Dataset, batch: ArrayLike<number>, lr: number): void;
+  /** Brings the θ array the stepper was made with up to date (a stepper may hold θ elsewhere between steps). */
+  sync(): void;
+}
+
+/**
+ * The update in plain loops, on θ in place: the model's mean gradient, weight decay, momentum,
+ * then applyMeanGradient. Every stepper must give the same θ as this one.
+ */
+export function plainStepper(model: Model, theta: Params, rule: UpdateRule): Stepper {
+  const grad = new Float64Array(model.size);
+  const velocity = rule.momentum > 0 ? new Float64Array(model.size) : null;
+  return {
+    step(data, batch, lr) {
+      meanGradient(model, theta, data, batch, grad);
+      if (rule.weightDecay > 0) for (let j = 0; j < grad.length; j++) grad[j] += rule.weightDecay * theta[j];
+      if (velocity) {
+        for (let j = 0; j < grad.length; j++) velocity[j] = rule.momentum * velocity[j] + grad[j];
+        applyMeanGradient(theta, velocity, lr);
+      } else {
+        applyMeanGradient(theta, grad, lr);
+      }
+    },
+    sync() {},
+  };
+}
+
+/**
+ * The model's own stepper when it has one (an engine runs the same arithmetic where its gradient
+ * already is, skipping a float64 round trip per step), otherwise plainStepper.
+ */
+export function stepperFor(model: Model, theta: Params, rule: UpdateRule): Stepper {
+  checkInRange("momentum", rule.momentum, 0, 0.999999);
+  checkInRange("weightDecay", rule.weightDecay, 0, Infinity);
+  return model.stepper ? model.stepper(theta, rule) : plainStepper(model, theta, rule);
 }

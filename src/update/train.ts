@@ -1,13 +1,14 @@
 // Minibatch SGD training: a sampler picks the batch, the model gives the batch-mean gradient, and
-// the update of sgd.ts moves θ. Records are tidy rows (one per evaluation) so they drop straight
+// the update of sgd.ts moves θ (a model with an engine runs that same update inside the engine:
+// see stepperFor). Records are tidy rows (one per evaluation) so they drop straight
 // into an arquero table or a Plotly trace.
 
 import type { Dataset } from "../data/dataset";
-import { meanGradient, meanLoss, checkCompatible, type Model, type Params } from "../models/model";
+import { meanLoss, checkCompatible, type Model, type Params } from "../models/model";
 import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-import { applyMeanGradient } from "./sgd";
+import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { stepperFor } from "./sgd";
 
 export type SamplerKind = Sampler["kind"];
 /** A constant learning rate, or a schedule η(step) with step counted from 0. */
@@ -97,10 +98,6 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
   learningRateAt(options.lr, 0);
   const seed = options.seed ?? 0;
-  const momentum = options.momentum ?? 0;
-  checkInRange("momentum", momentum, 0, 0.999999);
-  const weightDecay = options.weightDecay ?? 0;
-  checkInRange("weightDecay", weightDecay, 0, Infinity);
   const steps = options.steps ?? Math.ceil(((options.epochs as number) * data.n) / m);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 100));
   checkPositiveInteger("evalEvery", evalEvery);
@@ -114,14 +111,14 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
 
   const history: TrainRecord[] = [];
   const trajectory: Params[] | undefined = options.keepTrajectory ? [] : undefined;
-  const grad = new Float64Array(model.size);
-  const velocity = momentum > 0 ? new Float64Array(model.size) : null;
+  const stepper = stepperFor(model, theta, { momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 });
   let examples = 0;
   let seconds = 0;
   let diverged = false;
   let startLoss = NaN;
 
   const record = (step: number): boolean => {
+    stepper.sync();
     const trainLoss = meanLoss(model, theta, data, evalIdx);
     const row: TrainRecord = {
       step, examples, epoch: examples / data.n, seconds, lr: learningRateAt(options.lr, Math.max(0, step - 1)), trainLoss,
@@ -140,14 +137,7 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   while (step < steps) {
     const t0 = performance.now();
     const batch = sampler.next();
-    meanGradient(model, theta, data, batch, grad);
-    if (weightDecay > 0) for (let j = 0; j < grad.length; j++) grad[j] += weightDecay * theta[j];
-    if (velocity) {
-      for (let j = 0; j < grad.length; j++) velocity[j] = momentum * velocity[j] + grad[j];
-      applyMeanGradient(theta, velocity, learningRateAt(options.lr, step));
-    } else {
-      applyMeanGradient(theta, grad, learningRateAt(options.lr, step));
-    }
+    stepper.step(data, batch, learningRateAt(options.lr, step));
     seconds += (performance.now() - t0) / 1000;
     examples += batch.length;
     step++;
@@ -158,6 +148,7 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
       }
     }
   }
+  stepper.sync();
   return { theta, history, trajectory, diverged, steps: step };
 }
 

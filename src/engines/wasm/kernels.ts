@@ -17,11 +17,30 @@
 // SIMD loops never need a scalar tail in the k direction of gemm_nt or the n direction of the others.
 // Tile sizes are parameters (see KernelShape): the defaults were measured best on x86-64 in V8,
 // which keeps 15 of the 16 SSE registers for wasm values.
+//
+// Arithmetic: each multiply-add is f32x4.relaxed_madd (one FMA instruction) where the engine has
+// WebAssembly relaxed SIMD (Node ≥ 22; Node 20 after runtime.ts switches V8's flag on), else
+// f32x4.mul then f32x4.add. FMA does not raise the peak (two 128-bit FMAs or two mul+add pairs per
+// cycle) but halves the instructions, which lets the tiles get closer to it: +20 % on the MLP's two
+// big products. Set BATCHLAB_WASM_FMA=0 to force mul+add; kernelFeatures() (runtime.ts) says which
+// arithmetic the engines use, and every timing should name it.
+
+import { UPDATE_KERNELS } from "./update";
 
 export interface KernelShape {
-  /** gemm_nt tile: rows of A × rows of B per call; mr·nc + mr + 2 v128 values must fit in registers. */
+  /** gemm_nt tile: rows of A × rows of B per call; mr·nc + min(mr, nc) + 1 v128 values must fit in registers. */
   ntRows: number;
   ntCols: number;
+  /**
+   * gemm_nt blocking, in bytes of K: a panel of B's rows this large is reused from L1 by every
+   * row tile of a block of A's rows that large (kept in L2).
+   */
+  ntPanelBytes: number;
+  ntBlockBytes: number;
+  /** gemm_nt splits K into equal blocks of at most this many floats (C accumulates across them). */
+  ntKBlock: number;
+  /** gemm_nt transposes B and runs by broadcasts from this many rows of A on (when N is a multiple of 4). */
+  ntTransposeRows: number;
   /** gemm_tn/gemm_nn tile: rows × (4·vectors) columns; rows·vectors + vectors + 2 values in registers. */
   bcRows: number;
   bcVectors: number;
@@ -29,7 +48,30 @@ export interface KernelShape {
   kBlock: number;
 }
 
-export const DEFAULT_SHAPE: KernelShape = { ntRows: 4, ntCols: 2, bcRows: 4, bcVectors: 2, kBlock: 128 };
+/**
+ * The shapes measured best per arithmetic (x86-64, V8 11.3). Blocking gemm_nt's dot products
+ * pays with FMA only (+15 % at m = 8…64); with mul+add it measured 5–15 % slower, so it is off.
+ */
+export const DEFAULT_SHAPES: Readonly<Record<Arithmetic, KernelShape>> = {
+  fma: { ntRows: 4, ntCols: 2, ntPanelBytes: 24576, ntBlockBytes: 262144, ntKBlock: 256, ntTransposeRows: 64, bcRows: 4, bcVectors: 2, kBlock: 128 },
+  "mul+add": { ntRows: 4, ntCols: 2, ntPanelBytes: 1 << 30, ntBlockBytes: 1 << 30, ntKBlock: 1 << 20, ntTransposeRows: 32, bcRows: 4, bcVectors: 2, kBlock: 128 },
+};
+
+/** The mul+add shape (the arithmetic every WebAssembly engine with SIMD has). */
+export const DEFAULT_SHAPE: KernelShape = DEFAULT_SHAPES["mul+add"];
+
+/**
+ * How the products multiply and add: "fma" with relaxed SIMD's f32x4.relaxed_madd (one instruction
+ * per multiply-add, fused where the CPU has FMA), "mul+add" with f32x4.mul then f32x4.add (plain
+ * SIMD, runs everywhere). Both give the same results up to float32 rounding.
+ */
+export type Arithmetic = "fma" | "mul+add";
+
+type Madd = (a: string, b: string, c: string) => string;
+const madds: Record<Arithmetic, Madd> = {
+  fma: (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`,
+  "mul+add": (a, b, c) => `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`,
+};
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k);
 const get = (name: string): string => `(local.get $${name})`;
@@ -46,9 +88,10 @@ const hsum = (v: string): string =>
 /**
  * Tile of gemm_nt: C[r][c] = Σ_k A[r][k]·B[c][k] for r < mr, c < nc, then + bias[c] and ReLU when
  * asked. kb = K·4 bytes, a positive multiple of 16 (rows are padded). Each accumulator sums four
- * k-lanes; the lanes are added once at the end.
+ * k-lanes; the lanes are added once at the end. Per step of k the mr vectors of A are loaded and
+ * kept, those of B loaded one at a time (keeping B's instead measured 10 % slower).
  */
-function ntTile(mr: number, nc: number): string {
+function ntTile(mr: number, nc: number, madd: Madd): string {
   const acc = (r: number, c: number) => `acc${r}_${c}`;
   const rows = range(mr);
   const cols = range(nc);
@@ -56,91 +99,241 @@ function ntTile(mr: number, nc: number): string {
   rows.slice(1).forEach((r) => body.push(set(`a${r}`, add(get(`a${r - 1}`), get("lda")))));
   cols.slice(1).forEach((c) => body.push(set(`b${c}`, add(get(`b${c - 1}`), get("ldb")))));
   const step: string[] = [];
-  rows.forEach((r) => step.push(set(`va${r}`, `(v128.load ${add(get(`a${r}`), get("o"))})`)));
+  const loadA = (r: number) => `(v128.load ${add(get(`a${r}`), get("o"))})`;
+  const loadB = (c: number) => `(v128.load ${add(get(`b${c}`), get("o"))})`;
+  rows.forEach((r) => step.push(set(`v${r}`, loadA(r))));
   cols.forEach((c) => {
-    step.push(set("vb", `(v128.load ${add(get(`b${c}`), get("o"))})`));
-    rows.forEach((r) => step.push(set(acc(r, c), `(f32x4.add ${get(acc(r, c))} (f32x4.mul ${get(`va${r}`)} ${get("vb")}))`)));
+    step.push(set("w", loadB(c)));
+    rows.forEach((r) => step.push(set(acc(r, c), madd(get(`v${r}`), get("w"), get(acc(r, c))))));
   });
   body.push(`(loop $k ${step.join("\n    ")}
     (br_if $k (i32.lt_u (local.tee $o ${add(get("o"), i32(16))}) ${get("kb")})))`);
   rows.forEach((r) =>
     cols.forEach((c) => {
-      body.push(set("s", `(f32.add ${hsum(get(acc(r, c)))} (f32.load offset=${4 * c} ${get("bias")}))`));
+      const cAddr = add(get("c"), mul(get("ldc"), i32(r)));
+      const start = `(if (result f32) ${get("first")} (then (f32.load offset=${4 * c} ${get("bias")})) (else (f32.load offset=${4 * c} ${cAddr})))`;
+      body.push(set("s", `(f32.add ${hsum(get(acc(r, c)))} ${start})`));
       body.push(`(if ${get("relu")} (then ${set("s", `(f32.max ${get("s")} (f32.const 0))`)}))`);
-      body.push(`(f32.store offset=${4 * c} ${add(get("c"), mul(get("ldc"), i32(r)))} ${get("s")})`);
+      body.push(`(f32.store offset=${4 * c} ${cAddr} ${get("s")})`);
     }),
   );
   return `(func $nt_${mr}x${nc} (param $a0 i32) (param $lda i32) (param $b0 i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-    (param $kb i32) (param $bias i32) (param $relu i32)
+    (param $kb i32) (param $bias i32) (param $relu i32) (param $first i32)
     (local $o i32) (local $s f32) ${locals(rows.slice(1).map((r) => `a${r}`), "i32")} ${locals(cols.slice(1).map((c) => `b${c}`), "i32")}
-    ${locals(rows.flatMap((r) => cols.map((c) => acc(r, c))), "v128")} ${locals(rows.map((r) => `va${r}`), "v128")} (local $vb v128)
+    ${locals(rows.flatMap((r) => cols.map((c) => acc(r, c))), "v128")} ${locals(rows.map((r) => `v${r}`), "v128")} (local $w v128)
     ${body.join("\n    ")})`;
 }
 
 /**
  * Tile of gemm_tn or gemm_nn: C[r][4v..4v+3] (+)= Σ_k A(r, k)·B[k][4v..4v+3]. For "tn", A(r, k)
- * lies at a + 4r + k·acs (a row of dZ holds the tile's r's side by side); for "nn", at
- * a + r·ars + 4k. Each step of k broadcasts one A value per row against nv vectors of B.
+ * lies at a + 4r + k·acs (a row of dZ holds the tile's r's side by side); for "nn" and "fw", at
+ * a + r·ars + 4k. Each step of k broadcasts one A value per row against nv vectors of B. "fw" is
+ * "nn" for gemm_nt's forward: C = acc + bias, then ReLU when asked, instead of (+)=.
  */
-function bcTile(layout: "tn" | "nn", mr: number, nv: number): string {
+function bcTile(layout: "tn" | "nn" | "fw", mr: number, nv: number, madd: Madd): string {
   const acc = (r: number, v: number) => `acc${r}_${v}`;
   const rows = range(mr);
   const vecs = range(nv);
   const body: string[] = [];
-  if (layout === "nn") rows.slice(1).forEach((r) => body.push(set(`a${r}`, add(get(`a${r - 1}`), get("as")))));
-  body.push(`(if ${get("accumulate")} (then ${rows
-    .flatMap((r) => vecs.map((v) => set(acc(r, v), `(v128.load offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))})`)))
-    .join(" ")}))`);
+  if (layout !== "tn") rows.slice(1).forEach((r) => body.push(set(`a${r}`, add(get(`a${r - 1}`), get("as")))));
   const step: string[] = [];
   vecs.forEach((v) => step.push(set(`vb${v}`, `(v128.load offset=${16 * v} ${get("b")})`)));
   rows.forEach((r) => {
     const load = layout === "tn" ? `(v128.load32_splat offset=${4 * r} ${get("a0")})` : `(v128.load32_splat ${add(get(`a${r}`), get("o"))})`;
     step.push(set("va", load));
-    vecs.forEach((v) => step.push(set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (f32x4.mul ${get("va")} ${get(`vb${v}`)}))`)));
+    vecs.forEach((v) => step.push(set(acc(r, v), madd(get("va"), get(`vb${v}`), get(acc(r, v))))));
   });
   step.push(set("b", add(get("b"), get("ldb"))));
   step.push(layout === "tn" ? set("a0", add(get("a0"), get("as"))) : set("o", add(get("o"), i32(4))));
   body.push(`(loop $k ${step.join("\n    ")}
     (br_if $k (local.tee $k (i32.sub ${get("k")} ${i32(1)}))))`);
+  const both = (f: (r: number, v: number) => string): string => rows.flatMap((r) => vecs.map((v) => f(r, v))).join(" ");
+  // C (and the bias) are read only after the loop, so their addresses are not live (in registers) during it.
+  if (layout === "fw") {
+    body.push(both((r, v) => set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${get("bias")}))`)));
+    body.push(`(if ${get("relu")} (then ${both((r, v) => set(acc(r, v), `(f32x4.max ${get(acc(r, v))} (v128.const f32x4 0 0 0 0))`))}))`);
+  } else {
+    body.push(`(if ${get("accumulate")} (then ${both((r, v) => set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))}))`))}))`);
+  }
   rows.forEach((r) => vecs.forEach((v) => body.push(`(v128.store offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))} ${get(acc(r, v))})`)));
   return `(func $${layout}_${mr}x${nv} (param $a0 i32) (param $as i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-    (param $k i32) (param $accumulate i32)
+    (param $k i32) ${layout === "fw" ? "(param $bias i32) (param $relu i32)" : "(param $accumulate i32)"}
     (local $o i32) ${locals(rows.slice(1).map((r) => `a${r}`), "i32")}
     ${locals(rows.flatMap((r) => vecs.map((v) => acc(r, v))), "v128")} ${locals(vecs.map((v) => `vb${v}`), "v128")} (local $va v128)
     ${body.join("\n    ")})`;
 }
 
-/** if-chain calling `name(r, c)` for the runtime tile size (mr, nc), r ≤ maxR, c ≤ maxC. */
+/**
+ * Columns (nt) or vectors (tn, nn) of the tiles with r rows: a product with fewer rows than a full
+ * tile (m = 1, or the linear model's single output) gets wider tiles, so that it still has
+ * rows·cols accumulators: with two, each step waits for the previous multiply-add (4 cycles for an
+ * FMA), and m = 1 ran at half speed.
+ */
+const tileWidth = (rows: number, cols: number, r: number): number => Math.max(cols, Math.min(MAX_WIDTH, Math.floor((rows * cols) / r)));
+/** A gemm_nt tile holds one address per column: 8 of them spilled (x86-64 has 16 general registers). */
+const MAX_WIDTH = 6;
+
+/** The widest tile for a product of M rows: tileWidth(rows, cols, min(rows, M)), as an i32 expression. */
+const widthFor = (rows: number, cols: number): string =>
+  range(rows - 1).reduceRight((rest, q) => `(select ${i32(tileWidth(rows, cols, q + 1))} ${rest} (i32.eq ${get("M")} ${i32(q + 1)}))`, i32(cols));
+
+/** if-chain calling `name(r, c)` for the runtime tile size (mr, nc), r ≤ maxR, c ≤ tileWidth(maxR, maxC, r). */
 function dispatch(maxR: number, maxC: number, name: (r: number, c: number) => string, args: string): string {
   const inner = (r: number): string =>
-    range(maxC).reduceRight((rest, c) => `(if (i32.eq ${get("nc")} ${i32(c + 1)}) (then (call $${name(r + 1, c + 1)} ${args})) (else ${rest}))`, "(unreachable)");
+    range(tileWidth(maxR, maxC, r + 1)).reduceRight((rest, c) => `(if (i32.eq ${get("nc")} ${i32(c + 1)}) (then (call $${name(r + 1, c + 1)} ${args})) (else ${rest}))`, "(unreachable)");
   return range(maxR).reduceRight((rest, r) => `(if (i32.eq ${get("mr")} ${i32(r + 1)}) (then ${inner(r)}) (else ${rest}))`, "(unreachable)");
 }
 
 const min = (a: string, b: string): string => `(select ${a} ${b} (i32.lt_u ${a} ${b}))`;
+const max = (a: string, b: string): string => `(select ${a} ${b} (i32.gt_u ${a} ${b}))`;
+const divu = (a: string, b: string): string => `(i32.div_u ${a} ${b})`;
+/** How many rows of `rowBytes` fit in `bytes`, rounded down to a multiple of `tile` and at least `tile`. */
+const rowsFitting = (bytes: number, rowBytes: string, tile: number): string => max(i32(tile), mul(divu(divu(i32(bytes), rowBytes), i32(tile)), i32(tile)));
 
-function gemmNt(s: KernelShape): string {
-  const args = `${get("ap")} ${get("lda")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("kb")} ${get("biasp")} ${get("relu")}`;
-  return `(func $gemm_nt (export "gemm_nt") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
+/**
+ * gemm_nt: C = A·Bᵀ (+ bias, ReLU). With K in the hundreds neither B (the weights) nor a row tile's
+ * share of it fits in L1, and a tile that streams its rows of B from L2 runs ~20 % below one that
+ * finds them in L1. So K is cut into equal blocks (C accumulating across them: bias added on the
+ * first, ReLU applied on the last), B into panels of rows of one k-block sized for L1, and A into
+ * blocks of rows sized for L2; each panel serves every row tile of the block of A before the next.
+ */
+function gemmNtDot(s: KernelShape): string {
+  const args = `${get("ap")} ${get("lda")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("kc")} ${get("biasp")} ${get("reluNow")} ${get("first")}`;
+  return `(func $gemm_nt_dot (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
     (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
-    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $kb i32) (local $ap i32) (local $bp i32) (local $cp i32) (local $biasp i32)
+    (local $i i32) (local $j i32) (local $i0 i32) (local $j0 i32) (local $k0 i32) (local $iend i32) (local $jend i32)
+    (local $mb i32) (local $nb i32) (local $kb i32) (local $kblocks i32) (local $kcmax i32) (local $kc i32) (local $first i32) (local $reluNow i32)
+    (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $cp i32) (local $biasp i32)
+    ${set("width", widthFor(s.ntRows, s.ntCols))}
     ${set("kb", `(i32.shl ${get("K")} ${i32(2)})`)}
+    ;; A single row tile would use each panel once: no blocking (its divisions cost more than a
+    ;; whole product of the linear model at m = 1).
+    ${set("kcmax", get("kb"))}
+    ${set("nb", get("N"))}
+    ${set("mb", get("M"))}
+    (if (i32.gt_u ${get("M")} ${i32(s.ntRows)}) (then
+      ;; k-blocks of equal size (a multiple of 16 bytes), at most ntKBlock floats each
+      ${set("kblocks", divu(add(get("kb"), i32(4 * s.ntKBlock - 1)), i32(4 * s.ntKBlock)))}
+      ${set("kcmax", mul(divu(add(get("kb"), `(i32.sub (i32.shl ${get("kblocks")} ${i32(4)}) ${i32(1)})`), `(i32.shl ${get("kblocks")} ${i32(4)})`), i32(16)))}
+      ${set("nb", rowsFitting(s.ntPanelBytes, get("kcmax"), s.ntCols))}
+      ${set("mb", rowsFitting(s.ntBlockBytes, get("kcmax"), s.ntRows))}))
+    (block $blocks_done (loop $blocks
+      (br_if $blocks_done (i32.ge_u ${get("i0")} ${get("M")}))
+      ${set("iend", min(add(get("i0"), get("mb")), get("M")))}
+      ${set("k0", i32(0))}
+      (block $kblocks_done (loop $kblocks
+        (br_if $kblocks_done (i32.ge_u ${get("k0")} ${get("kb")}))
+        ${set("kc", min(get("kcmax"), `(i32.sub ${get("kb")} ${get("k0")})`))}
+        ${set("first", `(i32.eqz ${get("k0")})`)}
+        ${set("reluNow", `(i32.and ${get("relu")} (i32.ge_u ${add(get("k0"), get("kc"))} ${get("kb")}))`)}
+        ${set("j0", i32(0))}
+        (block $panels_done (loop $panels
+          (br_if $panels_done (i32.ge_u ${get("j0")} ${get("N")}))
+          ${set("jend", min(add(get("j0"), get("nb")), get("N")))}
+          ${set("i", get("i0"))}
+          (block $rows_done (loop $rows
+            (br_if $rows_done (i32.ge_u ${get("i")} ${get("iend")}))
+            ${set("mr", min(i32(s.ntRows), `(i32.sub ${get("iend")} ${get("i")})`))}
+            ${set("ap", add(add(get("a"), mul(get("i"), get("lda"))), get("k0")))}
+            ${set("j", get("j0"))}
+            (block $cols_done (loop $cols
+              (br_if $cols_done (i32.ge_u ${get("j")} ${get("jend")}))
+              ${set("nc", min(get("width"), `(i32.sub ${get("jend")} ${get("j")})`))}
+              ${set("bp", add(add(get("b"), mul(get("j"), get("ldb"))), get("k0")))}
+              ${set("cp", add(add(get("c"), mul(get("i"), get("ldc"))), `(i32.shl ${get("j")} ${i32(2)})`))}
+              ${set("biasp", add(get("bias"), `(i32.shl ${get("j")} ${i32(2)})`))}
+              ${dispatch(s.ntRows, s.ntCols, (r, c) => `nt_${r}x${c}`, args)}
+              ${set("j", add(get("j"), get("nc")))}
+              (br $cols)))
+            ${set("i", add(get("i"), get("mr")))}
+            (br $rows)))
+          ${set("j0", get("jend"))}
+          (br $panels)))
+        ${set("k0", add(get("k0"), get("kc")))}
+        (br $kblocks)))
+      ${set("i0", get("iend"))}
+      (br $blocks))))`;
+}
+
+/**
+ * dst (kb/4 rows × N, rows of N·4 bytes) ← srcᵀ (N rows of kb bytes, stride lds), N a multiple of
+ * 4 and kb of 16: 4 × 4 blocks, each transposed in registers by two rounds of shuffles. Blocks
+ * are taken 4 across (16 rows of src) so that each written line of dst is filled at once: written
+ * down a single column of blocks, every 16-byte store missed L1 and the copy ran 4× slower.
+ */
+const TRANSPOSE = `
+  (func $transpose (param $src i32) (param $lds i32) (param $N i32) (param $kb i32) (param $dst i32)
+    (local $j i32) (local $jend i32) (local $jj i32) (local $o i32) (local $s i32) (local $d i32) (local $ldd i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ${set("ldd", `(i32.shl ${get("N")} ${i32(2)})`)}
+    (block $done (loop $strips
+      (br_if $done (i32.ge_u ${get("j")} ${get("N")}))
+      ${set("jend", min(add(get("j"), i32(16)), get("N")))}
+      ${set("o", i32(0))}
+      (loop $columns
+        ${set("jj", get("j"))}
+        (loop $blocks
+          ${set("s", add(add(get("src"), mul(get("jj"), get("lds"))), get("o")))}
+          ${set("d", add(add(get("dst"), mul(`(i32.shr_u ${get("o")} ${i32(2)})`, get("ldd"))), `(i32.shl ${get("jj")} ${i32(2)})`))}
+          ${range(4).map((q) => set(`r${q}`, `(v128.load ${q === 0 ? get("s") : add(get("s"), mul(get("lds"), i32(q)))})`)).join("\n          ")}
+          ;; (r0[0] r1[0] r0[1] r1[1]), (r0[2] r1[2] r0[3] r1[3]), and the same for r2, r3
+          ${set("t0", "(i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1))")}
+          ${set("t1", "(i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1))")}
+          ${set("t2", "(i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3))")}
+          ${set("t3", "(i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3))")}
+          (v128.store ${get("d")} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+          (v128.store ${add(get("d"), get("ldd"))} (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+          (v128.store ${add(get("d"), mul(get("ldd"), i32(2)))} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+          (v128.store ${add(get("d"), mul(get("ldd"), i32(3)))} (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+          (br_if $blocks (i32.lt_u (local.tee $jj ${add(get("jj"), i32(4))}) ${get("jend")})))
+        (br_if $columns (i32.lt_u (local.tee $o ${add(get("o"), i32(16))}) ${get("kb")})))
+      ${set("j", get("jend"))}
+      (br $strips))))`;
+
+/** gemm_nt by broadcasts: C = A·Bᵀ (+ bias, ReLU) with Bᵀ already in bt (K rows of N floats), N a multiple of 4. */
+function gemmNtBroadcast(s: KernelShape): string {
+  const args = `${get("ap")} ${get("lda")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${get("biasp")} ${get("relu")}`;
+  return `(func $gemm_nt_bc (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
+    (param $bt i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $ldb i32) (local $cp i32) (local $biasp i32)
+    ${set("width", widthFor(s.bcRows, s.bcVectors))}
+    ${set("ldb", `(i32.shl ${get("N")} ${i32(2)})`)}
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u ${get("i")} ${get("M")}))
-      ${set("mr", min(i32(s.ntRows), `(i32.sub ${get("M")} ${get("i")})`))}
+      ${set("mr", min(i32(s.bcRows), `(i32.sub ${get("M")} ${get("i")})`))}
       ${set("ap", add(get("a"), mul(get("i"), get("lda"))))}
       ${set("j", i32(0))}
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u ${get("j")} ${get("N")}))
-        ${set("nc", min(i32(s.ntCols), `(i32.sub ${get("N")} ${get("j")})`))}
-        ${set("bp", add(get("b"), mul(get("j"), get("ldb"))))}
+        ${set("nc", min(get("width"), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
+        ${set("bp", add(get("bt"), `(i32.shl ${get("j")} ${i32(2)})`))}
         ${set("cp", add(add(get("c"), mul(get("i"), get("ldc"))), `(i32.shl ${get("j")} ${i32(2)})`))}
         ${set("biasp", add(get("bias"), `(i32.shl ${get("j")} ${i32(2)})`))}
-        ${dispatch(s.ntRows, s.ntCols, (r, c) => `nt_${r}x${c}`, args)}
-        ${set("j", add(get("j"), get("nc")))}
+        ${dispatch(s.bcRows, s.bcVectors, (r, v) => `fw_${r}x${v}`, args)}
+        ${set("j", add(get("j"), `(i32.shl ${get("nc")} ${i32(2)})`))}
         (br $cols)))
       ${set("i", add(get("i"), get("mr")))}
       (br $rows))))`;
+}
+
+/**
+ * gemm_nt: C = A·Bᵀ (+ bias, ReLU). Dot products (gemm_nt_dot) need no copy but keep only a
+ * panel of B in L1; broadcasts against Bᵀ (gemm_nt_bc, the loop of gemm_nn) run ~25 % faster at
+ * K in the hundreds but need Bᵀ, a copy of N·K floats in scratch memory from the host. The copy
+ * pays off from ntTransposeRows rows of A on. The scratch is asked for on every call with N a
+ * multiple of 4, whatever M, so that an engine's memory does not jump with the batch size.
+ */
+function gemmNt(s: KernelShape): string {
+  return `(func $gemm_nt (export "gemm_nt") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
+    (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
+    (local $bt i32)
+    (if (i32.eqz (i32.and ${get("N")} ${i32(3)})) (then
+      ${set("bt", `(call $scratch (i32.shl ${mul(get("N"), get("K"))} ${i32(2)}))`)}
+      (if (i32.ge_u ${get("M")} ${i32(s.ntTransposeRows)}) (then
+        (call $transpose ${get("b")} ${get("ldb")} ${get("N")} (i32.shl ${get("K")} ${i32(2)}) ${get("bt")})
+        (call $gemm_nt_bc ${get("M")} ${get("N")} ${get("K")} ${get("a")} ${get("lda")} ${get("bt")} ${get("c")} ${get("ldc")} ${get("bias")} ${get("relu")})
+        (return)))))
+    (call $gemm_nt_dot ${get("M")} ${get("N")} ${get("K")} ${get("a")} ${get("lda")} ${get("b")} ${get("ldb")} ${get("c")} ${get("ldc")} ${get("bias")} ${get("relu")}))`;
 }
 
 /** gemm_tn: C (+)= Aᵀ·B, A(i, k) at a + 4i + k·acs; k blocked so B's column panel stays in L1. */
@@ -148,8 +341,9 @@ function gemmTn(s: KernelShape): string {
   const args = `${get("ap")} ${get("acs")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("kc")} ${get("acc")}`;
   return `(func $gemm_tn (export "gemm_tn") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $acs i32)
     (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
-    (local $i i32) (local $j i32) (local $k0 i32) (local $kc i32) (local $acc i32) (local $mr i32) (local $nc i32)
+    (local $i i32) (local $j i32) (local $k0 i32) (local $kc i32) (local $acc i32) (local $mr i32) (local $nc i32) (local $width i32)
     (local $ap i32) (local $bp i32) (local $cp i32)
+    ${set("width", widthFor(s.bcRows, s.bcVectors))}
     (block $k_done (loop $kblocks
       (br_if $k_done (i32.ge_u ${get("k0")} ${get("K")}))
       ${set("kc", min(i32(s.kBlock), `(i32.sub ${get("K")} ${get("k0")})`))}
@@ -157,7 +351,7 @@ function gemmTn(s: KernelShape): string {
       ${set("j", i32(0))}
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u ${get("j")} ${get("N")}))
-        ${set("nc", min(i32(s.bcVectors), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
+        ${set("nc", min(get("width"), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
         ${set("i", i32(0))}
         (block $rows_done (loop $rows
           (br_if $rows_done (i32.ge_u ${get("i")} ${get("M")}))
@@ -179,7 +373,8 @@ function gemmNn(s: KernelShape): string {
   const args = `${get("ap")} ${get("ars")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${get("accumulate")}`;
   return `(func $gemm_nn (export "gemm_nn") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $ars i32)
     (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
-    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $ap i32) (local $bp i32) (local $cp i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $cp i32)
+    ${set("width", widthFor(s.bcRows, s.bcVectors))}
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u ${get("i")} ${get("M")}))
       ${set("mr", min(i32(s.bcRows), `(i32.sub ${get("M")} ${get("i")})`))}
@@ -187,7 +382,7 @@ function gemmNn(s: KernelShape): string {
       ${set("j", i32(0))}
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u ${get("j")} ${get("N")}))
-        ${set("nc", min(i32(s.bcVectors), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
+        ${set("nc", min(get("width"), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
         ${set("bp", add(get("b"), `(i32.shl ${get("j")} ${i32(2)})`))}
         ${set("cp", add(add(get("c"), mul(get("i"), get("ldc"))), `(i32.shl ${get("j")} ${i32(2)})`))}
         ${dispatch(s.bcRows, s.bcVectors, (r, v) => `nn_${r}x${v}`, args)}
@@ -414,22 +609,33 @@ const ELEMENTWISE = `
     (local.get $loss))
 `;
 
-/** The whole module's text for a given tile shape. */
-export function kernelModuleText(shape: KernelShape = DEFAULT_SHAPE): string {
+/** The whole module's text for a given tile shape and arithmetic. */
+export function kernelModuleText(shape: KernelShape = DEFAULT_SHAPE, arithmetic: Arithmetic = "mul+add"): string {
+  const madd = madds[arithmetic];
   const tiles: string[] = [];
-  for (let r = 1; r <= shape.ntRows; r++) for (let c = 1; c <= shape.ntCols; c++) tiles.push(ntTile(r, c));
-  for (const layout of ["tn", "nn"] as const) {
-    for (let r = 1; r <= shape.bcRows; r++) for (let v = 1; v <= shape.bcVectors; v++) tiles.push(bcTile(layout, r, v));
+  for (let r = 1; r <= shape.ntRows; r++) {
+    for (let c = 1; c <= tileWidth(shape.ntRows, shape.ntCols, r); c++) tiles.push(ntTile(r, c, madd));
+  }
+  for (const layout of ["tn", "nn", "fw"] as const) {
+    for (let r = 1; r <= shape.bcRows; r++) {
+      for (let v = 1; v <= tileWidth(shape.bcRows, shape.bcVectors, r); v++) tiles.push(bcTile(layout, r, v, madd));
+    }
   }
   return `(module
   (import "math" "log" (func $log (param f64) (result f64)))
   (import "math" "log1p" (func $log1p (param f64) (result f64)))
+  ;; scratch(bytes) → the address of at least that many bytes that only the kernels use.
+  (import "env" "scratch" (func $scratch (param i32) (result i32)))
   (memory 1)
   ${tiles.join("\n  ")}
+  ${gemmNtDot(shape)}
+  ${TRANSPOSE}
+  ${gemmNtBroadcast(shape)}
   ${gemmNt(shape)}
   ${gemmTn(shape)}
   ${gemmNn(shape)}
   ${EXP}
   ${ELEMENTWISE}
+  ${UPDATE_KERNELS}
 )`;
 }

@@ -4,7 +4,7 @@
 // WebAssembly cannot shrink it, so an engine that outgrows a budget starts a fresh instance.
 
 import { assemble } from "./wat";
-import { DEFAULT_SHAPE, kernelModuleText, type KernelShape } from "./kernels";
+import { DEFAULT_SHAPE, DEFAULT_SHAPES, kernelModuleText, type Arithmetic, type KernelShape } from "./kernels";
 
 // The few WebAssembly JS API members used here, typed locally: the notebook kernel compiles with a
 // library set that does not declare the WebAssembly namespace, although the runtime has it.
@@ -16,6 +16,7 @@ interface WasmModule {
   readonly __brand?: "WasmModule";
 }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 }
@@ -35,16 +36,19 @@ export interface KernelExports {
   glm_residual(z: number, y: number, m: number, kind: number, scale: number, wantLoss: number): number;
   exp(x: number): number;
   sgd_update(w: number, g: number, n: number, lr: number): void;
+  sgd_update_rows(theta: number, velocity: number, grad: number, gradStride: number, gradIsF64: number, weights: number,
+    weightStride: number, rows: number, cols: number, lr: number, momentum: number, weightDecay: number): void;
 }
 
 const compiled = new Map<string, WasmModule>();
 
-/** The compiled module for a tile shape (assembled and compiled once per process). */
-export function kernelModule(shape: KernelShape = DEFAULT_SHAPE): WasmModule {
-  const key = JSON.stringify(shape);
+/** The compiled module for a tile shape and arithmetic (assembled and compiled once per process). */
+export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape: KernelShape = DEFAULT_SHAPES[arithmetic]): WasmModule {
+  const key = JSON.stringify([shape, arithmetic]);
   let module = compiled.get(key);
   if (!module) {
-    module = new wasm.Module(assemble(kernelModuleText(shape)).bytes);
+    if (arithmetic === "fma" && !relaxedSimdAvailable()) throw new Error("FMA kernels need WebAssembly relaxed SIMD, which this JavaScript engine lacks");
+    module = new wasm.Module(assemble(kernelModuleText(shape, arithmetic)).bytes);
     compiled.set(key, module);
   }
   return module;
@@ -53,11 +57,64 @@ export function kernelModule(shape: KernelShape = DEFAULT_SHAPE): WasmModule {
 /** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
 export function wasmSimdAvailable(): boolean {
   try {
-    kernelModule();
+    kernelModule("mul+add", DEFAULT_SHAPE);
     return true;
   } catch {
     return false;
   }
+}
+
+const RELAXED_MADD_PROBE = `(module (func (param $x v128) (result v128) (f32x4.relaxed_madd (local.get $x) (local.get $x) (local.get $x))))`;
+let relaxed: boolean | undefined;
+
+/**
+ * True when WebAssembly's relaxed SIMD (hence f32x4.relaxed_madd) validates here. Node ≥ 22 has it
+ * on; Node 20 (V8 11.3) has it behind a V8 flag, which is switched on here (it only concerns
+ * modules compiled afterwards). Anything that goes wrong on the way just means no.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const probe = assemble(RELAXED_MADD_PROBE).bytes;
+  const valid = (): boolean => {
+    try {
+      return wasm.validate(probe);
+    } catch {
+      return false;
+    }
+  };
+  relaxed = valid();
+  if (!relaxed && typeof process !== "undefined" && process.versions?.node) {
+    try {
+      (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+      relaxed = valid();
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
+}
+
+/** BATCHLAB_WASM_FMA=0 makes the engines use mul+add even where FMA is available. */
+const fmaDisabled = (): boolean => typeof process !== "undefined" && process.env?.BATCHLAB_WASM_FMA === "0";
+
+/** The arithmetic the engines' kernels use unless told otherwise: FMA where available and allowed. */
+export function defaultArithmetic(): Arithmetic {
+  return !fmaDisabled() && relaxedSimdAvailable() ? "fma" : "mul+add";
+}
+
+export interface KernelFeatures {
+  /** 128-bit WebAssembly SIMD (required by the engines). */
+  simd: boolean;
+  /** The default kernels multiply-add with f32x4.relaxed_madd (one FMA instruction on x86-64 with FMA3). */
+  fma: boolean;
+  arithmetic: Arithmetic;
+}
+
+/** What the default kernels run on here: print it next to any timing of the engines. */
+export function kernelFeatures(): KernelFeatures {
+  const simd = wasmSimdAvailable();
+  const arithmetic: Arithmetic = simd ? defaultArithmetic() : "mul+add";
+  return { simd, fma: arithmetic === "fma", arithmetic };
 }
 
 const PAGE = 65536;
@@ -76,8 +133,15 @@ export class KernelInstance {
   private top = ALIGN;
   private readonly regions = new Map<string, Region>();
 
-  constructor(shape: KernelShape = DEFAULT_SHAPE) {
-    const instance = new wasm.Instance(kernelModule(shape), { math: { log: Math.log, log1p: Math.log1p } });
+  readonly shape: KernelShape;
+
+  /** Kernels with the given arithmetic (by default FMA where available) and tile shape (by default the best for it). */
+  constructor(shape?: KernelShape, readonly arithmetic: Arithmetic = defaultArithmetic()) {
+    this.shape = shape ?? DEFAULT_SHAPES[arithmetic];
+    const instance = new wasm.Instance(kernelModule(arithmetic, this.shape), {
+      math: { log: Math.log, log1p: Math.log1p },
+      env: { scratch: (bytes: number): number => this.region("kernels.scratch", bytes).ptr },
+    });
     this.k = instance.exports as unknown as KernelExports;
   }
 

@@ -7,8 +7,8 @@
 //
 // Supported: one module with function imports, one memory (exported), functions with named
 // params/locals, folded and flat instructions, block/loop/if with labels, the scalar i32/f32/f64
-// instructions, the SIMD (v128) instructions listed in OPS, memory.copy/fill. Anything else is
-// rejected with the name of the unknown instruction.
+// instructions, the SIMD (v128) instructions listed in OPS (with relaxed SIMD's f32x4.relaxed_madd),
+// memory.copy/fill. Anything else is rejected with the name of the unknown instruction.
 
 type ValueType = "i32" | "i64" | "f32" | "f64" | "v128";
 const VALUE_TYPES: Record<ValueType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
@@ -117,6 +117,9 @@ simd("i32x4.mul", 0xb5);
 const F32X4 = ["abs", "neg", "", "sqrt", "add", "sub", "mul", "div", "min", "max", "pmin", "pmax"];
 F32X4.forEach((name, k) => name && simd(`f32x4.${name}`, 0xe0 + k));
 F32X4.forEach((name, k) => name && simd(`f64x2.${name}`, 0xec + k));
+// Relaxed SIMD: a·b + c, fused or not at the engine's choice (one rounding or two). Modules that
+// use it validate only where the engine has relaxed SIMD (Node ≥ 22, or V8's flag in Node 20).
+simd("f32x4.relaxed_madd", 0x105);
 
 export class WatSyntaxError extends SyntaxError {
   constructor(message: string, where: string) {
