@@ -13,6 +13,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "../src/engines/wasm/kernels";
 import { KernelInstance, kernelFeatures, relaxedSimdAvailable, wasmSimdAvailable } from "../src/engines/wasm/runtime";
+import { wasmMlp } from "../src/engines/wasmMlp";
+import { mlp } from "../src/models/mlp";
+import { meanGradient } from "../src/models/model";
 import { rng } from "../src/util/rng";
 
 const U = 2 ** -24;
@@ -52,7 +55,7 @@ function arithmetics(): { arithmetic: Arithmetic; skip: string | false }[] {
 
 for (const { arithmetic, skip } of arithmetics()) {
   test(`gemm_nt (${arithmetic}): C = A·Bᵀ + bias, with and without ReLU, matches float64`, { skip }, () => {
-    const K = new KernelInstance(undefined, arithmetic);
+    const K = new KernelInstance(arithmetic);
     NT_SHAPES.forEach(([M, N, k], s) => {
       for (const relu of [0, 1]) {
         const kp = pad4(k), ldc = N + 3;
@@ -78,7 +81,7 @@ for (const { arithmetic, skip } of arithmetics()) {
   });
 
   test(`gemm_tn and gemm_nn (${arithmetic}): overwriting and accumulating match float64`, { skip }, () => {
-    const K = new KernelInstance(undefined, arithmetic);
+    const K = new KernelInstance(arithmetic);
     BC_SHAPES.forEach(([M, N, k], s) => {
       const np = pad4(N);
       for (const layout of ["tn", "nn"] as const) {
@@ -109,8 +112,8 @@ test("gemm_nt gives the same result by dot products and through its transposed c
   // The same product below and above the transposition threshold: the two paths sum in different
   // orders, so they agree to the rounding bound, not bit for bit.
   const shape: KernelShape = { ...DEFAULT_SHAPES["mul+add"], ntTransposeRows: 1 << 30 };
-  const dot = new KernelInstance(shape, "mul+add");
-  const bc = new KernelInstance({ ...shape, ntTransposeRows: 1 }, "mul+add");
+  const dot = new KernelInstance("mul+add", shape);
+  const bc = new KernelInstance("mul+add", { ...shape, ntTransposeRows: 1 });
   const [M, N, k] = [6, 24, 200];
   const a = randomF32(M * k, 91), b = randomF32(N * k, 92), bias = randomF32(N, 93);
   const out = [dot, bc].map((K) => {
@@ -134,11 +137,34 @@ test("gemm_nt gives the same result by dot products and through its transposed c
 });
 
 test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_WASM_FMA=0 is honoured", () => {
-  const f = kernelFeatures();
-  assert.equal(f.simd, wasmSimdAvailable());
-  assert.equal(f.fma, f.arithmetic === "fma");
-  if (process.env.BATCHLAB_WASM_FMA === "0") assert.equal(f.fma, false, "BATCHLAB_WASM_FMA=0 must force mul+add");
-  else assert.equal(f.fma, relaxedSimdAvailable(), "FMA must be used wherever relaxed SIMD is available");
-  assert.equal(new KernelInstance().arithmetic, f.arithmetic);
-  assert.deepEqual(new KernelInstance().shape, DEFAULT_SHAPES[f.arithmetic]);
+  const saved = process.env.BATCHLAB_WASM_FMA;
+  try {
+    delete process.env.BATCHLAB_WASM_FMA;
+    const f = kernelFeatures();
+    assert.equal(f.simd, wasmSimdAvailable());
+    assert.equal(f.fma, f.arithmetic === "fma");
+    assert.equal(f.fma, relaxedSimdAvailable(), "FMA must be used wherever relaxed SIMD is available");
+    assert.equal(new KernelInstance().arithmetic, f.arithmetic);
+    assert.deepEqual(new KernelInstance().shape, DEFAULT_SHAPES[f.arithmetic]);
+
+    process.env.BATCHLAB_WASM_FMA = "0";
+    assert.deepEqual(kernelFeatures(), { simd: true, fma: false, arithmetic: "mul+add" });
+    // An engine made now runs on mul+add kernels, says so, and still computes the reference's gradient.
+    const widths = [9, 6, 3];
+    const fast = wasmMlp(widths);
+    assert.match(fast.engine, /mul\+add$/);
+    const r = rng(3);
+    const data = { name: "d", n: 20, d: 9, x: Float64Array.from({ length: 180 }, () => r.normal()), y: Float64Array.from({ length: 20 }, () => r.int(3)), classes: 3 };
+    const theta = mlp(widths).init(rng(4));
+    const batch = [0, 3, 5, 7, 11, 19];
+    const [g, gRef] = [new Float64Array(theta.length), new Float64Array(theta.length)];
+    fast.batchGradient(theta, data, batch, g);
+    meanGradient(mlp(widths), theta, data, batch, gRef);
+    const scale = gRef.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    // float32 sums of at most 9 products: 1e-5 of the largest entry is two orders above their rounding.
+    gRef.forEach((v, j) => assert.ok(Math.abs(g[j] - v) <= 1e-5 * scale, `∇[${j}] is ${g[j]}, the reference ${v}`));
+  } finally {
+    if (saved === undefined) delete process.env.BATCHLAB_WASM_FMA;
+    else process.env.BATCHLAB_WASM_FMA = saved;
+  }
 });

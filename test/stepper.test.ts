@@ -6,7 +6,8 @@ import { wasmLinear } from "../src/engines/wasmLinear";
 import { trainToLoss } from "../src/generalization/trainToLoss";
 import type { Model } from "../src/models/model";
 import { trainToTarget } from "../src/sweeps/target";
-import { plainStepper, stepperFor } from "../src/update/sgd";
+import type { FastModel } from "../src/engines/fastModel";
+import { plainStepper, stepperFor, type Stepper, type UpdateRule } from "../src/update/sgd";
 import { train, type TrainOptions } from "../src/update/train";
 import { rng } from "../src/util/rng";
 
@@ -25,6 +26,16 @@ function classification(n: number, d: number, classes: number, seed: number): Da
 /** The same model without its stepper: train() then runs plainStepper on the engine's gradient. */
 const withoutStepper = (model: Model): Model => ({ ...model, stepper: undefined });
 
+/** The model, counting the steps taken through its own stepper (so a test knows that path ran). */
+function counted(model: FastModel): { model: FastModel; steps: () => number } {
+  let steps = 0;
+  const stepper = (theta: Float64Array, rule: UpdateRule): Stepper => {
+    const inner = model.stepper(theta, rule);
+    return { step: (data, batch, lr) => { steps++; inner.step(data, batch, lr); }, sync: () => inner.sync() };
+  };
+  return { model: { ...model, stepper }, steps: () => steps };
+}
+
 function assertIdentical(actual: Float64Array, expected: Float64Array, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let j = 0; j < expected.length; j++) {
@@ -42,13 +53,17 @@ const rules: Array<Pick<TrainOptions, "momentum" | "weightDecay">> = [
 test("train() through the MLP engine's stepper gives θ bit for bit equal to plainStepper, for every rule", () => {
   // Widths that are not multiples of 4 reach the kernels' scalar tails (7 inputs, 5 classes).
   const data = classification(200, 7, 5, 3);
+  const testData = classification(60, 7, 5, 4);
   for (const rule of rules) {
     const fast = wasmMlp([7, 9, 5]);
-    const options: TrainOptions = { batchSize: 12, lr: (s) => 0.2 / (1 + s / 50), steps: 120, seed: 4, evalEvery: 17, ...rule };
-    const engine = train(fast, data, options);
+    const spy = counted(fast);
+    // Evaluations on another dataset between steps use the same engine (and its float32 weights).
+    const options: TrainOptions = { batchSize: 12, lr: (s) => 0.2 / (1 + s / 50), steps: 120, seed: 4, evalEvery: 17, testData, ...rule };
+    const engine = train(spy.model, data, options);
+    assert.equal(spy.steps(), 120, "train() stepped through the engine's stepper");
     const plain = train(withoutStepper(fast), data, options);
     assertIdentical(engine.theta, plain.theta, `rule ${JSON.stringify(rule)}`);
-    assert.deepEqual(engine.history.map((h) => h.trainLoss), plain.history.map((h) => h.trainLoss));
+    assert.deepEqual(engine.history.map((h) => [h.trainLoss, h.testLoss]), plain.history.map((h) => [h.trainLoss, h.testLoss]));
     assert.ok(engine.theta.some((v, j) => v !== fast.init(rng(4).fork())[j]), "training moved θ");
   }
 });
@@ -66,32 +81,71 @@ test("trainToTarget and trainToLoss go through the stepper and stop at the same 
   const data = classification(160, 6, 3, 5);
   const fast = wasmMlp([6, 8, 3]);
   const sweep = { batchSize: 16, lr: 0.3, maxSteps: 400, target: 0.6, seed: 2 };
-  const a = trainToTarget(fast, data, sweep);
+  const spyA = counted(fast);
+  const a = trainToTarget(spyA.model, data, sweep);
   const b = trainToTarget(withoutStepper(fast), data, sweep);
   assert.equal(a.status, b.status);
   assert.equal(a.stepsRun, b.stepsRun);
+  assert.equal(spyA.steps(), a.stepsRun, "trainToTarget stepped through the engine's stepper");
   assertIdentical(a.theta, b.theta, "trainToTarget");
   const toLoss = { batchSize: 16, lr: 0.2, momentum: 0.9, target: 0.5, maxSteps: 300, seed: 3 };
-  const c = trainToLoss(fast, data, toLoss);
+  const spyC = counted(fast);
+  const c = trainToLoss(spyC.model, data, toLoss);
   const d = trainToLoss(withoutStepper(fast), data, toLoss);
   assert.equal(c.steps, d.steps);
+  assert.equal(spyC.steps(), c.steps, "trainToLoss stepped through the engine's stepper");
   assertIdentical(c.theta, d.theta, "trainToLoss");
 });
 
-test("a stepper holds θ until sync(), and only the newest stepper of an engine may step", () => {
+test("a stepper holds θ until sync(); after it the array is the truth again, edits included", () => {
   const data = classification(50, 4, 2, 1);
   const fast = wasmMlp([4, 3, 2]);
+  const rule = { momentum: 0.5, weightDecay: 0 };
   const theta = fast.init(rng(0));
+  const reference = Float64Array.from(theta);
+  const engine = fast.stepper(theta, rule);
+  const plain = plainStepper(withoutStepper(fast), reference, rule);
   const start = Float64Array.from(theta);
-  const first = fast.stepper(theta, { momentum: 0, weightDecay: 0 });
-  first.step(data, [0, 1, 2], 0.5);
+  engine.step(data, [0, 1, 2], 0.5);
+  plain.step(data, [0, 1, 2], 0.5);
   assertIdentical(theta, start, "before sync()");
-  first.sync();
-  const reference = Float64Array.from(start);
-  plainStepper(withoutStepper(fast), reference, { momentum: 0, weightDecay: 0 }).step(data, [0, 1, 2], 0.5);
+  engine.sync();
   assertIdentical(theta, reference, "after sync()");
-  fast.stepper(Float64Array.from(start), { momentum: 0, weightDecay: 0 });
-  assert.throws(() => first.step(data, [0], 0.5), /replaced by a newer one/);
+  theta[3] = reference[3] = 0.25; // an edit between steps, as a user (or a test) might make
+  for (const batch of [[3, 4], [5]]) {
+    engine.step(data, batch, 0.3);
+    plain.step(data, batch, 0.3);
+  }
+  engine.sync();
+  assertIdentical(theta, reference, "the edit was kept, and the velocity carried on");
+});
+
+test("steppers of one engine take turns: each gives its own plainStepper's θ, also when nested in onRecord", () => {
+  const data = classification(80, 5, 3, 2);
+  const fast = wasmMlp([5, 6, 3]);
+  const rule = { momentum: 0.9, weightDecay: 1e-3 };
+  const [t1, t2] = [fast.init(rng(1)), fast.init(rng(2))];
+  const [r1, r2] = [Float64Array.from(t1), Float64Array.from(t2)];
+  const [s1, s2] = [fast.stepper(t1, rule), fast.stepper(t2, rule)];
+  const [p1, p2] = [plainStepper(withoutStepper(fast), r1, rule), plainStepper(withoutStepper(fast), r2, rule)];
+  for (let k = 0; k < 6; k++) {
+    const batch = [k, k + 10, k + 20];
+    s1.step(data, batch, 0.1);
+    p1.step(data, batch, 0.1);
+    if (k % 2 === 0) { s2.step(data, batch, 0.2); p2.step(data, batch, 0.2); }
+  }
+  s1.sync();
+  s2.sync();
+  assertIdentical(t1, r1, "first stepper");
+  assertIdentical(t2, r2, "second stepper");
+
+  // A run on the same model inside another run's onRecord callback.
+  const inner: TrainOptions = { batchSize: 4, lr: 0.1, steps: 5, seed: 9 };
+  const outer = (nested: boolean): TrainOptions => ({
+    batchSize: 8, lr: 0.2, steps: 30, seed: 3, momentum: 0.9, evalEvery: 10,
+    onRecord: nested ? () => void train(fast, data, inner) : undefined,
+  });
+  assertIdentical(train(fast, data, outer(true)).theta, train(fast, data, outer(false)).theta, "a nested train() leaves the outer run alone");
 });
 
 test("stepperFor and the engine's stepper reject bad rules, rates and batches by name", () => {
@@ -105,4 +159,5 @@ test("stepperFor and the engine's stepper reject bad rules, rates and batches by
   assert.throws(() => s.step(data, [0], Number.NaN), /lr/);
   assert.throws(() => s.step(data, [99], 0.1), /batch\[0\]/);
   assert.throws(() => fast.stepper(new Float64Array(3), { momentum: 0, weightDecay: 0 }), /theta.length/);
+  assert.throws(() => fast.stepper(theta, { momentum: 1.5, weightDecay: 0 }), /momentum/, "the engine checks the rule too");
 });

@@ -236,8 +236,9 @@ export async function runNotebook(input: Notebook, options: RunOptions): Promise
         const tb = Array.isArray(reply.traceback) ? (reply.traceback as string[]).join("\n") : "";
         // tslab reports its own failures (compiling the cell, not running it) on the kernel
         // process's stderr rather than the cell's: show what the process said during this cell.
-        const processSaid = kernel.processLog.slice(logMark).trim();
         const message = state.stderr || [fromReply, tb].filter(Boolean).join("\n");
+        if (!message) await new Promise((resolve) => setTimeout(resolve, 300)); // the process's stderr may trail the reply
+        const processSaid = kernel.processLog.slice(logMark).trim();
         failure = failureAt(state, "error", head(message || (processSaid ? `the kernel process said:\n${processSaid}` : "the cell failed without an error message")));
       } else if (outcome.status === "abort") {
         failure = failureAt(state, "error", "the kernel aborted the request (an earlier request failed)");

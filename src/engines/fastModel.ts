@@ -5,7 +5,7 @@
 
 import type { Dataset } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
-import type { Stepper, UpdateRule } from "../update/sgd";
+import { checkedRule, type Stepper, type UpdateRule } from "../update/sgd";
 import { learningRateAt, makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
@@ -23,9 +23,9 @@ export interface FastModel extends Model {
   /** The engine's memory now, and what one more example per batch costs it. */
   memory(): EngineMemory;
   /**
-   * Minibatch SGD with θ kept in float32 inside the engine and the update done there too: the
-   * same rule, batches and initial θ as train() with the same options, without train()'s float64
-   * round trip per step. For measuring what a step costs when nothing but the step is left.
+   * Minibatch SGD with θ kept in float32 inside the engine (train()'s stepper keeps it float64):
+   * the same rule, batches and initial θ as train() with the same options, and no evaluations.
+   * For measuring what a step costs when nothing but the step is left.
    */
   trainFused(data: Dataset, options: FusedTrainOptions): FusedTrainResult;
   /** train()'s update run inside the engine (see EngineBase.stepper). */
@@ -61,7 +61,6 @@ interface CachedData {
   lastUsed: number;
 }
 
-const LOST = "The engine's memory was reset while a stepper held θ: call sync() before using the model on other data.";
 /** Fresh kernels (and memory) once this much is reserved: wasm memory cannot shrink otherwise. */
 const MEMORY_LIMIT = 1 << 30;
 /** At most this many datasets stay cached (training data and one evaluation set, typically). */
@@ -73,11 +72,10 @@ export abstract class EngineBase {
 
   protected kernels = new KernelInstance();
   private readonly cache: CachedData[] = [];
-  /** Counts reset()s, so a stepper can tell that the memory holding its θ is gone. */
-  private generation = 0;
-  private activeStepper: object | null = null;
+  /** The stepper whose θ may be held in the kernels' memory (it is synced before anything replaces it). */
+  private activeStepper: Stepper | null = null;
   /** The stepper whose θ the float32 weights hold (null: someone else's). */
-  private weightsOf: object | null = null;
+  private weightsOf: Stepper | null = null;
   private clock = 0;
   private readonly rowFloats: number;
 
@@ -163,51 +161,51 @@ export abstract class EngineBase {
   }
 
   /**
-   * train()'s update with θ (and the velocity) kept float64 in the kernels' memory between steps:
-   * per step only the float32 weights are refreshed from θ, and sgd_update64 applies the rule of
-   * plainStepper with the same float64 operations in the same order, so θ comes out bit for bit
-   * the same as through plainStepper with this engine's gradient. Only the newest stepper of an
-   * engine may step.
+   * train()'s update run next to the gradient. While the stepper steps, θ and the velocity live in
+   * float64 in the kernels' memory; sync() copies them back, and from then until the next step the
+   * caller's θ array (edits included) is the truth again. Before another stepper of this engine
+   * takes over, or the memory is reset, the engine syncs the stepper itself, so steppers of one
+   * model can take turns (a train() inside another's onRecord, say). Each step applies
+   * plainStepper's rule with the same float64 operations in the same order (sgd_update_rows), so θ
+   * is bit for bit what plainStepper gives with this engine's gradient.
    */
   stepper(reference: Model, theta: Params, rule: UpdateRule): Stepper {
     if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
-    const owner = {};
-    this.activeStepper = owner;
-    const velocity = new Float64Array(rule.momentum > 0 ? this.size : 0);
-    let generation = -1; // the kernels' generation θ was uploaded to; -1: not yet
-    let synced = true;
+    const fixedRule = checkedRule(rule);
+    const velocity = new Float64Array(fixedRule.momentum > 0 ? this.size : 0);
+    let inEngine = false; // θ and v in the kernels' memory are newer than the arrays
     const regions = () => ({
       theta: this.kernels.region("step.theta64", this.size * 8),
       velocity: this.kernels.region("step.velocity64", Math.max(velocity.length, 1) * 8),
     });
-    return {
+    const stepper: Stepper = {
       step: (data, batch, lr) => {
-        if (this.activeStepper !== owner) throw new Error("This stepper was replaced by a newer one on the same model: make a new one.");
         checkCompatible(reference, theta, data);
         if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
         checkPositiveFinite("lr", lr);
-        this.cached(data); // first, as caching a new dataset may start fresh kernels
-        if (generation !== this.generation) {
-          if (!synced) throw new Error(LOST);
+        this.cached(data); // first: caching a new dataset may reset the memory (which syncs)
+        if (!inEngine) {
+          if (this.activeStepper !== stepper) this.activeStepper?.sync();
+          this.activeStepper = stepper;
           const r = regions();
           this.kernels.f64(r.theta, this.size).set(theta);
           this.kernels.f64(r.velocity, velocity.length).set(velocity);
-          generation = this.generation;
+          this.weightsOf = null;
+          inEngine = true;
         }
         const r = regions();
-        this.stepAt(data, batch, r.theta.ptr, r.velocity.ptr, lr, rule, this.weightsOf === owner);
-        this.weightsOf = owner;
-        synced = false;
+        this.stepAt(data, batch, r.theta.ptr, r.velocity.ptr, lr, fixedRule, this.weightsOf === stepper);
+        this.weightsOf = stepper;
       },
       sync: () => {
-        if (synced) return;
-        if (generation !== this.generation) throw new Error(LOST);
+        if (!inEngine) return;
         const r = regions();
         theta.set(this.kernels.f64(r.theta, this.size));
         velocity.set(this.kernels.f64(r.velocity, velocity.length));
-        synced = true;
+        inEngine = false;
       },
     };
+    return stepper;
   }
 
   /** The float32 copy of a dataset in the kernels' memory, made on first use. */
@@ -241,9 +239,10 @@ export abstract class EngineBase {
 
   /** Forget every buffer and start on fresh memory. */
   reset(): void {
+    this.activeStepper?.sync();
+    this.activeStepper = null;
     this.kernels = new KernelInstance();
     this.cache.length = 0;
-    this.generation++;
     this.weightsOf = null;
   }
 

@@ -3,4 +3,4 @@ export * from "./wasmMlp";
 export * from "./wasmLinear";
 export * from "./tfjsNetwork";
 export { wasmSimdAvailable, relaxedSimdAvailable, kernelFeatures, defaultArithmetic, padded, type KernelFeatures } from "./wasm/runtime";
-export { DEFAULT_SHAPE, DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "./wasm/kernels";
+export { DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "./wasm/kernels";

@@ -32,7 +32,8 @@ export interface Model {
   batchLoss?(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
   /**
    * Optional fast path for train()'s whole update (see stepperFor in update/sgd.ts): it must give
-   * the same θ as plainStepper, bit for bit (engines, tested).
+   * the same θ as plainStepper, bit for bit (engines, tested). It computes its own gradient, so a
+   * wrapper that changes batchGradient must drop or replace it.
    */
   stepper?(theta: Params, rule: UpdateRule): Stepper;
   /** Predicted class (classification) or value (regression) for example i. */

@@ -55,7 +55,10 @@ export interface Stepper {
    * θ ← θ − η·v.
    */
   step(data: Dataset, batch: ArrayLike<number>, lr: number): void;
-  /** Brings the θ array the stepper was made with up to date (a stepper may hold θ elsewhere between steps). */
+  /**
+   * Brings the θ array the stepper was made with up to date (a stepper may hold θ elsewhere while
+   * it steps). From sync() to the next step the array is the truth: edits to it are kept.
+   */
   sync(): void;
 }
 
@@ -64,14 +67,15 @@ export interface Stepper {
  * then applyMeanGradient. Every stepper must give the same θ as this one.
  */
 export function plainStepper(model: Model, theta: Params, rule: UpdateRule): Stepper {
+  const { momentum, weightDecay } = checkedRule(rule);
   const grad = new Float64Array(model.size);
-  const velocity = rule.momentum > 0 ? new Float64Array(model.size) : null;
+  const velocity = momentum > 0 ? new Float64Array(model.size) : null;
   return {
     step(data, batch, lr) {
       meanGradient(model, theta, data, batch, grad);
-      if (rule.weightDecay > 0) for (let j = 0; j < grad.length; j++) grad[j] += rule.weightDecay * theta[j];
+      if (weightDecay > 0) for (let j = 0; j < grad.length; j++) grad[j] += weightDecay * theta[j];
       if (velocity) {
-        for (let j = 0; j < grad.length; j++) velocity[j] = rule.momentum * velocity[j] + grad[j];
+        for (let j = 0; j < grad.length; j++) velocity[j] = momentum * velocity[j] + grad[j];
         applyMeanGradient(theta, velocity, lr);
       } else {
         applyMeanGradient(theta, grad, lr);
@@ -83,10 +87,16 @@ export function plainStepper(model: Model, theta: Params, rule: UpdateRule): Ste
 
 /**
  * The model's own stepper when it has one (an engine runs the same arithmetic where its gradient
- * already is, skipping a float64 round trip per step), otherwise plainStepper.
+ * already is, instead of sending θ and the gradient across every step), otherwise plainStepper.
  */
 export function stepperFor(model: Model, theta: Params, rule: UpdateRule): Stepper {
+  const checked = checkedRule(rule);
+  return model.stepper ? model.stepper(theta, checked) : plainStepper(model, theta, checked);
+}
+
+/** A copy of the rule, checked: μ ∈ [0, 1), λ ≥ 0 (a stepper keeps the rule it was made with). */
+export function checkedRule(rule: UpdateRule): UpdateRule {
   checkInRange("momentum", rule.momentum, 0, 0.999999);
   checkInRange("weightDecay", rule.weightDecay, 0, Infinity);
-  return model.stepper ? model.stepper(theta, rule) : plainStepper(model, theta, rule);
+  return { momentum: rule.momentum, weightDecay: rule.weightDecay };
 }

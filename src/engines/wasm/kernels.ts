@@ -57,9 +57,6 @@ export const DEFAULT_SHAPES: Readonly<Record<Arithmetic, KernelShape>> = {
   "mul+add": { ntRows: 4, ntCols: 2, ntPanelBytes: 1 << 30, ntBlockBytes: 1 << 30, ntKBlock: 1 << 20, ntTransposeRows: 32, bcRows: 4, bcVectors: 2, kBlock: 128 },
 };
 
-/** The mul+add shape (the arithmetic every WebAssembly engine with SIMD has). */
-export const DEFAULT_SHAPE: KernelShape = DEFAULT_SHAPES["mul+add"];
-
 /**
  * How the products multiply and add: "fma" with relaxed SIMD's f32x4.relaxed_madd (one instruction
  * per multiply-add, fused where the CPU has FMA), "mul+add" with f32x4.mul then f32x4.add (plain
@@ -610,7 +607,7 @@ const ELEMENTWISE = `
 `;
 
 /** The whole module's text for a given tile shape and arithmetic. */
-export function kernelModuleText(shape: KernelShape = DEFAULT_SHAPE, arithmetic: Arithmetic = "mul+add"): string {
+export function kernelModuleText(arithmetic: Arithmetic, shape: KernelShape = DEFAULT_SHAPES[arithmetic]): string {
   const madd = madds[arithmetic];
   const tiles: string[] = [];
   for (let r = 1; r <= shape.ntRows; r++) {

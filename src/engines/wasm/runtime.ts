@@ -4,7 +4,7 @@
 // WebAssembly cannot shrink it, so an engine that outgrows a budget starts a fresh instance.
 
 import { assemble } from "./wat";
-import { DEFAULT_SHAPE, DEFAULT_SHAPES, kernelModuleText, type Arithmetic, type KernelShape } from "./kernels";
+import { DEFAULT_SHAPES, kernelModuleText, type Arithmetic, type KernelShape } from "./kernels";
 
 // The few WebAssembly JS API members used here, typed locally: the notebook kernel compiles with a
 // library set that does not declare the WebAssembly namespace, although the runtime has it.
@@ -48,7 +48,7 @@ export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape
   let module = compiled.get(key);
   if (!module) {
     if (arithmetic === "fma" && !relaxedSimdAvailable()) throw new Error("FMA kernels need WebAssembly relaxed SIMD, which this JavaScript engine lacks");
-    module = new wasm.Module(assemble(kernelModuleText(shape, arithmetic)).bytes);
+    module = new wasm.Module(assemble(kernelModuleText(arithmetic, shape)).bytes);
     compiled.set(key, module);
   }
   return module;
@@ -57,7 +57,7 @@ export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape
 /** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
 export function wasmSimdAvailable(): boolean {
   try {
-    kernelModule("mul+add", DEFAULT_SHAPE);
+    kernelModule("mul+add");
     return true;
   } catch {
     return false;
@@ -68,9 +68,11 @@ const RELAXED_MADD_PROBE = `(module (func (param $x v128) (result v128) (f32x4.r
 let relaxed: boolean | undefined;
 
 /**
- * True when WebAssembly's relaxed SIMD (hence f32x4.relaxed_madd) validates here. Node ≥ 22 has it
- * on; Node 20 (V8 11.3) has it behind a V8 flag, which is switched on here (it only concerns
- * modules compiled afterwards). Anything that goes wrong on the way just means no.
+ * True when WebAssembly's relaxed SIMD (hence f32x4.relaxed_madd) validates here. Node ≥ 22 and
+ * current browsers have it on. Node 20 (V8 11.3) has it behind a V8 flag: the first call switches
+ * that flag on for the whole process (node:v8 setFlagsFromString; it only concerns modules compiled
+ * afterwards), unless BATCHLAB_WASM_FMA=0 kept the engines from asking. Anything that goes wrong on
+ * the way just means no.
  */
 export function relaxedSimdAvailable(): boolean {
   if (relaxed !== undefined) return relaxed;
@@ -85,7 +87,9 @@ export function relaxedSimdAvailable(): boolean {
   relaxed = valid();
   if (!relaxed && typeof process !== "undefined" && process.versions?.node) {
     try {
-      (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+      // getBuiltinModule (Node ≥ 20.16) works from CommonJS and ES modules alike.
+      const v8 = process.getBuiltinModule?.("node:v8") as typeof import("node:v8") | undefined;
+      v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
       relaxed = valid();
     } catch {
       relaxed = false;
@@ -133,11 +137,8 @@ export class KernelInstance {
   private top = ALIGN;
   private readonly regions = new Map<string, Region>();
 
-  readonly shape: KernelShape;
-
   /** Kernels with the given arithmetic (by default FMA where available) and tile shape (by default the best for it). */
-  constructor(shape?: KernelShape, readonly arithmetic: Arithmetic = defaultArithmetic()) {
-    this.shape = shape ?? DEFAULT_SHAPES[arithmetic];
+  constructor(readonly arithmetic: Arithmetic = defaultArithmetic(), readonly shape: KernelShape = DEFAULT_SHAPES[arithmetic]) {
     const instance = new wasm.Instance(kernelModule(arithmetic, this.shape), {
       math: { log: Math.log, log1p: Math.log1p },
       env: { scratch: (bytes: number): number => this.region("kernels.scratch", bytes).ptr },
