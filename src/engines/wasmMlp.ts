@@ -129,10 +129,7 @@ class MlpEngine extends EngineBase {
   /** The default's three passes over θ folded into one sgd_update_rows per weight block. */
   protected override stepAt(data: Dataset, batch: ArrayLike<number>, t64: number, v64: number, lr: number, rule: UpdateRule, weightsCurrent: boolean): void {
     if (!weightsCurrent) this.loadThetaAt(t64);
-    const m = batch.length;
-    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
-    this.forwardLoss(m);
-    this.backward(m);
+    this.batchGradient32(data, batch);
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b, dW, db } = this.weights(l);
@@ -148,10 +145,7 @@ class MlpEngine extends EngineBase {
   }
 
   protected fusedStep(data: Dataset, batch: ArrayLike<number>, lr: number): void {
-    const m = batch.length;
-    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
-    this.forwardLoss(m);
-    this.backward(m);
+    this.batchGradient32(data, batch);
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b, dW, db } = this.weights(l);
@@ -161,12 +155,18 @@ class MlpEngine extends EngineBase {
   }
 
   protected gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number): number {
+    const loss = this.batchGradient32(data, batch);
+    this.promote(g64, "gradients");
+    return loss / batch.length;
+  }
+
+  /** Gathers the batch, runs forward and backward: the float32 gradient in dW, db. Returns Σ loss. */
+  private batchGradient32(data: Dataset, batch: ArrayLike<number>): number {
     const m = batch.length;
     this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
     const loss = this.forwardLoss(m);
     this.backward(m);
-    this.promote(g64, "gradients");
-    return loss / m;
+    return loss;
   }
 
   loss(theta: Params, data: Dataset, batch: ArrayLike<number>): number {
