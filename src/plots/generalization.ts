@@ -134,25 +134,39 @@ export interface StepsAccuracyRow extends RuleAccuracyRow {
 }
 
 /**
- * Test accuracy against the number of updates taken (log x), every run a point coloured by m and
- * shaped by rule: under a fixed epoch budget, m = N takes N/m times fewer steps than m = 1.
+ * One marker trace per (rule, m) that has rows, coloured by m and shaped by rule; `extra` gives
+ * what differs between figures (legend group, hover text, axes).
  */
-export function accuracyVsStepsFigure(rows: readonly StepsAccuracyRow[], options: { title?: string } = {}): PlotlyFigure {
-  nonEmpty(rows, "rows");
-  const data: PlotlyTrace[] = [];
+function pointsByRuleAndBatch<R extends RuleAccuracyRow>(
+  rows: readonly R[], x: (r: R) => number, y: (r: R) => number,
+  extra: (rule: LrRule, m: number, style: (typeof RULE_STYLE)[LrRule]) => Partial<PlotlyTrace>,
+): PlotlyTrace[] {
+  const traces: PlotlyTrace[] = [];
   for (const rule of distinct(rows.map((r) => r.rule))) {
     for (const m of distinct(rows.map((r) => r.m)).sort((a, b) => a - b)) {
       const own = rows.filter((r) => r.rule === rule && r.m === m);
       if (own.length === 0) continue;
       const style = RULE_STYLE[rule];
-      data.push({
-        type: "scatter", mode: "markers", x: own.map((r) => r.steps), y: own.map((r) => 100 * r.testAccuracy),
-        name: `${batchSizeLabel(m)}, ${style.short}`, legendgroup: `m${m}`,
+      traces.push({
+        type: "scatter", mode: "markers", x: own.map(x), y: own.map(y), name: `${batchSizeLabel(m)}, ${style.short}`,
         marker: { color: colorForBatchSize(m), symbol: style.symbol, size: 9, opacity: 0.85, line: { width: 0.5, color: "#fff" } },
-        hovertemplate: `${batchSizeLabel(m)}, ${style.label}<br>%{x} updates<br>test accuracy %{y:.2f} %<extra></extra>`,
+        ...extra(rule, m, style),
       });
     }
   }
+  return traces;
+}
+
+/**
+ * Test accuracy against the number of updates taken (log x), every run a point coloured by m and
+ * shaped by rule: under a fixed epoch budget, m = N takes N/m times fewer steps than m = 1.
+ */
+export function accuracyVsStepsFigure(rows: readonly StepsAccuracyRow[], options: { title?: string } = {}): PlotlyFigure {
+  nonEmpty(rows, "rows");
+  const data = pointsByRuleAndBatch(rows, (r) => r.steps, (r) => 100 * r.testAccuracy, (rule, m, style) => ({
+    legendgroup: `m${m}`,
+    hovertemplate: `${batchSizeLabel(m)}, ${style.label}<br>%{x} updates<br>test accuracy %{y:.2f} %<extra></extra>`,
+  }));
   return {
     data,
     layout: {
@@ -325,27 +339,15 @@ export function gapVsNoiseScaleFigure(rows: readonly NoiseScaleRow[], options: {
   nonEmpty(rows, "rows");
   const configs = distinct(rows.map((r) => `${r.rule}|${r.m}`));
   const best = Math.max(...configs.map((key) => summarizeSeeds(rows.filter((r) => `${r.rule}|${r.m}` === key).map((r) => r.testAccuracy)).mean));
-  const data: PlotlyTrace[] = [];
   const panels = [
     { y: (r: NoiseScaleRow) => 100 * (best - r.testAccuracy), title: "test-accuracy shortfall from the best (points)" },
     { y: (r: NoiseScaleRow) => 100 * (r.trainAccuracy - r.testAccuracy), title: "train − test accuracy (points)" },
   ];
-  panels.forEach((panel, k) => {
-    for (const rule of distinct(rows.map((r) => r.rule))) {
-      for (const m of distinct(rows.map((r) => r.m)).sort((a, b) => a - b)) {
-        const own = rows.filter((r) => r.rule === rule && r.m === m);
-        if (own.length === 0) continue;
-        const style = RULE_STYLE[rule];
-        data.push({
-          type: "scatter", mode: "markers", x: own.map((r) => r.lrOverM), y: own.map(panel.y),
-          name: `${batchSizeLabel(m)}, ${style.short}`, legendgroup: `${rule}m${m}`, showlegend: k === 0,
-          marker: { color: colorForBatchSize(m), symbol: style.symbol, size: 9, opacity: 0.85, line: { width: 0.5, color: "#fff" } },
-          hovertemplate: `${batchSizeLabel(m)}, ${style.label}<br>η/m = %{x:.3g}<br>%{y:.2f} points<extra></extra>`,
-          ...axisRefs(k),
-        });
-      }
-    }
-  });
+  const data = panels.flatMap((panel, k) => pointsByRuleAndBatch(rows, (r) => r.lrOverM, panel.y, (rule, m, style) => ({
+    legendgroup: `${rule}m${m}`, showlegend: k === 0,
+    hovertemplate: `${batchSizeLabel(m)}, ${style.label}<br>η/m = %{x:.3g}<br>%{y:.2f} points<extra></extra>`,
+    ...axisRefs(k),
+  })));
   const layout = panelsLayout(options.title ?? "One number for every run: η/m", panels.map((panel) => ({ xTitle: "η/m (log scale)", yTitle: panel.title, xLog: true })), 580);
   return { data, layout: { ...layout, ...LEGEND_BELOW } };
 }
