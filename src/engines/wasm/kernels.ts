@@ -287,30 +287,39 @@ const TRANSPOSE = `
       ${set("j", get("jend"))}
       (br $strips))))`;
 
-/** gemm_nt by broadcasts: C = A·Bᵀ (+ bias, ReLU) with Bᵀ already in bt (K rows of N floats), N a multiple of 4. */
-function gemmNtBroadcast(s: KernelShape): string {
-  const args = `${get("ap")} ${get("lda")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${get("biasp")} ${get("relu")}`;
-  return `(func $gemm_nt_bc (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
-    (param $bt i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
-    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $ldb i32) (local $cp i32) (local $biasp i32)
-    ${set("width", widthFor(s.bcRows, s.bcVectors))}
-    ${set("ldb", `(i32.shl ${get("N")} ${i32(2)})`)}
+/**
+ * The loops of the broadcast-form products over tiles of bcRows rows × width vectors of C: A's rows
+ * from a, `rowStride` bytes apart, B's (or Bᵀ's) from `b`, ldb bytes apart. `perColumn` runs before
+ * each tile; `tileArgs` ends each tile's call.
+ */
+function broadcastLoops(s: KernelShape, tile: "nn" | "fw", rowStride: string, b: string, tileArgs: string, perColumn = ""): string {
+  const args = `${get("ap")} ${get(rowStride)} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${tileArgs}`;
+  return `${set("width", widthFor(s.bcRows, s.bcVectors))}
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u ${get("i")} ${get("M")}))
       ${set("mr", min(i32(s.bcRows), `(i32.sub ${get("M")} ${get("i")})`))}
-      ${set("ap", add(get("a"), mul(get("i"), get("lda"))))}
+      ${set("ap", add(get("a"), mul(get("i"), get(rowStride))))}
       ${set("j", i32(0))}
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u ${get("j")} ${get("N")}))
         ${set("nc", min(get("width"), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
-        ${set("bp", add(get("bt"), `(i32.shl ${get("j")} ${i32(2)})`))}
+        ${set("bp", add(get(b), `(i32.shl ${get("j")} ${i32(2)})`))}
         ${set("cp", add(add(get("c"), mul(get("i"), get("ldc"))), `(i32.shl ${get("j")} ${i32(2)})`))}
-        ${set("biasp", add(get("bias"), `(i32.shl ${get("j")} ${i32(2)})`))}
-        ${dispatch(s.bcRows, s.bcVectors, (r, v) => `fw_${r}x${v}`, args)}
+        ${perColumn}
+        ${dispatch(s.bcRows, s.bcVectors, (r, v) => `${tile}_${r}x${v}`, args)}
         ${set("j", add(get("j"), `(i32.shl ${get("nc")} ${i32(2)})`))}
         (br $cols)))
       ${set("i", add(get("i"), get("mr")))}
-      (br $rows))))`;
+      (br $rows)))`;
+}
+
+/** gemm_nt by broadcasts: C = A·Bᵀ (+ bias, ReLU) with Bᵀ already in bt (K rows of N floats), N a multiple of 4. */
+function gemmNtBroadcast(s: KernelShape): string {
+  return `(func $gemm_nt_bc (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $lda i32)
+    (param $bt i32) (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $ldb i32) (local $cp i32) (local $biasp i32)
+    ${set("ldb", `(i32.shl ${get("N")} ${i32(2)})`)}
+    ${broadcastLoops(s, "fw", "lda", "bt", `${get("biasp")} ${get("relu")}`, set("biasp", add(get("bias"), `(i32.shl ${get("j")} ${i32(2)})`)))})`;
 }
 
 /**
@@ -367,26 +376,10 @@ function gemmTn(s: KernelShape): string {
 
 /** gemm_nn: C (+)= A·B, A(i, k) at a + i·ars + 4k. */
 function gemmNn(s: KernelShape): string {
-  const args = `${get("ap")} ${get("ars")} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${get("accumulate")}`;
   return `(func $gemm_nn (export "gemm_nn") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $ars i32)
     (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $mr i32) (local $nc i32) (local $width i32) (local $ap i32) (local $bp i32) (local $cp i32)
-    ${set("width", widthFor(s.bcRows, s.bcVectors))}
-    (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u ${get("i")} ${get("M")}))
-      ${set("mr", min(i32(s.bcRows), `(i32.sub ${get("M")} ${get("i")})`))}
-      ${set("ap", add(get("a"), mul(get("i"), get("ars"))))}
-      ${set("j", i32(0))}
-      (block $cols_done (loop $cols
-        (br_if $cols_done (i32.ge_u ${get("j")} ${get("N")}))
-        ${set("nc", min(get("width"), `(i32.shr_u (i32.sub ${get("N")} ${get("j")}) ${i32(2)})`))}
-        ${set("bp", add(get("b"), `(i32.shl ${get("j")} ${i32(2)})`))}
-        ${set("cp", add(add(get("c"), mul(get("i"), get("ldc"))), `(i32.shl ${get("j")} ${i32(2)})`))}
-        ${dispatch(s.bcRows, s.bcVectors, (r, v) => `nn_${r}x${v}`, args)}
-        ${set("j", add(get("j"), `(i32.shl ${get("nc")} ${i32(2)})`))}
-        (br $cols)))
-      ${set("i", add(get("i"), get("mr")))}
-      (br $rows))))`;
+    ${broadcastLoops(s, "nn", "ars", "b", get("accumulate"))})`;
 }
 
 /**
