@@ -19,7 +19,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RunCache } from "../src/sweeps/cache";
-import { runAll } from "./run-notebooks";
+import { runAll, runCommand } from "./run-notebooks";
 import { renderIndex } from "./runner/book";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { formatSeconds } from "./runner/execute";
@@ -349,12 +349,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof Error ? e.stack ?? e.message : e);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(main);

@@ -220,7 +220,8 @@ async function main(argv: string[]): Promise<number> {
   return 1;
 }
 
-if (require.main === module) {
+/** Runs a command's main on the process's arguments and exits with its code; an unexpected error prints its stack and exits 1. */
+export function runCommand(main: (args: string[]) => Promise<number>): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
@@ -229,3 +230,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCommand(main);
