@@ -21,6 +21,7 @@ import * as path from "path";
 import { RunCache } from "../src/sweeps/cache";
 import { runAll, runCommand } from "./run-notebooks";
 import { renderIndex } from "./runner/book";
+import { countClaims, type ClaimCount } from "./runner/claims";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { formatSeconds } from "./runner/execute";
 import { collectFigures, uniqueIds, type CollectedFigure } from "./figures/collect";
@@ -79,7 +80,7 @@ export interface ManifestEntry {
 export interface Manifest {
   quick: boolean;
   generated: string;
-  notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number }>;
+  notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number; claims: ClaimCount }>;
   figures: ManifestEntry[];
 }
 
@@ -132,7 +133,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   }
 
   // 1. Executed notebooks: run them, or read them from --from.
-  const notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number; nb: Notebook; page: string | null }> = [];
+  const notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number; claims: ClaimCount; nb: Notebook; page: string | null }> = [];
   if (options.from) {
     const dir = path.resolve(options.from);
     for (const file of sources) {
@@ -144,7 +145,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
       }
       const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
       const page = path.join(dir, `${name}.html`);
-      notebooks.push({ name, title: notebookTitle(nb, name), ok: true, seconds: 0, nb, page: fs.existsSync(page) ? page : null });
+      notebooks.push({ name, title: notebookTitle(nb, name), ok: true, seconds: 0, claims: countClaims(nb), nb, page: fs.existsSync(page) ? page : null });
     }
   } else {
     const book = path.join(out, "book");
@@ -165,7 +166,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
       const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
       if (r) state[name] = { key: keys.get(file)!, ok: r.ok, seconds: r.seconds, title: r.title, charts: r.charts };
       const record = state[name];
-      notebooks.push({ name, title: record.title, ok: record.ok, seconds: record.seconds, nb, page: path.join(book, `${name}.html`) });
+      notebooks.push({ name, title: record.title, ok: record.ok, seconds: record.seconds, claims: countClaims(nb), nb, page: path.join(book, `${name}.html`) });
     }
     writeState(book, state);
     // runAll's front page lists only what it ran; the book holds every notebook.
@@ -174,7 +175,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
       renderIndex(
         notebooks.map((n) => ({
           title: n.title, href: `${n.name}.html`, ipynbHref: `notebooks/${n.name}.ipynb`, source: `notebooks/${n.name}.ipynb`,
-          failure: n.ok ? null : results.find((r) => r.name === n.name)?.failure ?? null, seconds: n.seconds, charts: countCharts(n.nb),
+          failure: n.ok ? null : results.find((r) => r.name === n.name)?.failure ?? null, seconds: n.seconds, charts: countCharts(n.nb), claims: n.claims,
         })),
         { quick: options.quick, generated: new Date() },
       ),
@@ -230,7 +231,7 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   }
 
   // 4. Gallery and manifest.
-  const info = { quick: options.quick, generated: new Date(), notebooks: notebooks.map(({ name, title, ok, seconds }) => ({ name, title, ok, seconds })) };
+  const info = { quick: options.quick, generated: new Date(), notebooks: notebooks.map(({ name, title, ok, seconds, claims }) => ({ name, title, ok, seconds, claims })) };
   fs.writeFileSync(path.join(out, "index.html"), renderGallery(gallery, info));
   const manifest: Manifest = { quick: info.quick, generated: info.generated.toISOString(), notebooks: info.notebooks, figures: entries };
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
@@ -254,14 +255,17 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   }
 
   const failed = notebooks.filter((n) => !n.ok);
+  const failedClaims = notebooks.flatMap((n) => n.claims.failures.map((f) => `${n.name}: ${f}`));
+  log(`claims: ${notebooks.reduce((s, n) => s + n.claims.checked, 0)} checked, ${failedClaims.length} failed`);
+  for (const f of failedClaims) console.error(`  CLAIM FAILED ${f}`);
   const changed = gallery.filter((g) => g.sameAsPrevious === false).map((g) => g.id);
   const compared = gallery.filter((g) => g.sameAsPrevious !== null).length;
   const summary =
     `${entries.length} figures from ${notebooks.length} notebooks` +
     `${options.quick ? " (quick mode)" : ""} in ${formatSeconds((Date.now() - t0) / 1000)} → ${rel(path.join(out, "index.html"))}`;
   log(compared > 0 ? `data identical to the previous run for ${compared - changed.length} of ${compared} figures${changed.length ? `; changed: ${changed.join(", ")}` : ""}` : "");
-  if (failed.length > 0 || renderFailures > 0) {
-    console.error(`npm run figures: ${summary}; ${failed.length} notebooks failed (${failed.map((n) => n.name).join(", ") || "none"}), ${renderFailures} figures could not be drawn`);
+  if (failed.length > 0 || renderFailures > 0 || failedClaims.length > 0) {
+    console.error(`npm run figures: ${summary}; ${failed.length} notebooks failed (${failed.map((n) => n.name).join(", ") || "none"}), ${failedClaims.length} claims failed, ${renderFailures} figures could not be drawn`);
     return 1;
   }
   console.log(`npm run figures: ${summary}`);

@@ -3,9 +3,10 @@
 //   build/notebooks/<name>.ipynb   the executed notebooks (signed when Python's nbformat is around)
 //   build/<name>.html              one static page per notebook (charts drawn offline)
 //   build/index.html               the HTML book's front page
-//   build/run.json                 what ran, how long, what failed
+//   build/run.json                 what ran, how long, what failed, the claims checked per notebook
 // A failing cell stops its notebook (reported with the cell and the real error message); the other
-// notebooks still run, and the exit status is 1 if any failed.
+// notebooks still run, and the exit status is 1 if any failed. A failed claim (src/claims) does not
+// stop its notebook, but it fails the run the same way: every claim is listed at the end.
 //
 // Usage: npm start [-- --quick] [--out DIR] [--timeout SECONDS] [--no-sign] [notebook.ipynb ...]
 
@@ -13,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderIndex, renderNotebookPage, type IndexEntry } from "./runner/book";
 import { formatSeconds, keyLine, runNotebook, type CellFailure } from "./runner/execute";
+import { countClaims, type ClaimCount } from "./runner/claims";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { signNotebooks } from "./runner/sign";
 
@@ -37,6 +39,7 @@ export interface NotebookResult {
   executed: string;
   page: string;
   failure: CellFailure | null;
+  claims: ClaimCount;
 }
 
 function rel(p: string): string {
@@ -88,6 +91,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
       log,
       label: names[k],
     });
+    const claims = countClaims(run.notebook);
     const executed = path.join(out, "notebooks", `${names[k]}.ipynb`);
     fs.writeFileSync(executed, JSON.stringify(run.notebook, null, 1) + "\n");
     const pageFile = path.join(out, `${names[k]}.html`);
@@ -100,6 +104,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
         prev: k > 0 ? { href: `${names[k - 1]}.html`, title: titles[k - 1] } : undefined,
         next: k + 1 < names.length ? { href: `${names[k + 1]}.html`, title: titles[k + 1] } : undefined,
         failure: run.failure,
+        claims,
         seconds: run.seconds,
         quick: options.quick,
         notebookDir: path.dirname(path.resolve(file)),
@@ -115,13 +120,15 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
       executed,
       page: pageFile,
       failure: run.failure,
+      claims,
     };
     results.push(result);
     if (run.failure) {
       console.error(`✗ ${describeFailure(source, run.failure)}:\n${run.failure.message.replace(/^/gm, "    ")}`);
     } else {
-      log(`✓ ${source} · ${result.charts} ${result.charts === 1 ? "chart" : "charts"} · ${formatSeconds(run.seconds)}`);
+      log(`✓ ${source} · ${result.charts} ${result.charts === 1 ? "chart" : "charts"} · ${claimSummary(result.claims)} · ${formatSeconds(run.seconds)}`);
     }
+    for (const line of result.claims.failures) console.error(`  ${source}: ${line}`);
   }
 
   const entries: IndexEntry[] = results.map((r) => ({
@@ -132,6 +139,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
     failure: r.failure,
     seconds: r.seconds,
     charts: r.charts,
+    claims: r.claims,
   }));
   fs.writeFileSync(path.join(out, "index.html"), renderIndex(entries, { quick: options.quick, generated: new Date() }));
   fs.writeFileSync(
@@ -148,6 +156,23 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
   );
   if (options.sign) log(signNotebooks(results.map((r) => r.executed)).message);
   return results;
+}
+
+/** "12 claims ✓" or "12 claims, 2 failed". */
+export function claimSummary(c: ClaimCount): string {
+  const n = `${c.checked} ${c.checked === 1 ? "claim" : "claims"}`;
+  return c.failed === 0 ? `${n} ✓` : `${n}, ${c.failed} failed`;
+}
+
+/** The end-of-run summary of a set of results, and whether the run passed (no failed cell, no failed claim). */
+export function summarizeRun(results: NotebookResult[]): { ok: boolean; lines: string[] } {
+  const failed = results.filter((r) => !r.ok);
+  const checked = results.reduce((s, r) => s + r.claims.checked, 0);
+  const failedClaims = results.reduce((s, r) => s + r.claims.failed, 0);
+  const lines = [`claims: ${checked} checked, ${failedClaims} failed`];
+  for (const r of failed) lines.push(`  FAILED ${describeFailure(r.source, r.failure!)}: ${keyLine(r.failure!.message)}`);
+  for (const r of results) for (const f of r.claims.failures) lines.push(`  CLAIM FAILED ${r.source}: ${f}`);
+  return { ok: failed.length === 0 && failedClaims === 0, lines };
 }
 
 function usage(): string {
@@ -208,16 +233,11 @@ async function main(argv: string[]): Promise<number> {
   const results = await runAll({ notebooks, outDir, quick, cellTimeoutMs: timeoutS * 1000, sign });
   const failed = results.filter((r) => !r.ok);
   const summary = `${results.length} ${results.length === 1 ? "notebook" : "notebooks"}, ${results.length - failed.length} ok, ${failed.length} failed, ${formatSeconds((Date.now() - t0) / 1000)}${quick ? " (quick mode)" : ""} → ${rel(path.join(outDir, "index.html"))}`;
-  if (failed.length === 0) {
-    console.log(`batchlab: ${summary}`);
-    return 0;
-  }
-  console.error(`batchlab: ${summary}`);
-  for (const r of failed) {
-    const f = r.failure!;
-    console.error(`  FAILED ${describeFailure(r.source, f)}: ${keyLine(f.message)}`);
-  }
-  return 1;
+  const verdict = summarizeRun(results);
+  const print = verdict.ok ? console.log : console.error;
+  print(`batchlab: ${summary}`);
+  for (const line of verdict.lines) print(line);
+  return verdict.ok ? 0 : 1;
 }
 
 /** Runs a command's main on the process's arguments and exits with its code; an unexpected error prints its stack and exits 1. */

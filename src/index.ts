@@ -22,3 +22,4 @@ export * from "./compute/index";
 export * from "./curvature/index";
 export * from "./generalization/index";
 export * from "./advisor/index";
+export * from "./claims/index";

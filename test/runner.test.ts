@@ -21,24 +21,27 @@ describe("runner on fixture notebooks (quick mode)", () => {
   let out: string;
   let outMore: string;
   let outSlow: string;
+  let outClaims: string;
   let main: CliResult;
   let more: CliResult;
   let slow: CliResult;
+  let claims: CliResult;
 
   before(async () => {
-    [out, outMore, outSlow] = ["main", "more", "slow"].map((n) => fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-runner-${n}-`)));
+    [out, outMore, outSlow, outClaims] = ["main", "more", "slow", "claims"].map((n) => fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-runner-${n}-`)));
     // Three runs side by side (each notebook gets its own kernel anyway): a failing notebook before
     // good ones (they must still run; one has files the kernel compiled change under it), the other
-    // failure kinds, and a cell that exceeds a 3 s limit.
-    [main, more, slow] = await Promise.all([
+    // failure kinds, a cell that exceeds a 3 s limit, and a notebook whose claim fails.
+    [main, more, slow, claims] = await Promise.all([
       runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src")]),
       runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit")]),
       runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")]),
+      runCli(["--quick", "--no-sign", "--out", outClaims, fixture("false-claim"), fixture("ok")]),
     ]);
   });
 
   after(() => {
-    for (const dir of [out, outMore, outSlow]) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [out, outMore, outSlow, outClaims]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("exit status is 1 when any notebook failed, and the notebooks after a failure still run", () => {
@@ -51,6 +54,32 @@ describe("runner on fixture notebooks (quick mode)", () => {
     assert.match(main.stderr, /3 notebooks, 2 ok, 1 failed/);
     assert.equal(more.code, 1, more.stderr);
     assert.deepEqual(readSummary(outMore).notebooks.map((n) => n.ok), [false, false, false, false]);
+  });
+
+  test("a false claim fails the run after every notebook ran, and run.json, the console and the page say which", () => {
+    assert.equal(claims.code, 1, claims.stderr);
+    const summary = readSummary(outClaims);
+    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["false-claim", true], ["ok", true]], "a claim does not stop its notebook");
+    const record = summary.notebooks[0].claims;
+    assert.equal(record.checked, 3);
+    assert.equal(record.failed, 1);
+    assert.deepEqual(record.failures, ["✗ A deliberately false claim: ratio 0.3333 (want ≥ 0.5)"]);
+    assert.deepEqual(summary.notebooks[1].claims, { checked: 0, failed: 0, failures: [] });
+    assert.match(claims.stderr, /claims: 3 checked, 1 failed/);
+    assert.match(claims.stderr, /CLAIM FAILED test\/fixtures\/false-claim\.ipynb: ✗ A deliberately false claim/);
+    const nb = readNotebook(path.join(outClaims, "notebooks", "false-claim.ipynb"));
+    const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+    assert.match(JSON.stringify(code[2].outputs), /after the failed claim/, "the cell after the failed claim ran");
+    assert.match(JSON.stringify(code[0].outputs), /✓ Two and two make four: 4 \(want 4 ± 0\)/);
+    const page = fs.readFileSync(path.join(outClaims, "false-claim.html"), "utf8");
+    assert.match(page, /1 of 3 claims failed/);
+    assert.match(page, /class="batchlab-claim failed"/);
+    assert.match(fs.readFileSync(path.join(outClaims, "index.html"), "utf8"), /1 claim failed/);
+  });
+
+  test("a run whose claims all hold passes: the summary counts them", () => {
+    assert.equal(main.code, 1);
+    assert.match(main.stderr, /claims: 0 checked, 0 failed/);
   });
 
   test("a throwing cell: notebook, cell and the real message (from stderr, tslab sends no ename)", () => {

@@ -7,6 +7,7 @@ import * as path from "path";
 import { escapeHtml, renderMarkdown, type MarkdownOptions } from "./markdown";
 import { PLOTLY_MIME, joinSource, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
 import { stripAnsi, type CellFailure } from "./execute";
+import type { ClaimCount } from "./claims";
 
 export interface PageLink {
   href: string;
@@ -22,6 +23,8 @@ export interface PageInfo {
   prev?: PageLink;
   next?: PageLink;
   failure: CellFailure | null;
+  /** The claims the notebook checked (src/claims); failed ones are listed at the top of the page. */
+  claims?: ClaimCount;
   seconds: number;
   quick: boolean;
   /** Folder of the source notebook (for relative images in markdown). */
@@ -57,6 +60,8 @@ div.math.display { text-align:center; margin:.8em 0; }
 .output pre.stderr { background:#fff5f5; padding:4px 8px; }
 .output pre.error { background:#fff0f0; color:var(--bad); padding:6px 8px; }
 .output img { max-width:100%; }
+.batchlab-claim { font-family:ui-monospace,monospace; font-size:13.5px; white-space:pre-wrap; }
+.batchlab-claim.failed { outline:2px solid var(--bad); }
 .cell.failed pre.source { border-color:var(--bad); }
 .cell.notrun { opacity:.55; }
 .banner { border:1px solid var(--bad); background:#fff0f0; color:var(--bad); padding:10px 14px; border-radius:6px; }
@@ -166,6 +171,10 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
     const where = f.cellIndex >= 0 ? `<a href="#cell-${f.cellNumber}">cell ${f.cellNumber}</a>${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""}` : "kernel start";
     parts.push(`<div class="banner"><strong>This notebook failed</strong> at ${where}; the cells after it were not run.<pre>${escapeHtml(f.message)}</pre></div>`);
   }
+  if (info.claims && info.claims.failed > 0) {
+    const list = info.claims.failures.map((l) => `<li>${escapeHtml(l)}</li>`).join("");
+    parts.push(`<div class="banner"><strong>${info.claims.failed} of ${info.claims.checked} claims failed</strong> in this run; they are marked ✗ where they are measured.<ul>${list}</ul></div>`);
+  }
   nb.cells.forEach((cell, i) => {
     const n = i + 1;
     if (cell.cell_type === "markdown") {
@@ -222,17 +231,18 @@ export interface IndexEntry {
   failure: CellFailure | null;
   seconds: number;
   charts: number;
+  claims?: ClaimCount;
 }
 
 /** The book's front page: every notebook, in order, with its status. */
 export function renderIndex(entries: IndexEntry[], info: { quick: boolean; generated: Date }): string {
-  const failed = entries.filter((e) => e.failure).length;
+  const failed = entries.filter((e) => e.failure || e.claims?.failed).length;
   const items = entries
     .map(
       (e) =>
         `<li><a href="${escapeHtml(e.href)}"><strong>${escapeHtml(e.title)}</strong></a>` +
-        `<span class="status${e.failure ? " failed" : ""}">${e.failure ? `failed at cell ${e.failure.cellNumber}` : "ok"}</span>` +
-        `<span class="meta">${escapeHtml(e.source)} · ${e.charts} ${e.charts === 1 ? "chart" : "charts"} · ${e.seconds.toFixed(1)} s · <a href="${escapeHtml(e.ipynbHref)}">.ipynb</a></span></li>`,
+        `<span class="status${e.failure || e.claims?.failed ? " failed" : ""}">${e.failure ? `failed at cell ${e.failure.cellNumber}` : e.claims?.failed ? `${e.claims.failed} ${e.claims.failed === 1 ? "claim" : "claims"} failed` : "ok"}</span>` +
+        `<span class="meta">${escapeHtml(e.source)} · ${e.charts} ${e.charts === 1 ? "chart" : "charts"}${e.claims ? ` · ${e.claims.checked} claims` : ""} · ${e.seconds.toFixed(1)} s · <a href="${escapeHtml(e.ipynbHref)}">.ipynb</a></span></li>`,
     )
     .join("\n");
   const body =

@@ -37,7 +37,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 export interface RunSummary {
   quick: boolean;
   seconds: number;
-  notebooks: Array<{ source: string; name: string; ok: boolean; charts: number; seconds: number; executed: string; page: string; failure: unknown }>;
+  notebooks: Array<{ source: string; name: string; ok: boolean; charts: number; seconds: number; executed: string; page: string; failure: unknown; claims: { checked: number; failed: number; failures: string[] } }>;
 }
 
 export function readSummary(outDir: string): RunSummary {
