@@ -7,6 +7,8 @@ import { RunCache } from "./cache";
 import { formatDuration } from "../display/live";
 import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
 import { BatchlabArgumentError } from "../util/validate";
+import { loadJob, type JobRef } from "../pool/job";
+import { sharedPool, type WorkerPool } from "../pool/pool";
 
 /** A value that can sit in a table cell and in a cache file. */
 export type SweepValue = number | string | boolean | null;
@@ -37,7 +39,14 @@ export interface SweepOptions<C extends RunConfig> {
   name: string;
   configs: readonly C[];
   /** Trains one configuration. Its result must be fully determined by the configuration (seeds included). */
-  run: (config: C, context: RunContext) => RunOutput | Promise<RunOutput>;
+  run?: (config: C, context: RunContext) => RunOutput | Promise<RunOutput>;
+  /**
+   * The same as a named job (an exported function of a src module, see src/pool), which the worker
+   * pool can run on every core at once. Give `run` or `job`, not both.
+   */
+  job?: JobRef;
+  /** The pool for `job` (default: the process's shared pool, sized by BATCHLAB_WORKERS). */
+  pool?: WorkerPool;
   /**
    * Part of every cache key: bump it when `run` changes what it computes, or the cache would keep
    * serving results of the old code. Configurations should also name their problem (data, model).
@@ -93,8 +102,14 @@ export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][
  * that a notebook's progress bar is redrawn between runs.
  */
 export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): Promise<SweepResult> {
-  const { name, configs, run } = options;
+  const { name, configs } = options;
   if (!Array.isArray(configs) || configs.length === 0) throw new BatchlabArgumentError("configs", configs, "a non-empty array of configurations");
+  if ((options.run === undefined) === (options.job === undefined)) {
+    throw new BatchlabArgumentError("run / job", options.run ?? options.job, "exactly one of run (a function) or job (a named job for the worker pool)");
+  }
+  const pool = options.job ? options.pool ?? sharedPool() : null;
+  if (options.job && pool && pool.size > 1) return runParallel(options, options.job, pool);
+  const run = options.run ?? (loadJob(options.job!) as unknown as NonNullable<SweepOptions<C>["run"]>);
   const cache = options.cache === false ? null : options.cache ?? new RunCache();
   const describe = options.describe ?? describeConfig;
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
@@ -141,6 +156,13 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
     progress?.done();
   }
 
+  return collect(configs, outputs, fromCache, { computed, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
+}
+
+/** The sweep's tables from its outputs, in configuration order (the same whichever thread computed them). */
+function collect<C extends RunConfig>(
+  configs: readonly C[], outputs: StoredOutput[], fromCache: boolean[], counts: { computed: number; cached: number; corrupt: number },
+): SweepResult {
   const tableRows: SweepRow[] = [];
   const runRows: SweepRow[] = [];
   outputs.forEach((out, i) => {
@@ -149,13 +171,67 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
     runRows.push({ ...config, status, cached: fromCache[i], seconds: out.seconds, ...out.summary });
     if (!out.diverged) for (const row of out.rows) tableRows.push({ ...config, ...row });
   });
-  return {
-    table: aq.from(tableRows),
-    runs: aq.from(runRows),
-    computed,
-    cached,
-    corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore,
+  return { table: aq.from(tableRows), runs: aq.from(runRows), ...counts };
+}
+
+/**
+ * runSweep on the worker pool: cached runs are read here, the others run as jobs on every worker at
+ * once, and each result is cached the moment it arrives, so an interrupted sweep keeps every
+ * finished run. The tables are assembled in configuration order: identical to the serial sweep.
+ */
+async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: JobRef, pool: WorkerPool): Promise<SweepResult> {
+  const { name, configs } = options;
+  const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  const describe = options.describe ?? describeConfig;
+  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
+  const version = options.version ?? 1;
+  const corruptBefore = cache?.stats.corrupt ?? 0;
+  const outputs: StoredOutput[] = new Array(configs.length);
+  const fromCache: boolean[] = configs.map(() => false);
+  const keys = configs.map((config) => ({ sweep: name, version, config }));
+  const pending: number[] = [];
+  configs.forEach((_, i) => {
+    const hit = cache?.get<StoredOutput>(name, keys[i]);
+    if (hit) {
+      outputs[i] = hit;
+      fromCache[i] = true;
+    } else pending.push(i);
+  });
+  const cached = configs.length - pending.length;
+  const fractions = new Map<number, number>();
+  let finished = cached;
+  const show = (extra: string) => {
+    let partial = 0;
+    for (const f of fractions.values()) partial += f;
+    progress?.update(finished + partial, `${extra} · ${pool.size} workers`);
   };
+  show(cached > 0 ? `${cached} from cache` : "starting");
+  let settled: PromiseSettledResult<void>[];
+  try {
+    // allSettled: a job that throws fails the sweep only after the others finished (and were cached).
+    settled = await Promise.allSettled(
+      pending.map(async (i) => {
+        const config = configs[i];
+        fractions.set(i, 0);
+        const { value, seconds } = await pool.run<RunOutput>(job, config, (f) => {
+          fractions.set(i, Math.min(1, Math.max(0, f)));
+          show(describe(config));
+        });
+        checkOutput(value, describe(config));
+        const stored: StoredOutput = { rows: value.rows, diverged: value.diverged === true, summary: value.summary ?? {}, seconds };
+        cache?.set(name, keys[i], stored);
+        outputs[i] = stored;
+        fractions.delete(i);
+        finished++;
+        show(describe(config));
+      }),
+    );
+  } finally {
+    progress?.done();
+  }
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return collect(configs, outputs, fromCache, { computed: pending.length, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
 }
 
 function checkOutput(output: RunOutput, what: string): void {

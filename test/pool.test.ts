@@ -1,0 +1,132 @@
+// The worker pool (src/pool) and runSweep on it: results identical to the serial run bit for bit,
+// a throwing job and a dying worker fail with their configuration and never hang the pool, an
+// interrupted sweep resumes from the cache, and the pool works inside the tslab kernel.
+
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { JobError, WorkerPool, workerCount, type JobRef } from "../src/pool/index";
+import { RunCache } from "../src/sweeps/cache";
+import { grid, runSweep } from "../src/sweeps/runner";
+import { readNotebook, root, runCli } from "./helpers/run";
+import { joinSource, type CodeCell } from "../scripts/runner/nbformat";
+
+const jobs = path.join(root, "test", "fixtures", "jobs.ts");
+const trainLinear: JobRef = { module: jobs, name: "trainLinear" };
+const slow: JobRef = { module: jobs, name: "slow" };
+const dies: JobRef = { module: jobs, name: "dies" };
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "batchlab-pool-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("worker pool", () => {
+  test("BATCHLAB_WORKERS chooses the size; unset means one per core; a bad value is named", () => {
+    assert.equal(workerCount({ BATCHLAB_WORKERS: "3" }), 3);
+    assert.equal(workerCount({}), os.availableParallelism());
+    assert.throws(() => workerCount({ BATCHLAB_WORKERS: "0" }), /BATCHLAB_WORKERS must be a positive integer/);
+    assert.throws(() => workerCount({ BATCHLAB_WORKERS: "two" }), /BATCHLAB_WORKERS/);
+  });
+
+  test("a sweep on 2 workers gives the serial sweep's tables, bit for bit and in the same order", async () => {
+    const configs = grid({ m: [1, 4, 16, 64], lr: [0.05, 0.2], seed: [1, 2] });
+    const serialPool = new WorkerPool(1);
+    const parallelPool = new WorkerPool(2);
+    try {
+      const serial = await runSweep({ name: "pool-identical", configs, job: trainLinear, pool: serialPool, cache: false, progress: false });
+      const parallel = await runSweep({ name: "pool-identical", configs, job: trainLinear, pool: parallelPool, cache: false, progress: false });
+      assert.equal(parallel.computed, configs.length);
+      assert.deepEqual(parallel.table.columnNames(), serial.table.columnNames());
+      assert.deepEqual(parallel.table.objects(), serial.table.objects());
+      const strip = (rows: object[]) => rows.map((r) => ({ ...r, seconds: 0 }));
+      assert.deepEqual(strip(parallel.runs.objects()), strip(serial.runs.objects()));
+      assert.ok(serial.table.numRows() > 100, "the comparison covers many numbers");
+    } finally {
+      await parallelPool.close();
+    }
+  });
+
+  test("a throwing job fails the sweep with its configuration and message, after the others were cached", async () => {
+    const cache = new RunCache(path.join(tmp, "throwing"));
+    const configs = grid({ m: [8], lr: [0.1], seed: [1, 2, 3, 4] });
+    process.env.BATCHLAB_TEST_FAIL_SEED = "3";
+    const pool = new WorkerPool(2);
+    try {
+      await assert.rejects(
+        runSweep({ name: "pool-throwing", configs, job: trainLinear, pool, cache, progress: false }),
+        (e: unknown) => e instanceof JobError && /"seed":3/.test(e.message) && /planned failure at seed 3/.test(e.message),
+      );
+    } finally {
+      await pool.close();
+      delete process.env.BATCHLAB_TEST_FAIL_SEED;
+    }
+    const again = new WorkerPool(2);
+    try {
+      const resumed = await runSweep({ name: "pool-throwing", configs, job: trainLinear, pool: again, cache, progress: false });
+      assert.deepEqual([resumed.cached, resumed.computed], [3, 1], "only the failed run is computed again");
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("a worker that dies fails its job, and the pool goes on with a fresh worker", async () => {
+    const pool = new WorkerPool(2);
+    try {
+      await assert.rejects(pool.run(dies, { x: 1 }), (e: unknown) => e instanceof JobError && /exited with code 7/.test(e.message) && /"x":1/.test(e.message));
+      const { value } = await pool.run<{ rows: { i: number }[] }>(slow, { ms: 1, i: 5 });
+      assert.deepEqual(value.rows, [{ i: 5 }]);
+      assert.equal(pool.busy, false);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a sweep interrupted half-way keeps every finished run, and the next run resumes from the cache", async () => {
+    const cache = new RunCache(path.join(tmp, "interrupted"));
+    const configs = Array.from({ length: 8 }, (_, i) => ({ ms: 250, i }));
+    const pool = new WorkerPool(2);
+    // Stop the pool (what interrupting the kernel does) once two runs have finished, however slow
+    // the machine is: the progress display is told each time a run finishes.
+    let closing: Promise<void> | null = null;
+    const progress = () => ({
+      update(done: number) {
+        if (done >= 2 && !closing) closing = pool.close();
+      },
+      done() {},
+    });
+    const outcome = runSweep({ name: "pool-interrupted", configs, job: slow, pool, cache, progress }).then(() => null, (e: unknown) => e);
+    assert.match(String(await outcome), /the pool is closed/);
+    await closing;
+    const fresh = new WorkerPool(2);
+    try {
+      const resumed = await runSweep({ name: "pool-interrupted", configs, job: slow, pool: fresh, cache, progress: false });
+      assert.ok(resumed.cached >= 2 && resumed.cached < configs.length, `cached ${resumed.cached} of ${configs.length}`);
+      assert.equal(resumed.cached + resumed.computed, configs.length);
+      assert.deepEqual(resumed.table.array("i"), [0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test("whenIdle waits for running jobs; a closed pool refuses new ones", async () => {
+    const pool = new WorkerPool(2);
+    const job = pool.run(slow, { ms: 200, i: 1 });
+    assert.equal(pool.busy, true);
+    await pool.whenIdle();
+    assert.equal(pool.busy, false);
+    await job;
+    await pool.close();
+    await assert.rejects(pool.run(slow, { ms: 1, i: 2 }), /the pool is closed/);
+  });
+
+  test("inside the tslab kernel: a sweep on 2 workers equals the serial one", async () => {
+    const out = path.join(tmp, "kernel");
+    const r = await runCli(["--quick", "--no-sign", "--out", out, path.join(root, "test", "fixtures", "pool.ipynb")], { BATCHLAB_WORKERS: "2" });
+    assert.equal(r.code, 0, r.stderr);
+    const nb = readNotebook(path.join(out, "notebooks", "pool.ipynb"));
+    const text = nb.cells.filter((c): c is CodeCell => c.cell_type === "code").flatMap((c) => c.outputs ?? []).map((o) => JSON.stringify(o)).join("\n");
+    assert.match(text, /workers: 2/);
+    assert.match(text, /✓ The sweep on 2 workers equals the serial sweep/);
+    assert.ok(joinSource(nb.cells[1].source).includes("job:"));
+  });
+});
