@@ -49,6 +49,11 @@ export interface SweepOptions<C extends RunConfig> {
   progress?: ProgressFactory | false;
   /** How a configuration is named on screen (default `key=value` pairs). */
   describe?: (config: C) => string;
+  /**
+   * The columns every row of a run has, when the sweep knows them: a cached run whose rows have
+   * other columns (stored by an older `run`) is recomputed rather than mixed into the table.
+   */
+  columns?: readonly string[];
 }
 
 export interface SweepResult {
@@ -68,6 +73,52 @@ interface StoredOutput {
   summary: SweepRow;
   /** Seconds the run took when it was computed. */
   seconds: number;
+  /**
+   * The rows' and the summary's keys in the order the run gave them: the cache file stores keys
+   * sorted, and a table read from it must have the same column order as one computed fresh.
+   */
+  columns: string[];
+  summaryColumns: string[];
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((k) => typeof k === "string");
+}
+
+/** Whether `record` is an object whose keys are `columns` (all of them when exact; in any order). */
+function hasColumns(record: unknown, columns: readonly string[], exact: boolean): boolean {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) return false;
+  const keys = Object.keys(record);
+  if (exact ? keys.length !== columns.length : keys.length > columns.length) return false;
+  return keys.every((k) => columns.includes(k));
+}
+
+/** The shape check of a cached run: what runSweep stored, with rows of the expected columns. */
+function storedOutputCheck(expectedColumns: readonly string[] | undefined): (value: unknown) => value is StoredOutput {
+  return (value: unknown): value is StoredOutput => {
+    if (value === null || typeof value !== "object") return false;
+    const v = value as Partial<Record<keyof StoredOutput, unknown>>;
+    if (!Array.isArray(v.rows) || typeof v.diverged !== "boolean" || typeof v.seconds !== "number") return false;
+    if (!isStringArray(v.columns) || !isStringArray(v.summaryColumns)) return false;
+    if (!hasColumns(v.summary, v.summaryColumns, true)) return false;
+    if (expectedColumns && (v.columns.length !== expectedColumns.length || !expectedColumns.every((c) => (v.columns as string[]).includes(c)))) return false;
+    const columns = v.columns;
+    return v.rows.every((row) => hasColumns(row, columns, expectedColumns !== undefined));
+  };
+}
+
+/** Every key of the records, in order of first appearance. */
+function keysInOrder(records: readonly object[]): string[] {
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/** The record with its keys in the given order (those it has). */
+function ordered<T extends object>(record: T, columns: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of columns) if (k in record) out[k] = (record as Record<string, unknown>)[k];
+  return out as T;
 }
 
 /** "m=64, lr=0.35, seed=1" */
@@ -100,6 +151,7 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
   const version = options.version ?? 1;
   const corruptBefore = cache?.stats.corrupt ?? 0;
+  const check = storedOutputCheck(options.columns);
 
   const outputs: StoredOutput[] = [];
   const fromCache: boolean[] = [];
@@ -110,9 +162,13 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
     for (let i = 0; i < configs.length; i++) {
       const config = configs[i];
       const key = { sweep: name, version, config };
-      const hit = cache?.get<StoredOutput>(name, key);
+      const hit = cache?.get<StoredOutput>(name, key, check);
       if (hit) {
-        outputs.push(hit);
+        outputs.push({
+          ...hit,
+          rows: hit.rows.map((row) => ordered(row, hit.columns)),
+          summary: ordered(hit.summary, hit.summaryColumns),
+        });
         fromCache.push(true);
         cached++;
         progress?.update(i + 1, `${describe(config)} (from cache)`);
@@ -128,8 +184,12 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
         report: (fraction) => progress?.update(i + Math.min(1, Math.max(0, fraction)), `${describe(config)}${eta}`),
       });
       const seconds = (performance.now() - t0) / 1000;
-      checkOutput(output, describe(config));
-      const stored: StoredOutput = { rows: output.rows, diverged: output.diverged === true, summary: output.summary ?? {}, seconds };
+      checkOutput(output, describe(config), options.columns);
+      const summary = output.summary ?? {};
+      const stored: StoredOutput = {
+        rows: output.rows, diverged: output.diverged === true, summary, seconds,
+        columns: keysInOrder(output.rows), summaryColumns: Object.keys(summary),
+      };
       cache?.set(name, key, stored);
       outputs.push(stored);
       fromCache.push(false);
@@ -158,6 +218,11 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   };
 }
 
-function checkOutput(output: RunOutput, what: string): void {
+function checkOutput(output: RunOutput, what: string, columns: readonly string[] | undefined): void {
   if (!output || !Array.isArray(output.rows)) throw new BatchlabArgumentError(`run(${what}).rows`, output?.rows, "an array of rows");
+  if (columns) {
+    output.rows.forEach((row, i) => {
+      if (!hasColumns(row, columns, true)) throw new BatchlabArgumentError(`run(${what}).rows[${i}]`, row, `a row with the columns ${columns.join(", ")}`);
+    });
+  }
 }
