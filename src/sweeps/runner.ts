@@ -6,7 +6,7 @@ import * as aq from "arquero";
 import { RunCache } from "./cache";
 import { formatDuration } from "../display/live";
 import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
-import { BatchlabArgumentError } from "../util/validate";
+import { BatchlabArgumentError, checkObject } from "../util/validate";
 
 /** A value that can sit in a table cell and in a cache file. */
 export type SweepValue = number | string | boolean | null;
@@ -130,6 +130,7 @@ export function describeConfig(config: RunConfig): string {
 
 /** Every combination of the given values, in order, the last key varying fastest: the full grid. */
 export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][] }): C[] {
+  checkObject("axes", axes, "an object of value lists such as { m: [8, 16], seed: [0, 1] }");
   let configs: Partial<C>[] = [{}];
   for (const key of Object.keys(axes) as (keyof C)[]) {
     const values = axes[key];
