@@ -14,7 +14,7 @@ export class BatchlabArgumentError extends RangeError {
 }
 
 /** The value as an error message shows it: short, and with its type visible (1 vs "1"). */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "function") return "a function";
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
