@@ -354,6 +354,23 @@ test("cachedTargetRun answers a smaller or larger step cap from one stored run",
   assert.equal(fresh.stepsRun, smaller.stepsRun);
 });
 
+test("cachedTargetRun recomputes a stored run of the wrong shape (valid hash)", () => {
+  const dir = tempDir();
+  const cache = new RunCache(dir);
+  const problem = { id: "tiny-logistic-shape", model: logistic, data: teacher.data, target: 0.6 };
+  const run = { m: 8, lr: 0.5, seed: 0, maxSteps: 10_000 };
+  const first = cachedTargetRun(problem, run, {}, cache);
+  const [file] = filesUnder(dir);
+  const { config } = JSON.parse(fs.readFileSync(file, "utf8")) as { config: unknown };
+  // Same key, a value of another shape (steps as a string), stored with a hash that matches it.
+  cache.set("steps-to-target", config, { status: "reached", steps: String(first.steps), seconds: 1, stepsRun: 5, finalLoss: 0.1 });
+  const again = cachedTargetRun(problem, run, {}, cache);
+  assert.equal(again.cached, false, "not trusted");
+  assert.equal(cache.stats.corrupt, 1);
+  assert.deepEqual([again.status, again.steps], [first.status, first.steps]);
+  assert.equal(cachedTargetRun(problem, run, {}, cache).cached, true, "the recomputed run is stored again");
+});
+
 test("stepsToTarget marks a batch size whose best η is at the edge of the grid as invalid", async () => {
   const problem = { id: "tiny-logistic-edge", model: logistic, data: teacher.data, target: 0.6 };
   const common = { batchSizes: [4, 32], seeds: [0], maxSteps: 20_000, cache: false as const, progress: false as const };
