@@ -82,7 +82,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
   for (let k = 0; k < options.notebooks.length; k++) {
     const file = options.notebooks[k];
     const source = rel(file);
-    log(`▶ [${k + 1}/${options.notebooks.length}] ${source}${options.quick ? " (quick mode)" : ""}`);
+    log(`▶ [${k + 1}/${options.notebooks.length}] ${source}${options.quick ? " (quick mode)" : ""} · cell limit ${options.cellTimeoutMs / 1000} s`);
     const run = await runNotebook(sources[k], {
       kernelArgv: [process.execPath, path.join(root, "scripts", "kernel.cjs"), "{connection_file}"],
       cwd: root,
@@ -190,7 +190,10 @@ async function main(argv: string[]): Promise<number> {
   const quickEnv = process.env.BATCHLAB_QUICK ?? "";
   let quick = quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false";
   let outDir = path.join(root, "build");
+  // The per-cell limit: --timeout, else BATCHLAB_CELL_TIMEOUT, else 600 s (named in errors by where it came from).
   let timeoutS = Number(process.env.BATCHLAB_CELL_TIMEOUT ?? 600);
+  let timeoutFrom = process.env.BATCHLAB_CELL_TIMEOUT !== undefined ? "BATCHLAB_CELL_TIMEOUT" : "the default";
+  let timeoutText = process.env.BATCHLAB_CELL_TIMEOUT ?? "600";
   let sign = true;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -199,7 +202,11 @@ async function main(argv: string[]): Promise<number> {
     else if (a === "--full") quick = false;
     else if (a === "--no-sign") sign = false;
     else if (a === "--out") outDir = path.resolve(argv[++i] ?? "");
-    else if (a === "--timeout") timeoutS = Number(argv[++i]);
+    else if (a === "--timeout") {
+      timeoutText = argv[++i] ?? "";
+      timeoutS = Number(timeoutText);
+      timeoutFrom = "--timeout";
+    }
     else if (a === "-h" || a === "--help") {
       console.log(usage());
       return 0;
@@ -209,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     } else files.push(path.resolve(a));
   }
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-    console.error(`--timeout needs a positive number of seconds\n${usage()}`);
+    console.error(`${timeoutFrom} needs a positive number of seconds, got ${JSON.stringify(timeoutText)}\n${usage()}`);
     return 2;
   }
   let notebooks = files;

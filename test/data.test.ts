@@ -14,7 +14,9 @@ test("dataset accepts rows or a flat array and rejects bad input naming it", () 
   assert.throws(() => dataset([], []), /x must be non-empty/);
   assert.throws(() => dataset([[1, 2], [3]], [0, 1]), /x\[1\].length must be 2 like x\[0\], got 1/);
   assert.throws(() => dataset([[1], [2]], [0]), /y.length must be equal to the number of rows n = 2, got 1/);
-  assert.throws(() => dataset([[1], [NaN]], [0, 1]), /x\[1\] must be a finite number, got NaN/);
+  assert.throws(() => dataset([[1], [NaN]], [0, 1]), /x\[1\]\[0\] must be a finite number, got NaN \(row 1, column 0\)/);
+  assert.throws(() => dataset([[1, 2], [3, NaN]], [0, 1]), /x\[1\]\[1\] must be a finite number, got NaN \(row 1, column 1\)/);
+  assert.throws(() => dataset([[1, 2], [3, "4" as unknown as number]], [0, 1]), /x\[1\]\[1\] must be a finite number, got "4" \(row 1, column 1\)/);
   assert.throws(() => dataset([[1], [2]], [0, Infinity]), /y\[1\] must be a finite number, got Infinity/);
   assert.throws(() => dataset([[1], [2]], [0, 2], { classes: 2 }), /y\[1\] must be a class index in 0..1, got 2/);
   assert.throws(() => dataset(Float64Array.of(1, 2, 3), [1], { d: 2 }), /x.length must be a positive multiple of d = 2, got 3/);

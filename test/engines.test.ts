@@ -314,7 +314,7 @@ test("engines reject bad input with messages that name it", () => {
   assert.throws(() => fast.lossAndGradient(theta, data, [], out), /batch must be a non-empty list/);
   assert.throws(() => fast.lossAndGradient(new Float64Array(3), data, [0], out), /theta\.length must be/);
   assert.throws(() => wasmMlp([5, 3, 3]).lossAndGradient(new Float64Array(wasmMlp([5, 3, 3]).size), data, [0], out), /data\.d must be 5 features/);
-  assert.throws(() => wasmLinear(4, { kind: "logistic" }).lossAndGradient(new Float64Array(5), data, [0], new Float64Array(5)), /data\.y\[\d\] must be 0 or 1 for logistic regression/);
+  assert.throws(() => wasmLinear(4, { kind: "logistic" }).lossAndGradient(new Float64Array(5), data, [0], new Float64Array(5)), /data\.y\[\d\] must be a class index in 0\.\.1 \(logistic regression \(d=4\) outputs 2 classes\)/);
   assert.throws(() => wasmLinear(4, { kind: "poisson" as "linear" }), /kind must be "linear" or "logistic"/);
 });
 

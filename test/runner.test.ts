@@ -33,9 +33,9 @@ describe("runner on fixture notebooks (quick mode)", () => {
     // good ones (they must still run; one has files the kernel compiled change under it), the other
     // failure kinds, a cell that exceeds a 3 s limit, and a notebook whose claim fails.
     [main, more, slow, claims] = await Promise.all([
-      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src")]),
+      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src")], { BATCHLAB_CELL_TIMEOUT: "120" }),
       runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit")]),
-      runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")]),
+      runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")], { BATCHLAB_CELL_TIMEOUT: "1000" }),
       runCli(["--quick", "--no-sign", "--out", outClaims, fixture("false-claim"), fixture("ok")]),
     ]);
   });
@@ -115,6 +115,8 @@ describe("runner on fixture notebooks (quick mode)", () => {
   test("a cell over the time limit fails its notebook", () => {
     assert.equal(slow.code, 1, slow.stderr);
     assert.match(slow.stderr, /FAILED test\/fixtures\/slow\.ipynb, cell 2 \(In \[2\]\) timed out: no result within 3\.0 s/);
+    assert.match(slow.stdout, /▶ \[1\/1\] test\/fixtures\/slow\.ipynb \(quick mode\) · cell limit 3 s/, "the limit is printed with the progress; --timeout wins over the environment");
+    assert.match(main.stdout, /▶ \[1\/3\] test\/fixtures\/fail\.ipynb \(quick mode\) · cell limit 120 s/, "BATCHLAB_CELL_TIMEOUT sets the limit");
     assert.ok(slow.seconds < 30, `the kernel was stopped (took ${slow.seconds} s)`);
   });
 
@@ -185,6 +187,15 @@ describe("runner internals", () => {
     assert.equal(frames[1].toString(), sign("key", frames.slice(2, 6)));
     assert.deepEqual(decode("key", [Buffer.from("identity"), ...frames]), msg);
     assert.throws(() => decode("other key", frames), /invalid HMAC/);
+  });
+
+  test("a bad per-cell limit is refused, naming where it came from", async () => {
+    const fromEnv = await runCli(["--quick", fixture("ok")], { BATCHLAB_CELL_TIMEOUT: "soon" });
+    assert.equal(fromEnv.code, 2);
+    assert.match(fromEnv.stderr, /BATCHLAB_CELL_TIMEOUT needs a positive number of seconds, got "soon"/);
+    const fromFlag = await runCli(["--quick", "--timeout", "0", fixture("ok")]);
+    assert.equal(fromFlag.code, 2);
+    assert.match(fromFlag.stderr, /--timeout needs a positive number of seconds, got "0"/);
   });
 
   test("the key line of an error text", () => {

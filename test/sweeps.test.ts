@@ -8,6 +8,7 @@ import {
   nextEvaluation, cachedTargetRun, stepsToTarget, lrGridValues, curveRun, type ProgressFactory, type RunOutput,
 } from "../src/sweeps/index";
 import { linearData } from "../src/data/synthetic";
+import { BatchlabArgumentError } from "../src/util/validate";
 import { linearRegression } from "../src/models/linear";
 import { logisticRegression } from "../src/models/logistic";
 import { linearOptimum } from "../src/sweeps/optimum";
@@ -158,6 +159,88 @@ test("runSweep recomputes a run whose cache file is half-written, and reports it
   assert.equal(again.table.numRows(), 8);
 });
 
+test("a cached run of the wrong shape is recomputed even though its hash is valid", async () => {
+  const configs = grid({ m: [1, 2], lr: [0.5] });
+  const fresh = await runSweep({ name: "shape", configs, run: fakeRun, cache: false, progress: false });
+  const good = { rows: [{ step: 0, loss: 1 }], diverged: false, summary: {}, seconds: 0, columns: ["step", "loss"], summaryColumns: [] };
+  const wrong: [string, unknown][] = [
+    ["a number", 42],
+    ["null", null],
+    ["rows not an array", { ...good, rows: { step: 0 } }],
+    ["a row that is a number", { ...good, rows: [5] }],
+    ["a row with a column the run never had", { ...good, rows: [{ step: 0, loss: 1, extra: 2 }] }],
+    ["no column order (written by older code)", { rows: good.rows, diverged: false, summary: {}, seconds: 0 }],
+    ["diverged not a boolean", { ...good, diverged: "no" }],
+    ["summary a string", { ...good, summary: "fine" }],
+    ["summary keys other than recorded", { ...good, summary: { a: 1 }, summaryColumns: ["b"] }],
+  ];
+  for (const [what, value] of wrong) {
+    const cache = new RunCache(tempDir());
+    cache.set("shape", { sweep: "shape", version: 1, config: configs[0] }, value);
+    const again = await runSweep({ name: "shape", configs, run: fakeRun, cache, progress: false });
+    assert.equal(again.corrupt, 1, `${what}: counted as corrupt`);
+    assert.equal(again.computed, 2, `${what}: recomputed`);
+    assert.deepEqual(again.table.objects(), fresh.table.objects(), `${what}: the table is the fresh one`);
+    const warm = await runSweep({ name: "shape", configs, run: fakeRun, cache, progress: false });
+    assert.equal(warm.cached, 2, `${what}: the recomputed run replaced the bad file`);
+  }
+  // A sweep that declares its columns also rejects a stored run whose rows lack one.
+  const cache = new RunCache(tempDir());
+  cache.set("declared", { sweep: "declared", version: 1, config: configs[0] }, { ...good, rows: [{ step: 0 }], columns: ["step"] });
+  const declared = await runSweep({ name: "declared", configs, run: fakeRun, cache, progress: false, columns: ["step", "loss"] });
+  assert.equal(declared.corrupt, 1);
+  assert.deepEqual(declared.table.objects(), fresh.table.objects());
+  await assert.rejects(
+    runSweep({ name: "declared2", configs, run: fakeRun, cache: false, progress: false, columns: ["step", "loss", "accuracy"] }),
+    (e: Error) => e instanceof BatchlabArgumentError && /rows\[0\] must be a row with the columns step, loss, accuracy/.test(e.message),
+  );
+});
+
+test("RunCache.get with a shape check deletes a value that fails it", () => {
+  const cache = new RunCache(tempDir());
+  cache.set("t", { a: 1 }, { loss: "high" });
+  const isLoss = (v: unknown): v is { loss: number } => typeof (v as { loss?: unknown })?.loss === "number";
+  assert.equal(cache.get("t", { a: 1 }, isLoss), undefined);
+  assert.equal(cache.stats.corrupt, 1);
+  assert.equal(fs.existsSync(cache.fileFor("t", { a: 1 })), false);
+  cache.set("t", { a: 1 }, { loss: 0.5 });
+  assert.deepEqual(cache.get("t", { a: 1 }, isLoss), { loss: 0.5 });
+});
+
+test("a sweep read from the cache has the same column order as the sweep computed fresh", async () => {
+  const dir = tempDir();
+  const configs = grid({ seed: [3], m: [2, 1] });
+  // Keys deliberately out of alphabetical order: the cache file stores them sorted.
+  const run = (c: { seed: number; m: number }): RunOutput => ({
+    rows: [{ step: 0, trainLoss: 1 / c.m, accuracy: 0.5 }, { step: 1, trainLoss: 0.5 / c.m, accuracy: 0.75 }],
+    summary: { steps: 1, finalLoss: 0.5 / c.m },
+  });
+  const cold = await runSweep({ name: "order", configs, run, cache: new RunCache(dir), progress: false });
+  const warm = await runSweep({ name: "order", configs, run, cache: new RunCache(dir), progress: false });
+  assert.equal(warm.cached, 2);
+  assert.deepEqual(cold.table.columnNames(), ["seed", "m", "step", "trainLoss", "accuracy"]);
+  assert.deepEqual(warm.table.columnNames(), cold.table.columnNames());
+  assert.deepEqual(warm.runs.columnNames(), cold.runs.columnNames());
+  assert.deepEqual(warm.table.objects().map((r) => Object.keys(r)), cold.table.objects().map((r) => Object.keys(r)));
+  assert.deepEqual(warm.table.objects(), cold.table.objects());
+});
+
+test("a failed cache write leaves no temporary file behind", () => {
+  const dir = tempDir();
+  const cache = new RunCache(dir);
+  const file = cache.fileFor("w", { a: 1 });
+  // A folder (not empty) where the cache file should be: the rename onto it fails.
+  fs.mkdirSync(file, { recursive: true });
+  fs.writeFileSync(path.join(file, "keep"), "x");
+  assert.throws(() => cache.set("w", { a: 1 }, { loss: 1 }), /the sweep cache could not write/);
+  assert.deepEqual(filesUnder(dir).filter((f) => f.endsWith(".tmp")), []);
+  assert.equal(cache.stats.writes, 0);
+  // A folder where the namespace folder should be: the temporary file cannot even be created.
+  fs.writeFileSync(path.join(dir, "blocked"), "not a folder");
+  assert.throws(() => cache.set("blocked", { a: 1 }, { loss: 1 }));
+  assert.deepEqual(filesUnder(dir).filter((f) => f.endsWith(".tmp")), []);
+});
+
 test("changing the version invalidates the cache", async () => {
   const dir = tempDir();
   const configs = grid({ m: [1], lr: [0.5] });
@@ -269,6 +352,23 @@ test("cachedTargetRun answers a smaller or larger step cap from one stored run",
   const fresh = cachedTargetRun(problem, { m: 8, lr: 0.5, seed: 0, maxSteps: S - 1 }, {}, null);
   assert.equal(fresh.status, "not-reached");
   assert.equal(fresh.stepsRun, smaller.stepsRun);
+});
+
+test("cachedTargetRun recomputes a stored run of the wrong shape (valid hash)", () => {
+  const dir = tempDir();
+  const cache = new RunCache(dir);
+  const problem = { id: "tiny-logistic-shape", model: logistic, data: teacher.data, target: 0.6 };
+  const run = { m: 8, lr: 0.5, seed: 0, maxSteps: 10_000 };
+  const first = cachedTargetRun(problem, run, {}, cache);
+  const [file] = filesUnder(dir);
+  const { config } = JSON.parse(fs.readFileSync(file, "utf8")) as { config: unknown };
+  // Same key, a value of another shape (steps as a string), stored with a hash that matches it.
+  cache.set("steps-to-target", config, { status: "reached", steps: String(first.steps), seconds: 1, stepsRun: 5, finalLoss: 0.1 });
+  const again = cachedTargetRun(problem, run, {}, cache);
+  assert.equal(again.cached, false, "not trusted");
+  assert.equal(cache.stats.corrupt, 1);
+  assert.deepEqual([again.status, again.steps], [first.status, first.steps]);
+  assert.equal(cachedTargetRun(problem, run, {}, cache).cached, true, "the recomputed run is stored again");
 });
 
 test("stepsToTarget marks a batch size whose best η is at the edge of the grid as invalid", async () => {

@@ -30,7 +30,7 @@ import { scaledLearningRate } from "../generalization/rules";
 import { paretoSteps } from "../sweeps/pareto";
 import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
-import { BatchlabArgumentError, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
 
 export type ScalingRule = "linear" | "sqrt";
@@ -169,6 +169,8 @@ function powersOfTwoUpTo(max: number): number[] {
  * target; the fastest one that fits the memory budget is recommended. Pure and deterministic.
  */
 export function adviseFromMeasurements(measurements: Measurements, options: DecisionOptions = {}): BatchSizeAdvice {
+  checkObject("measurements", measurements, "an object { n, base, noise, curvature, stepTimes } (see recommendBatchSize)");
+  checkObject("options", options);
   const { n, base, noise, curvature, stepTimes } = measurements;
   const rule = options.rule ?? "linear";
   if (rule !== "linear" && rule !== "sqrt") throw new BatchlabArgumentError("rule", rule, `"linear" or "sqrt"`);
@@ -186,6 +188,7 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     throw new AdvisorInputError(
       `the gradient noise scale could not be measured (B_simple = ${bSimple}): the mean gradient is zero or the noise is. ` +
         `Is the model already at a minimum, or are all targets equal?`,
+      "measurements.noise",
     );
   }
   const bCrit = { estimate: bSimple, low: bSimple / BCRIT_FACTOR, high: bSimple * BCRIT_FACTOR };
@@ -198,7 +201,7 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   const memoryLimit = options.memory
     ? largestBatchWithin(options.memory.budgetBytes, options.memory.fixedBytes ?? 0, options.memory.bytesPerExample)
     : Infinity;
-  if (memoryLimit < 1) throw new AdvisorInputError(`not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`);
+  if (memoryLimit < 1) throw new AdvisorInputError(`not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`, "options.memory");
 
   // Steps: the base run needs baseEpochs·n/base steps, which fixes S_min of S(m) = S_min·(1 + B/m).
   const baseSteps = Math.ceil((baseEpochs * n) / base.m);
@@ -333,7 +336,7 @@ export function tuneBaseLr(
   }
   const ok = trials.filter((t) => !t.diverged);
   if (ok.length === 0) {
-    throw new AdvisorInputError(`every learning rate from ${grid[0]} up diverged at m = ${options.m}: scale the features (mean 0, variance 1) or give smaller rates in lrGrid`);
+    throw new AdvisorInputError(`every learning rate from ${grid[0]} up diverged at m = ${options.m}: scale the features (mean 0, variance 1) or give smaller rates in lrGrid`, "lrGrid");
   }
   const best = ok.reduce((a, t) => (t.finalLoss < a.finalLoss ? t : a));
   return { m: options.m, lr: best.lr, tuned: true, trials, atEdge: best.lr === grid[0] || best.lr === grid[grid.length - 1] };
@@ -361,7 +364,7 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
   const base = options.baseBatchSize ?? Math.min(32, Math.max(8, 2 ** Math.floor(Math.log2(data.n / 8))));
   checkPositiveInteger("baseBatchSize", base);
   if (base > data.n / 8) {
-    throw new AdvisorInputError(`baseBatchSize = ${base} is more than n/8 = ${Math.floor(data.n / 8)}: the base batch size must be small next to the data to measure noise`);
+    throw new AdvisorInputError(`baseBatchSize = ${base} is more than n/8 = ${Math.floor(data.n / 8)}: the base batch size must be small next to the data to measure noise`, "baseBatchSize");
   }
 
   // 1. Base η.
@@ -388,7 +391,7 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
   const rows = tracked.rows;
   const last = rows[rows.length - 1];
   if (!Number.isFinite(last.trainLoss) || last.trainLoss > 10 * rows[0].trainLoss) {
-    throw new AdvisorInputError(`the short run at η = ${fmt(baseLr.lr)} diverged (training loss ${last.trainLoss}); give a smaller baseLr`);
+    throw new AdvisorInputError(`the short run at η = ${fmt(baseLr.lr)} diverged (training loss ${last.trainLoss}); give a smaller baseLr`, "baseLr");
   }
   // One record can be far off (θ jitters at the base η), so the end value is the median of the second half.
   const late = rows.filter((r) => r.step >= steps / 2);

@@ -14,9 +14,10 @@ import { BatchlabArgumentError } from "../util/validate";
 export const MIN_EXAMPLES = 64;
 
 /** An input the advisor cannot work with; the message says why and what to do. */
-export class AdvisorInputError extends RangeError {
-  constructor(message: string) {
-    super(message);
+export class AdvisorInputError extends BatchlabArgumentError {
+  /** `argument` is what the message is about ("data", "x[3][1]", "options.hidden"…); it is named in the message. */
+  constructor(message: string, argument = "data") {
+    super(argument, undefined, "", { message });
     this.name = "AdvisorInputError";
   }
 }
@@ -76,32 +77,45 @@ export interface ArrayModelOptions {
  * regression for 2 classes, softmax regression for more (or an MLP with K outputs).
  */
 export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, options: ArrayModelOptions = {}): { data: Dataset; model: Model } {
-  if (!Array.isArray(x) || x.length === 0) throw new AdvisorInputError(`x must be a non-empty array of rows (number[][]), got ${Array.isArray(x) ? "an empty array" : typeof x}`);
-  if (!y || typeof y.length !== "number") throw new AdvisorInputError(`y must be an array of targets, got ${typeof y}`);
-  if (y.length !== x.length) throw new AdvisorInputError(`x has ${x.length} rows but y has ${y.length} targets: give one target per row`);
+  if (!Array.isArray(x) || x.length === 0) throw new AdvisorInputError(`x must be a non-empty array of rows (number[][]), got ${Array.isArray(x) ? "an empty array" : x === null ? "null" : typeof x}`, "x");
+  if (!y || typeof y.length !== "number") throw new AdvisorInputError(`y must be an array of targets, got ${y === null ? "null" : typeof y}`, "y");
+  if (y.length !== x.length) throw new AdvisorInputError(`x has ${x.length} rows but y has ${y.length} targets: give one target per row`, "y");
   const d = x[0] ? x[0].length : 0;
-  if (!(d > 0)) throw new AdvisorInputError("x[0] must be a non-empty row of features");
+  if (!(d > 0)) throw new AdvisorInputError("x[0] must be a non-empty row of features", "x[0]");
   for (let i = 0; i < x.length; i++) {
     const row = x[i];
-    if (!row || row.length !== d) throw new AdvisorInputError(`x[${i}] has ${row ? row.length : 0} features but x[0] has ${d}: every row needs the same features`);
+    if (!row || row.length !== d) throw new AdvisorInputError(`x[${i}] has ${row ? row.length : 0} features but x[0] has ${d}: every row needs the same features`, `x[${i}]`);
     for (let j = 0; j < d; j++) {
       if (typeof row[j] !== "number" || !Number.isFinite(row[j])) {
         throw new AdvisorInputError(
           `x[${i}][${j}] is ${describeNumber(row[j])}: every feature must be a finite number. Remove or impute missing values before asking for advice.`,
+          `x[${i}][${j}]`,
         );
       }
     }
   }
   for (let i = 0; i < y.length; i++) {
-    if (typeof y[i] !== "number" || !Number.isFinite(y[i])) throw new AdvisorInputError(`y[${i}] is ${describeNumber(y[i])}: every target must be a finite number`);
+    if (typeof y[i] !== "number" || !Number.isFinite(y[i])) throw new AdvisorInputError(`y[${i}] is ${describeNumber(y[i])}: every target must be a finite number`, `y[${i}]`);
   }
   if (x.length < MIN_EXAMPLES) {
     throw new AdvisorInputError(
-      `only ${x.length} examples; the advisor needs at least ${MIN_EXAMPLES} to measure gradient noise. ` +
+      `x has only ${x.length} examples; the advisor needs at least ${MIN_EXAMPLES} to measure gradient noise. ` +
         `With so few examples, use full-batch gradient descent (m = n = ${x.length}).`,
+      "x",
     );
   }
   const integers = Array.from(y).every((v) => Number.isInteger(v) && v >= 0);
+  const distinct = new Set(Array.from(y));
+  if (options.task === undefined && !integers && distinct.size <= 10 && Array.from(distinct).every((v) => Number.isInteger(v))) {
+    // Labels such as −1/+1 are neither class indices nor real targets: fitting a regression to
+    // them would answer a question nobody asked, so ask which one is meant.
+    const values = Array.from(distinct).sort((a, b) => a - b).join(", ");
+    throw new AdvisorInputError(
+      `y holds only the integers ${values}, which look like class labels but are not class indices 0, 1, 2, …: ` +
+        `for classification map them to 0..K−1 (for ±1 labels, y.map((v) => (v > 0 ? 1 : 0))); for regression pass { task: "regression" }`,
+      "y",
+    );
+  }
   const task: Task = options.task ?? (integers ? "classification" : "regression");
   if (task !== "regression" && task !== "classification") throw new BatchlabArgumentError("options.task", task, `"regression" or "classification"`);
   const hidden = options.hidden ?? [];
@@ -110,16 +124,16 @@ export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, opt
   });
   if (task === "regression") {
     if (hidden.length > 0) {
-      throw new AdvisorInputError("options.hidden is for classification (the course's MLP ends in a softmax); for regression leave it out (linear regression)");
+      throw new AdvisorInputError("options.hidden is for classification (the course's MLP ends in a softmax); for regression leave it out (linear regression)", "options.hidden");
     }
     return { data: dataset(x, y, { name: options.name ?? `your data (n=${x.length}, d=${d})` }), model: linearRegression(d) };
   }
   if (!integers) {
     const bad = Array.from(y).findIndex((v) => !(Number.isInteger(v) && v >= 0));
-    throw new AdvisorInputError(`classification needs class indices 0, 1, 2, … as targets, but y[${bad}] = ${y[bad]}; use { task: "regression" } for real-valued targets`);
+    throw new AdvisorInputError(`classification needs class indices 0, 1, 2, … as targets, but y[${bad}] = ${y[bad]}; use { task: "regression" } for real-valued targets`, `y[${bad}]`);
   }
   const classes = Math.max(...Array.from(y)) + 1;
-  if (classes < 2) throw new AdvisorInputError("every target is class 0: classification needs at least two classes");
+  if (classes < 2) throw new AdvisorInputError("y has only class 0: classification needs at least two classes", "y");
   const data = dataset(x, y, { name: options.name ?? `your data (n=${x.length}, d=${d}, ${classes} classes)`, classes });
   if (hidden.length > 0) return { data, model: mlp([d, ...hidden, classes]) };
   return { data, model: classes === 2 ? logisticRegression(d) : softmaxRegression(d, classes) };

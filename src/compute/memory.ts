@@ -14,7 +14,7 @@ import type { Dataset } from "../data/dataset";
 import type { Tfjs } from "../backend/tfjs";
 import type { FastModel } from "../engines/fastModel";
 import { tfjsTrainer } from "../engines/tfjsNetwork";
-import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkAllFinite, checkFinite, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
 export interface StoredWidth {
   what: string;
@@ -45,6 +45,8 @@ export function activationBytesPerExample(widths: readonly number[], bytesPerFlo
 
 /** Parameters p of an MLP: Σ (in·out + out). */
 export function mlpParameterCount(widths: readonly number[]): number {
+  if (!Array.isArray(widths) || widths.length < 2) throw new BatchlabArgumentError("widths", widths, "an array of layer widths [inputs, …, outputs]");
+  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   let p = 0;
   for (let l = 1; l < widths.length; l++) p += widths[l - 1] * widths[l] + widths[l];
   return p;
@@ -104,6 +106,8 @@ export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], dat
 
 /** Least-squares line y = intercept + slope·x. */
 export function fitLine(x: readonly number[], y: readonly number[]): { slope: number; intercept: number } {
+  checkAllFinite("x", x);
+  checkAllFinite("y", y);
   if (x.length !== y.length || x.length < 2) throw new BatchlabArgumentError("x, y", `${x.length}, ${y.length} points`, "two arrays of equal length ≥ 2");
   const n = x.length;
   const mx = x.reduce((s, v) => s + v, 0) / n;
@@ -129,6 +133,7 @@ export function largestBatchWithin(budgetBytes: number, fixedBytes: number, byte
 
 /** "12.3 MiB": bytes in binary units. */
 export function formatBytes(bytes: number): string {
+  checkFinite("bytes", bytes);
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;
   let k = 0;

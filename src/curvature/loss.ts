@@ -3,7 +3,7 @@
 // Curves that evaluate the loss at many points (a full-batch run checked after every step, an
 // interpolation line) would otherwise spend most of their time here.
 
-import { allIndices, type Dataset } from "../data/dataset";
+import { allIndicesOf, type Dataset } from "../data/dataset";
 import { checkCompatible, meanLoss, type Model, type Params } from "../models/model";
 
 /** A model with a batched loss (the fast engines of src/engines have one). */
@@ -18,7 +18,7 @@ function hasBatchLoss(model: Model): model is BatchLossModel {
 /**
  * The mean loss over `batch` (all examples by default), batched when the model allows it.
  */
-export function datasetLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n)): number {
+export function datasetLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
   if (!hasBatchLoss(model)) return meanLoss(model, theta, data, batch);
   checkCompatible(model, theta, data);
   return model.batchLoss(theta, data, batch);

@@ -19,7 +19,7 @@ import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { dataset, subset, type Dataset } from "./dataset";
 import { permutation, rng } from "../util/rng";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkPositiveInteger, checkString } from "../util/validate";
 
 export const MNIST_SIDE = 28;
 export const MNIST_FEATURES = MNIST_SIDE * MNIST_SIDE;
@@ -216,6 +216,8 @@ export interface LoadMnistOptions {
  * returns new arrays.
  */
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
+  checkObject("options", options, "an object such as { file }");
+  if (options.file !== undefined) checkString("options.file", options.file);
   const file = resolve(options.file ?? mnistFilePath());
   const { header, train, test } = readVerified(file);
   return {

@@ -3,7 +3,7 @@
 
 import { dataset, subset, type Dataset } from "./dataset";
 import { permutation, rng, type Rng } from "../util/rng";
-import { checkInRange, checkPositiveFinite, checkPositiveInteger, checkAllFinite } from "../util/validate";
+import { checkInRange, checkPositiveFinite, checkPositiveInteger, checkAllFinite, checkLength, checkObject } from "../util/validate";
 
 export interface LinearProblem {
   data: Dataset;
@@ -26,6 +26,7 @@ export interface LinearDataOptions {
 
 /** y = xᵀw* + σ·ε with x ~ N(0, diag(scales²)) and ε ~ N(0, 1); no intercept. */
 export function linearData(options: LinearDataOptions): LinearProblem {
+  checkObject("options", options, "an object such as { n, d }");
   const { n, d } = options;
   checkPositiveInteger("n", n);
   checkPositiveInteger("d", d);
@@ -33,10 +34,13 @@ export function linearData(options: LinearDataOptions): LinearProblem {
   checkInRange("sigma", sigma, 0, Infinity);
   const random = rng(options.seed ?? 0);
   const w = new Float64Array(d);
+  if (options.weights !== undefined) {
+    checkLength("weights", options.weights, d);
+    checkAllFinite("weights", options.weights);
+  }
   for (let j = 0; j < d; j++) w[j] = options.weights ? options.weights[j] : random.normal();
-  if (options.weights) checkAllFinite("weights", options.weights);
   const scales = options.scales;
-  if (scales && scales.length !== d) throw new RangeError(`scales must have length d = ${d}, got ${scales.length}`);
+  if (scales !== undefined) checkLength("scales", scales, d);
   const x = new Float64Array(n * d);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {

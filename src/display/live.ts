@@ -6,6 +6,7 @@
 import { emitBundle, escapeHtml, freshId } from "./emit";
 import type { PlotlyFigure } from "./show";
 import { baseLayout, colorForBatchSize } from "../plots/style";
+import { BatchlabArgumentError, checkString } from "../util/validate";
 
 /** "0.8 s", "42 s", "3 min 05 s", "1 h 02 min". */
 export function formatDuration(seconds: number): string {
@@ -90,6 +91,8 @@ export interface LiveOptions {
 
 /** A progress line with elapsed time and ETA, updated in place. */
 export function liveProgress(label: string, total: number, options: LiveOptions = {}): LiveProgress {
+  checkString("label", label);
+  if (typeof total !== "number" || !Number.isFinite(total) || total < 0) throw new BatchlabArgumentError("total", total, "a finite number ≥ 0 (the count at which the work is done)");
   const out = new LiveOutput();
   const t0 = Date.now();
   let count = 0;

@@ -8,6 +8,7 @@
 // notebook is listening.
 
 import * as fs from "fs";
+import { BatchlabArgumentError, checkObject } from "../util/validate";
 import { emitBundle, escapeHtml, freshId, sessionState, type MimeBundle } from "./emit";
 
 export type PlotlyTrace = Record<string, unknown>;
@@ -182,12 +183,25 @@ export function renderBundle(figure: PlotlyFigure, options: { embedPlotly?: bool
   };
 }
 
+/** Throws unless `figure` looks like a Plotly figure: { data: trace objects[], layout?: object }. */
+export function checkFigure(figure: unknown): asserts figure is PlotlyFigure {
+  checkObject("figure", figure, "a Plotly figure { data: [traces], layout }");
+  const { data, layout, config, frames } = figure as Partial<Record<keyof PlotlyFigure, unknown>>;
+  if (!Array.isArray(data)) throw new BatchlabArgumentError("figure.data", data, "an array of traces (objects such as { x, y, type })");
+  data.forEach((trace, i) => checkObject(`figure.data[${i}]`, trace, "a trace object such as { x, y, type }"));
+  if (layout !== undefined) checkObject("figure.layout", layout, "an object");
+  if (config !== undefined) checkObject("figure.config", config, "an object");
+  if (frames !== undefined && !Array.isArray(frames)) throw new BatchlabArgumentError("figure.frames", frames, "an array of frames");
+}
+
 const FIGURE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The meta as plain JSON, after checking that its id can name a file. */
 export function checkFigureMeta(meta: Partial<FigureMeta>): FigureMeta {
   if (typeof meta.id !== "string" || !FIGURE_ID.test(meta.id)) {
-    throw new RangeError(`show(): a figure with a claim, source or config needs an id of letters, digits, '.', '_' or '-' (it names the figure's files), got ${JSON.stringify(meta.id)}`);
+    throw new BatchlabArgumentError("options.id", meta.id, "", {
+      message: `show(): options.id: a figure with a claim, source or config needs an id of letters, digits, '.', '_' or '-' (it names the figure's files), got ${JSON.stringify(meta.id)}`,
+    });
   }
   return toPlainJson(meta) as FigureMeta;
 }
@@ -198,6 +212,8 @@ export function checkFigureMeta(meta: Partial<FigureMeta>): FigureMeta {
  * `show(fig, { id, claim, source, config })` records the figure's gallery entry (FigureMeta).
  */
 export function show(figure: PlotlyFigure, options: ShowOptions = {}): void {
+  checkFigure(figure);
+  checkObject("options", options, "an object such as { id, claim }");
   const state = sessionState();
   const embed = options.embedPlotly === true || !state.plotlyEmbedded;
   const bundle = renderBundle(figure, { embedPlotly: embed });

@@ -1,6 +1,7 @@
 // showTable(table): an arquero table as an HTML table (and aligned plain text), first rows only.
 // Typed structurally, so this module does not load arquero itself.
 
+import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkString } from "../util/validate";
 import { emitBundle, escapeHtml, type MimeBundle } from "./emit";
 
 /** What showTable needs of a table; every arquero table has it. */
@@ -17,6 +18,15 @@ export interface TableOptions {
   digits?: number;
   /** A caption above the table. */
   title?: string;
+}
+
+/** Throws unless `table` is an arquero table (or has the three methods showTable uses). */
+function checkTable(table: unknown): asserts table is TableLike {
+  const t = table as Partial<Record<keyof TableLike, unknown>> | null;
+  if (t === null || typeof t !== "object" || typeof t.numRows !== "function" || typeof t.columnNames !== "function" || typeof t.objects !== "function") {
+    const hint = Array.isArray(table) ? " (for an array of rows, pass aq.from(rows))" : "";
+    throw new BatchlabArgumentError("table", table, `an arquero table${hint}`);
+  }
 }
 
 function formatCell(v: unknown, digits: number): string {
@@ -44,8 +54,14 @@ function moreRows(n: number): string {
 
 /** The MIME bundle of a table (text/html and text/plain). */
 export function renderTableBundle(table: TableLike, options: TableOptions = {}): MimeBundle {
-  const limit = Math.max(0, Math.floor(options.limit ?? 10));
+  checkTable(table);
+  checkObject("options", options, "an object such as { limit, digits, title }");
+  const limit = options.limit ?? 10;
+  checkNonNegativeInteger("options.limit", limit);
   const digits = options.digits ?? 4;
+  // toPrecision takes 1..100 significant digits; say so before it throws its own RangeError.
+  if (!Number.isInteger(digits) || digits < 1 || digits > 100) throw new BatchlabArgumentError("options.digits", digits, "an integer in 1..100");
+  if (options.title !== undefined) checkString("options.title", options.title);
   const names = table.columnNames();
   const total = table.numRows();
   const rows = table.objects({ limit }) as Record<string, unknown>[];

@@ -8,7 +8,7 @@ import { checkCompatible, type Model, type Params } from "../models/model";
 import { checkedRule, type Stepper, type UpdateRule } from "../update/sgd";
 import { learningRateAt, makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkIndices, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { KernelInstance, padded, type Region } from "./wasm/runtime";
 
 /** A Model with a fast batch path. Interchangeable with the reference model it wraps. */
@@ -268,13 +268,14 @@ export abstract class EngineBase {
   model(reference: Model, name: string): FastModel {
     const check = (theta: Params, data: Dataset, batch: ArrayLike<number>): void => {
       checkCompatible(reference, theta, data);
-      if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+      checkIndices("batch", batch, data.n);
     };
     return {
       name,
       engine: `wasm-simd f32 ${this.kernels.arithmetic}`,
       size: reference.size,
       inputs: reference.inputs,
+      classes: reference.classes,
       init: (random) => reference.init(random),
       exampleLoss: (theta, data, i) => reference.exampleLoss(theta, data, i),
       exampleGradient: (theta, data, i, out) => reference.exampleGradient(theta, data, i, out),

@@ -143,6 +143,8 @@ export interface MeanDifference {
 
 /** The difference of two groups' means with its standard error (Welch's, no pooling). */
 export function compareMeans(a: ArrayLike<number>, b: ArrayLike<number>): MeanDifference {
+  checkAllFinite("a", a);
+  checkAllFinite("b", b);
   const sa = summarizeSeeds(a);
   const sb = summarizeSeeds(b);
   return { difference: sa.mean - sb.mean, se: Math.sqrt(sa.se ** 2 + sb.se ** 2) };

@@ -30,6 +30,7 @@ export function logisticRegression(inputs: number, options: { bias?: boolean } =
     name: `logistic regression (d=${d})`,
     size: d + (bias ? 1 : 0),
     inputs: d,
+    classes: 2,
     init: () => new Float64Array(d + (bias ? 1 : 0)),
     predict: (theta, data, i) => (logit(theta, data, i) > 0 ? 1 : 0),
     exampleLoss(theta, data, i) {

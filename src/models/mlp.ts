@@ -84,6 +84,7 @@ export function mlp(widths: readonly number[]): Model {
     name: `MLP ${widths.join("-")}`,
     size,
     inputs: d,
+    classes: K,
     init(random: Rng): Params {
       const theta = new Float64Array(size);
       for (const { inputs, outputs, w } of layers) {

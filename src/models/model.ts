@@ -3,10 +3,10 @@
 // derived from these two in this file, so the batch average is written exactly once.
 
 import type { Dataset } from "../data/dataset";
-import { allIndices } from "../data/dataset";
+import { allIndicesOf, checkDataset, checkLabels } from "../data/dataset";
 import type { Stepper, UpdateRule } from "../update/sgd";
 import type { Rng } from "../util/rng";
-import { BatchlabArgumentError } from "../util/validate";
+import { BatchlabArgumentError, checkArrayLike, checkIndices } from "../util/validate";
 
 /** Parameters θ, flattened. */
 export type Params = Float64Array;
@@ -36,25 +36,53 @@ export interface Model {
    * wrapper that changes batchGradient must drop or replace it.
    */
   stepper?(theta: Params, rule: UpdateRule): Stepper;
+  /**
+   * Number of classes a classifier outputs: its targets must be class indices 0..classes−1
+   * (checked by checkCompatible at first use). Undefined for regression.
+   */
+  readonly classes?: number;
   /** Predicted class (classification) or value (regression) for example i. */
   predict(theta: Params, data: Dataset, i: number): number;
 }
 
+/** Target arrays already checked against a number of classes (labels are checked once per dataset, not per step). */
+const labelsChecked = new WeakMap<ArrayLike<number>, number>();
+
+/**
+ * The checks at a model's public boundary: model, θ and data are what they claim to be, θ and the
+ * features fit the model, and a classifier's targets are class indices it can output.
+ */
 export function checkCompatible(model: Model, theta: Params, data: Dataset): void {
+  if (model === null || typeof model !== "object" || typeof model.exampleLoss !== "function" || !Number.isInteger(model.size)) {
+    throw new BatchlabArgumentError("model", model, "a Model (linearRegression(d), logisticRegression(d), softmaxRegression(d, K), mlp([…]), …)");
+  }
+  checkArrayLike("theta", theta, `the model's parameters θ (a Float64Array of length ${model.size})`);
   if (theta.length !== model.size) {
     throw new BatchlabArgumentError("theta.length", theta.length, `${model.size} for model ${model.name}`);
   }
+  const values = theta as ArrayLike<unknown>;
+  if (!ArrayBuffer.isView(values)) {
+    for (let j = 0; j < values.length; j++) {
+      if (typeof values[j] !== "number") throw new BatchlabArgumentError(`theta[${j}]`, values[j], "a number");
+    }
+  }
+  checkDataset("data", data);
   if (data.d !== model.inputs) {
     throw new BatchlabArgumentError("data.d", data.d, `${model.inputs} features for model ${model.name}`);
+  }
+  const K = model.classes;
+  if (K !== undefined && labelsChecked.get(data.y) !== K) {
+    checkLabels("data.y", data.y, K, ` (${model.name} outputs ${K} classes)`);
+    labelsChecked.set(data.y, K);
   }
 }
 
 function checkBatch(batch: ArrayLike<number>, data: Dataset): void {
-  if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+  checkIndices("batch", batch, data.n);
 }
 
 /** Mean loss over the given examples (all of them by default). */
-export function meanLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n)): number {
+export function meanLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   if (model.batchLoss) return model.batchLoss(theta, data, batch);
@@ -64,7 +92,7 @@ export function meanLoss(model: Model, theta: Params, data: Dataset, batch: Arra
 }
 
 /** Fraction of the given examples whose predicted class is the target. */
-export function accuracy(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n)): number {
+export function accuracy(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   let correct = 0;
@@ -73,7 +101,7 @@ export function accuracy(model: Model, theta: Params, data: Dataset, batch: Arra
 }
 
 /** The m × p matrix whose row k is ∇L(θ; x_batch[k]), row-major. */
-export function perExampleGradients(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n)): Float64Array {
+export function perExampleGradients(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): Float64Array {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   const p = model.size;
@@ -84,8 +112,8 @@ export function perExampleGradients(model: Model, theta: Params, data: Dataset, 
 
 /** (1/m)·Σᵢ ∇L(θ; xᵢ, yᵢ) over the batch: the model's fast path when it has one. */
 export function meanGradient(
-  model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndices(data.n),
-  out: Float64Array = new Float64Array(model.size),
+  model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data),
+  out: Float64Array = new Float64Array(model?.size ?? 0),
 ): Float64Array {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);

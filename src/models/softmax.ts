@@ -38,6 +38,7 @@ export function softmaxRegression(inputs: number, classes: number): Model {
     name: `softmax regression (d=${d}, K=${K})`,
     size: K * d + K,
     inputs: d,
+    classes: K,
     init: () => new Float64Array(K * d + K),
     predict(theta, data, i) {
       const s = logits(theta, data, i);

@@ -10,7 +10,7 @@
 // which loses every significant digit when the signal dominates the noise (early in training).
 
 import type { Dataset } from "../data/dataset";
-import { allIndices } from "../data/dataset";
+import { allIndicesOf } from "../data/dataset";
 import { checkCompatible, meanGradient, perExampleGradients, type Model, type Params } from "../models/model";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
@@ -37,7 +37,7 @@ export interface GradientMatrix {
  * examples so that it never holds the N × p matrix: fine for MNIST-sized problems.
  */
 export function gradientNoise(
-  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndices(data.n),
+  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndicesOf(data),
 ): GradientNoise {
   checkCompatible(model, theta, data);
   const mean = meanGradient(model, theta, data, examples);
@@ -56,7 +56,7 @@ export function gradientNoise(
 
 /** The matrix of per-example gradients at θ (rows follow `examples`, all of data by default). */
 export function gradientMatrix(
-  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndices(data.n),
+  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndicesOf(data),
 ): GradientMatrix {
   return { n: examples.length, p: model.size, g: perExampleGradients(model, theta, data, examples) };
 }

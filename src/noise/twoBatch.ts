@@ -13,7 +13,7 @@ import type { Dataset } from "../data/dataset";
 import { checkCompatible, meanGradient, meanLoss, type Model, type Params } from "../models/model";
 import { applyMeanGradient } from "../update/sgd";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkFinite, checkObject, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { gradientNoise, simpleNoiseScale } from "./statistics";
 import { batchDrawer, type Replacement } from "./variance";
 
@@ -27,7 +27,9 @@ export interface NoiseEstimate {
   traceCov: number;
 }
 
-function checkSizes({ bSmall, bBig }: TwoBatchSizes): void {
+function checkSizes(sizes: TwoBatchSizes): void {
+  checkObject("sizes", sizes, "an object { bSmall, bBig }");
+  const { bSmall, bBig } = sizes;
   checkPositiveInteger("bSmall", bSmall);
   checkPositiveInteger("bBig", bBig);
   if (bBig <= bSmall) throw new BatchlabArgumentError("bBig", bBig, `larger than bSmall = ${bSmall}`);
@@ -36,6 +38,8 @@ function checkSizes({ bSmall, bBig }: TwoBatchSizes): void {
 /** The two-batch estimates of |G|² and tr Σ from one pair (or from averages) of squared norms. */
 export function twoBatchEstimate(sizes: TwoBatchSizes, normSqSmall: number, normSqBig: number): NoiseEstimate {
   checkSizes(sizes);
+  checkFinite("normSqSmall", normSqSmall);
+  checkFinite("normSqBig", normSqBig);
   const { bSmall, bBig } = sizes;
   return {
     gradNormSq: (bBig * normSqBig - bSmall * normSqSmall) / (bBig - bSmall),
@@ -49,6 +53,7 @@ export function twoBatchEstimate(sizes: TwoBatchSizes, normSqSmall: number, norm
  * n/(n−1)·tr Σ and |G|² − tr Σ/(n−1).
  */
 export function withoutReplacementCorrection(estimate: NoiseEstimate, n: number): NoiseEstimate {
+  checkObject("estimate", estimate, "an estimate { gradNormSq, traceCov }");
   checkPositiveInteger("n", n);
   if (n < 2) throw new BatchlabArgumentError("n", n, "at least 2");
   const traceCov = (estimate.traceCov * (n - 1)) / n;
@@ -140,6 +145,9 @@ export function estimateNoiseScale(model: Model, theta: Params, data: Dataset, o
   checkCompatible(model, theta, data);
   const { bSmall, bBig, draws, replacement } = options;
   checkPositiveInteger("draws", draws);
+  if (replacement === "without" && bBig > data.n) {
+    throw new BatchlabArgumentError("bBig", bBig, `at most the number of examples n = ${data.n} when batches are drawn without replacement`);
+  }
   const next = batchDrawer(data.n, bBig, replacement, rng(options.seed ?? 0));
   const gSmall = new Float64Array(model.size);
   const gBig = new Float64Array(model.size);

@@ -4,7 +4,7 @@
 // evaluation, so tens of thousands of batches per m are affordable on the synthetic problems.
 
 import { rng, type Rng } from "../util/rng";
-import { BatchlabArgumentError, checkAllFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkAllFinite, checkObject, checkPositiveInteger } from "../util/validate";
 import { matrixNoise, predictedVariance, type GradientMatrix } from "./statistics";
 
 /** "with": m independent uniform draws (the i.i.d. model of the theory); "without": m distinct examples. */
@@ -98,6 +98,8 @@ export interface VarianceOptions {
 
 /** Measured and predicted total variance of the batch-mean gradient for each m, one row per m. */
 export function measureBatchVariance(matrix: GradientMatrix, options: VarianceOptions): VarianceRow[] {
+  checkObject("matrix", matrix, "a GradientMatrix (from gradientMatrix(model, θ, data))");
+  checkObject("options", options, "an object such as { batchSizes, draws, replacement }");
   const { traceCov, meanGradient: G } = matrixNoise(matrix);
   const { replacement } = options;
   const seed = options.seed ?? 0;

@@ -2,7 +2,7 @@
 // so one sampler serves every model and dataset, and a test can check what was visited.
 
 import { Rng, permutation } from "../util/rng";
-import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkPositiveInteger, checkRng } from "../util/validate";
 
 /**
  * What to do with the last n mod m examples of an epoch.
@@ -60,6 +60,7 @@ function epochWalker(
 export function shuffledEpochs(n: number, m: number, random: Rng, last: LastBatchPolicy = "keep"): Sampler {
   checkSizes(n, m, false);
   checkPolicy(last);
+  checkRng("random", random);
   return epochWalker("shuffled", n, m, last, () => permutation(n, random));
 }
 
@@ -75,6 +76,7 @@ export function fixedOrder(n: number, m: number, last: LastBatchPolicy = "keep")
 /** Each batch draws m indices independently and uniformly: the i.i.d. model that theory assumes. */
 export function withReplacement(n: number, m: number, random: Rng): Sampler {
   checkSizes(n, m, true);
+  checkRng("random", random);
   let drawn = 0;
   return {
     kind: "with-replacement", n, batchSize: m,

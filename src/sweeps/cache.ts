@@ -6,7 +6,8 @@
 // first written under a temporary name and then renamed, which is atomic on one file system: a
 // reader sees the old file, the new file, or none, never half of one. A file is trusted only if
 // it parses, has the expected format, stores exactly the configuration asked for, and its content
-// hash matches; anything else counts as corrupt, is deleted and is recomputed.
+// hash matches, and its value has the shape the caller expects (`get`'s check: each sweep knows
+// what a run of its own looks like); anything else counts as corrupt, is deleted and is recomputed.
 
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -65,7 +66,7 @@ export interface CacheStats {
   hits: number;
   misses: number;
   writes: number;
-  /** Files that could not be trusted (unparsable, wrong format or hash): deleted and recomputed. */
+  /** Files that could not be trusted (unparsable, wrong format, hash or shape): deleted and recomputed. */
   corrupt: number;
 }
 
@@ -95,8 +96,12 @@ export class RunCache {
     return path.join(this.dir, namespace, `${sha256(stableStringify(config)).slice(0, 32)}.json`);
   }
 
-  /** The stored value of the run with this configuration, or undefined when there is none to trust. */
-  get<T>(namespace: string, config: unknown): T | undefined {
+  /**
+   * The stored value of the run with this configuration, or undefined when there is none to trust.
+   * `check` says whether a decoded value has the shape this caller stores: a file whose hash is
+   * right but whose value is not (written by older code, or by hand) is treated as corrupt.
+   */
+  get<T>(namespace: string, config: unknown, check?: (value: unknown) => value is T): T | undefined {
     const file = this.fileFor(namespace, config);
     let text: string;
     try {
@@ -117,8 +122,15 @@ export class RunCache {
       this.stats.misses++;
       return undefined;
     }
+    const value = decode(stored.value);
+    if (check && !check(value)) {
+      this.stats.corrupt++;
+      this.stats.misses++;
+      fs.rmSync(file, { force: true });
+      return undefined;
+    }
     this.stats.hits++;
-    return decode(stored.value) as T;
+    return value as T;
   }
 
   /** Stores a run's value atomically (temporary file, then rename). */
@@ -128,8 +140,14 @@ export class RunCache {
     const body = { config: encode(config), value: encode(value) };
     const stored: StoredRun = { format: CACHE_FORMAT, ...body, sha256: sha256(JSON.stringify(body)) };
     const temporary = `${file}.${process.pid}.${++this.temporaryCounter}.tmp`;
-    fs.writeFileSync(temporary, JSON.stringify(stored));
-    fs.renameSync(temporary, file);
+    try {
+      fs.writeFileSync(temporary, JSON.stringify(stored));
+      fs.renameSync(temporary, file);
+    } catch (error) {
+      // Whatever failed (a folder where the file should be, a full disk), no temporary file stays behind.
+      fs.rmSync(temporary, { force: true });
+      throw new Error(`the sweep cache could not write ${file}: ${(error as Error).message}`, { cause: error });
+    }
     this.stats.writes++;
   }
 

@@ -10,7 +10,7 @@
 // dominated by the few small-m points with the largest counts (it was seen to miss B_crit by 3×),
 // and checking the product identity point by point divides by S/S_min − 1 ≈ 0 at large m.
 
-import { BatchlabArgumentError, checkPositiveFinite } from "../util/validate";
+import { BatchlabArgumentError, checkObject, checkPositiveFinite } from "../util/validate";
 
 export interface StepsPoint {
   m: number;
@@ -30,6 +30,15 @@ export interface CriticalBatchFit {
   steps(m: number): number;
   /** E(m) = m·S(m) of the fit. */
   examples(m: number): number;
+}
+
+/** Every point is an object { m, steps } with both positive and finite. */
+function checkStepsPoints(points: readonly StepsPoint[]): void {
+  points.forEach((p, i) => {
+    checkObject(`points[${i}]`, p, "a point { m, steps }");
+    checkPositiveFinite(`points[${i}].m`, p.m);
+    checkPositiveFinite(`points[${i}].steps`, p.steps);
+  });
 }
 
 /** The predicted steps S_min·(1 + B_crit/m). */
@@ -55,10 +64,11 @@ export function fitCriticalBatch(points: readonly StepsPoint[], options: Critica
   const space = options.space ?? "log";
   if (space !== "log" && space !== "linear") throw new BatchlabArgumentError("options.space", space, `"log" or "linear"`);
   if (!Array.isArray(points) || points.length < 3) throw new BatchlabArgumentError("points", points, "an array of at least 3 points");
-  points.forEach((p, i) => {
-    checkPositiveFinite(`points[${i}].m`, p.m);
-    checkPositiveFinite(`points[${i}].steps`, p.steps);
-  });
+  checkStepsPoints(points);
+  if (new Set(points.map((p) => p.m)).size < 2) {
+    // S(m) at one m cannot separate S_min from B_crit: any B_crit fits as well as any other.
+    throw new BatchlabArgumentError("points", points, `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`);
+  }
   const logS = points.map((p) => Math.log(p.steps));
   const fitAt = (logB: number): { logSMin: number; sse: number } => {
     const b = Math.exp(logB);
@@ -132,7 +142,9 @@ export function fitCriticalBatch(points: readonly StepsPoint[], options: Critica
  * halves the steps (perfect scaling), 0 on the plateau.
  */
 export function logLogSlope(points: readonly StepsPoint[]): number {
-  if (points.length < 2) throw new BatchlabArgumentError("points", points, "at least 2 points");
+  if (!Array.isArray(points) || points.length < 2) throw new BatchlabArgumentError("points", points, "at least 2 points");
+  checkStepsPoints(points);
+  if (new Set(points.map((p) => p.m)).size < 2) throw new BatchlabArgumentError("points", points, `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`);
   const xs = points.map((p) => Math.log2(p.m));
   const ys = points.map((p) => Math.log2(p.steps));
   const mx = xs.reduce((s, v) => s + v, 0) / xs.length;

@@ -6,7 +6,7 @@ import * as aq from "arquero";
 import { RunCache } from "./cache";
 import { formatDuration } from "../display/live";
 import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
-import { BatchlabArgumentError } from "../util/validate";
+import { BatchlabArgumentError, checkObject } from "../util/validate";
 import { loadJob, type JobRef } from "../pool/job";
 import { sharedPool, type WorkerPool } from "../pool/pool";
 
@@ -58,6 +58,11 @@ export interface SweepOptions<C extends RunConfig> {
   progress?: ProgressFactory | false;
   /** How a configuration is named on screen (default `key=value` pairs). */
   describe?: (config: C) => string;
+  /**
+   * The columns every row of a run has, when the sweep knows them: a cached run whose rows have
+   * other columns (stored by an older `run`) is recomputed rather than mixed into the table.
+   */
+  columns?: readonly string[];
 }
 
 export interface SweepResult {
@@ -77,6 +82,52 @@ interface StoredOutput {
   summary: SweepRow;
   /** Seconds the run took when it was computed. */
   seconds: number;
+  /**
+   * The rows' and the summary's keys in the order the run gave them: the cache file stores keys
+   * sorted, and a table read from it must have the same column order as one computed fresh.
+   */
+  columns: string[];
+  summaryColumns: string[];
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((k) => typeof k === "string");
+}
+
+/** Whether `record` is an object whose keys are `columns` (all of them when exact; in any order). */
+function hasColumns(record: unknown, columns: readonly string[], exact: boolean): boolean {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) return false;
+  const keys = Object.keys(record);
+  if (exact ? keys.length !== columns.length : keys.length > columns.length) return false;
+  return keys.every((k) => columns.includes(k));
+}
+
+/** The shape check of a cached run: what runSweep stored, with rows of the expected columns. */
+function storedOutputCheck(expectedColumns: readonly string[] | undefined): (value: unknown) => value is StoredOutput {
+  return (value: unknown): value is StoredOutput => {
+    if (value === null || typeof value !== "object") return false;
+    const v = value as Partial<Record<keyof StoredOutput, unknown>>;
+    if (!Array.isArray(v.rows) || typeof v.diverged !== "boolean" || typeof v.seconds !== "number") return false;
+    if (!isStringArray(v.columns) || !isStringArray(v.summaryColumns)) return false;
+    if (!hasColumns(v.summary, v.summaryColumns, true)) return false;
+    if (expectedColumns && (v.columns.length !== expectedColumns.length || !expectedColumns.every((c) => (v.columns as string[]).includes(c)))) return false;
+    const columns = v.columns;
+    return v.rows.every((row) => hasColumns(row, columns, expectedColumns !== undefined));
+  };
+}
+
+/** Every key of the records, in order of first appearance. */
+function keysInOrder(records: readonly object[]): string[] {
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/** The record with its keys in the given order (those it has). */
+function ordered<T extends object>(record: T, columns: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of columns) if (k in record) out[k] = (record as Record<string, unknown>)[k];
+  return out as T;
 }
 
 /** "m=64, lr=0.35, seed=1" */
@@ -88,6 +139,7 @@ export function describeConfig(config: RunConfig): string {
 
 /** Every combination of the given values, in order, the last key varying fastest: the full grid. */
 export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][] }): C[] {
+  checkObject("axes", axes, "an object of value lists such as { m: [8, 16], seed: [0, 1] }");
   let configs: Partial<C>[] = [{}];
   for (const key of Object.keys(axes) as (keyof C)[]) {
     const values = axes[key];
@@ -115,6 +167,7 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
   const version = options.version ?? 1;
   const corruptBefore = cache?.stats.corrupt ?? 0;
+  const check = storedOutputCheck(options.columns);
 
   const outputs: StoredOutput[] = [];
   const fromCache: boolean[] = [];
@@ -125,7 +178,7 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
     for (let i = 0; i < configs.length; i++) {
       const config = configs[i];
       const key = { sweep: name, version, config };
-      const hit = cache?.get<StoredOutput>(name, key);
+      const hit = readCached(cache, name, key, check);
       if (hit) {
         outputs.push(hit);
         fromCache.push(true);
@@ -143,8 +196,8 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
         report: (fraction) => progress?.update(i + Math.min(1, Math.max(0, fraction)), `${describe(config)}${eta}`),
       });
       const seconds = (performance.now() - t0) / 1000;
-      checkOutput(output, describe(config));
-      const stored: StoredOutput = { rows: output.rows, diverged: output.diverged === true, summary: output.summary ?? {}, seconds };
+      checkOutput(output, describe(config), options.columns);
+      const stored = toStored(output, seconds);
       cache?.set(name, key, stored);
       outputs.push(stored);
       fromCache.push(false);
@@ -157,6 +210,22 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   }
 
   return collect(configs, outputs, fromCache, { computed, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
+}
+
+/** A cached run of the expected shape, its columns in the order they were computed; undefined when there is none. */
+function readCached(cache: RunCache | null, name: string, key: unknown, check: (value: unknown) => value is StoredOutput): StoredOutput | undefined {
+  const hit = cache?.get<StoredOutput>(name, key, check);
+  if (!hit) return undefined;
+  return { ...hit, rows: hit.rows.map((row) => ordered(row, hit.columns)), summary: ordered(hit.summary, hit.summaryColumns) };
+}
+
+/** What the cache stores of a finished run. */
+function toStored(output: RunOutput, seconds: number): StoredOutput {
+  const summary = output.summary ?? {};
+  return {
+    rows: output.rows, diverged: output.diverged === true, summary, seconds,
+    columns: keysInOrder(output.rows), summaryColumns: Object.keys(summary),
+  };
 }
 
 /** The sweep's tables from its outputs, in configuration order (the same whichever thread computed them). */
@@ -186,12 +255,13 @@ async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: J
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
   const version = options.version ?? 1;
   const corruptBefore = cache?.stats.corrupt ?? 0;
+  const check = storedOutputCheck(options.columns);
   const outputs: StoredOutput[] = new Array(configs.length);
   const fromCache: boolean[] = configs.map(() => false);
   const keys = configs.map((config) => ({ sweep: name, version, config }));
   const pending: number[] = [];
   configs.forEach((_, i) => {
-    const hit = cache?.get<StoredOutput>(name, keys[i]);
+    const hit = readCached(cache, name, keys[i], check);
     if (hit) {
       outputs[i] = hit;
       fromCache[i] = true;
@@ -217,8 +287,8 @@ async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: J
           fractions.set(i, Math.min(1, Math.max(0, f)));
           show(describe(config));
         });
-        checkOutput(value, describe(config));
-        const stored: StoredOutput = { rows: value.rows, diverged: value.diverged === true, summary: value.summary ?? {}, seconds };
+        checkOutput(value, describe(config), options.columns);
+        const stored = toStored(value, seconds);
         cache?.set(name, keys[i], stored);
         outputs[i] = stored;
         fractions.delete(i);
@@ -234,6 +304,11 @@ async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: J
   return collect(configs, outputs, fromCache, { computed: pending.length, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
 }
 
-function checkOutput(output: RunOutput, what: string): void {
+function checkOutput(output: RunOutput, what: string, columns: readonly string[] | undefined): void {
   if (!output || !Array.isArray(output.rows)) throw new BatchlabArgumentError(`run(${what}).rows`, output?.rows, "an array of rows");
+  if (columns) {
+    output.rows.forEach((row, i) => {
+      if (!hasColumns(row, columns, true)) throw new BatchlabArgumentError(`run(${what}).rows[${i}]`, row, `a row with the columns ${columns.join(", ")}`);
+    });
+  }
 }

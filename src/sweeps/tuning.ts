@@ -69,6 +69,15 @@ export interface TargetRunRecord {
 
 type StoredTargetRun = Omit<TargetRunRecord, "cached">;
 
+/** The shape check of a cached target run: a file that hashes right but holds something else is recomputed. */
+function isStoredTargetRun(value: unknown): value is StoredTargetRun {
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string, unknown>;
+  const numberOrNull = (x: unknown) => x === null || typeof x === "number";
+  return (v.status === "reached" || v.status === "not-reached" || v.status === "diverged") &&
+    numberOrNull(v.steps) && numberOrNull(v.seconds) && typeof v.stepsRun === "number" && typeof v.finalLoss === "number";
+}
+
 /** The last step ≤ cap at which trainToTarget evaluates the loss. */
 function lastEvaluationAtMost(cap: number, growth: number): number {
   let step = 0;
@@ -96,7 +105,7 @@ export function cachedTargetRun(
     sampler, growth, divergenceFactor,
   };
   const lastEval = lastEvaluationAtMost(run.maxSteps, growth);
-  const stored = cache?.get<StoredTargetRun>("steps-to-target", key);
+  const stored = cache?.get<StoredTargetRun>("steps-to-target", key, isStoredTargetRun);
   if (stored) {
     const notReached: TargetRunRecord = { status: "not-reached", steps: null, seconds: null, stepsRun: lastEval, finalLoss: NaN, cached: true };
     if (stored.status === "reached" && stored.steps !== null) return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;

@@ -6,7 +6,7 @@
 
 import type { Dataset } from "../data/dataset";
 import { meanGradient, type Model, type Params } from "../models/model";
-import { BatchlabArgumentError, checkInRange, checkPositiveFinite } from "../util/validate";
+import { BatchlabArgumentError, checkArrayLike, checkFunction, checkInRange, checkIndices, checkPositiveFinite } from "../util/validate";
 
 /** The gradient of one example's loss at θ. */
 export type ExampleGradient = (theta: Params, i: number) => ArrayLike<number>;
@@ -17,13 +17,16 @@ export type ExampleGradient = (theta: Params, i: number) => ArrayLike<number>;
  * Returns new parameters; θ itself is left unchanged.
  */
 export function sgdStep(theta: Params, batch: ArrayLike<number>, gradient: ExampleGradient, lr: number): Params {
+  checkArrayLike("theta", theta, "the parameters θ (a Float64Array)");
+  checkIndices("batch", batch);
+  checkFunction("gradient", gradient, "a function (θ, i) => ∇L(θ; xᵢ, yᵢ)");
   checkPositiveFinite("lr", lr);
   const m = batch.length;
-  if (m === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
 
   const sum = new Float64Array(theta.length);
   for (let k = 0; k < m; k++) {
     const g = gradient(theta, batch[k]);
+    checkArrayLike(`gradient(θ, ${batch[k]})`, g, `an array of θ.length = ${theta.length} numbers`);
     if (g.length !== theta.length) throw new BatchlabArgumentError("gradient(θ, i).length", g.length, `θ.length = ${theta.length}`);
     for (let j = 0; j < theta.length; j++) sum[j] += g[j];
   }

@@ -3,11 +3,11 @@
 // see stepperFor). Records are tidy rows (one per evaluation) so they drop straight
 // into an arquero table or a Plotly trace.
 
-import type { Dataset } from "../data/dataset";
+import { checkDataset, type Dataset } from "../data/dataset";
 import { meanLoss, checkCompatible, type Model, type Params } from "../models/model";
 import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { stepperFor } from "./sgd";
 
 export type SamplerKind = Sampler["kind"];
@@ -86,6 +86,8 @@ export function learningRateAt(lr: LearningRate, step: number): number {
 }
 
 export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
+  checkObject("options", options, "an object such as { batchSize, lr, steps }");
+  checkDataset("data", data);
   const m = options.batchSize;
   checkPositiveInteger("batchSize", m);
   if (options.sampler !== "with-replacement" && m > data.n) {
@@ -97,6 +99,7 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   if (options.steps !== undefined) checkNonNegativeInteger("steps", options.steps);
   if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
   learningRateAt(options.lr, 0);
+  if (options.divergenceFactor !== undefined) checkPositiveFinite("divergenceFactor", options.divergenceFactor);
   const seed = options.seed ?? 0;
   const steps = options.steps ?? Math.ceil(((options.epochs as number) * data.n) / m);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 100));

@@ -1,7 +1,7 @@
 // Small dense linear algebra for closed-form answers (least squares, exact Hessians of tiny
 // models) that tests and notebooks compare SGD against. Sizes here are tens, not thousands.
 
-import type { Dataset } from "../data/dataset";
+import { checkDataset, type Dataset } from "../data/dataset";
 import { BatchlabArgumentError } from "./validate";
 
 /** Solves A·x = b for a square, row-major A (k × k) by Gaussian elimination with partial pivoting. */
@@ -44,6 +44,7 @@ export function solve(A: ArrayLike<number>, b: ArrayLike<number>): Float64Array 
  * from the normal equations XᵀX θ = Xᵀy. Laid out like linearRegression's θ (weights, then b).
  */
 export function leastSquares(data: Dataset, options: { bias?: boolean } = {}): Float64Array {
+  checkDataset("data", data);
   const bias = options.bias ?? true;
   const { n, d, x, y } = data;
   const k = d + (bias ? 1 : 0);

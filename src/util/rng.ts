@@ -3,7 +3,7 @@
 // The core is sfc32 seeded through splitmix32: 32-bit integer arithmetic only, hence identical
 // results in every JavaScript engine.
 
-import { checkNonNegativeInteger, checkPositiveInteger } from "./validate";
+import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveInteger, checkRng } from "./validate";
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -87,13 +87,14 @@ class Sfc32 implements Rng {
 /** A seeded random generator. Seeds are non-negative integers below 2^32. */
 export function rng(seed: number): Rng {
   checkNonNegativeInteger("seed", seed);
-  if (seed >= 2 ** 32) throw new RangeError(`seed must be below 2^32, got ${seed}`);
+  if (seed >= 2 ** 32) throw new BatchlabArgumentError("seed", seed, "below 2^32");
   return new Sfc32(seed);
 }
 
 /** Fisher–Yates shuffle of 0..n-1. */
 export function permutation(n: number, random: Rng): Int32Array {
   checkNonNegativeInteger("n", n);
+  checkRng("random", random);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
