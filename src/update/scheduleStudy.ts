@@ -102,6 +102,11 @@ export interface DecayGrowthOptions {
   /** The loss is measured on at most this many examples (evenly spaced; default all). */
   evalSize?: number;
   init?: Params;
+  /**
+   * The minimum loss L*, when known: the gaps are then compared on the excess loss L − L*, which is
+   * what a run still has to lose (on the raw loss, a floor far above zero hides any difference).
+   */
+  floor?: number;
   onRun?: (done: number, total: number) => void;
 }
 
@@ -120,7 +125,7 @@ export interface DecayGrowthResult {
   updates: { decay: number; growth: number; growthPredicted: number };
   /** Mean loss over seeds at each whole epoch 1 … epochs, per run. */
   atEpochs: { epoch: number; decay: number; growth: number }[];
-  /** The largest |ln(growth/decay)| over the whole epochs: how far apart the mean curves come. */
+  /** The largest |ln(growth/decay)| of the mean (excess) loss over the whole epochs: how far apart the curves come. */
   maxLogGap: number;
   /** The same gap between two halves of the seeds of the decay run alone: the seed-to-seed noise. */
   seedLogGap: number;
@@ -166,9 +171,11 @@ export function decayVersusGrowth(model: Model, data: Dataset, options: DecayGro
     return sel.reduce((s, p) => s + p.loss, 0) / sel.length;
   };
   const atEpochs = Array.from({ length: epochs }, (_, k) => ({ epoch: k + 1, decay: meanAt("decay", k + 1), growth: meanAt("growth", k + 1) }));
-  const maxLogGap = Math.max(...atEpochs.map((r) => Math.abs(Math.log(r.growth / r.decay))));
+  const floor = options.floor ?? 0;
+  const logGap = (a: number, b: number) => Math.abs(Math.log((a - floor) / (b - floor)));
+  const maxLogGap = Math.max(...atEpochs.map((r) => logGap(r.growth, r.decay)));
   const half = Math.floor(seeds.length / 2);
   const seedLogGap = half === 0 ? NaN : Math.max(...atEpochs.map((r) =>
-    Math.abs(Math.log(meanAt("decay", r.epoch, seeds.slice(0, half)) / meanAt("decay", r.epoch, seeds.slice(half))))));
+    logGap(meanAt("decay", r.epoch, seeds.slice(0, half)), meanAt("decay", r.epoch, seeds.slice(half)))));
   return { points, updates, atEpochs, maxLogGap, seedLogGap };
 }
