@@ -9,7 +9,9 @@ import { linearRegression, meanLoss } from "../src/models";
 import { correlatedPair, linearData } from "../src/data";
 import { distance, leastSquares } from "../src/util/linalg";
 import { rng } from "../src/util/rng";
-import { grade, gradeBiasCorrectedEwa, gradeGrowthUpdates, gradeStabilityEdge } from "../src/exercises";
+import { ewaFigure, scheduleBudgetFigure, stabilityFigure } from "../src/plots";
+import ts from "typescript";
+import { getSolution, grade, gradeBiasCorrectedEwa, gradeGrowthUpdates, gradeStabilityEdge } from "../src/exercises";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (±${tol})`);
 
@@ -201,4 +203,31 @@ test("chapter 3b exercise graders accept the answers and name the slips", () => 
   assert.equal(grade("updates", () => gradeGrowthUpdates(undefined)).status, "todo");
   assert.equal(grade("edge", () => gradeStabilityEdge(2 / 1.9)).status, "pass");
   assert.match(grade("edge", () => gradeStabilityEdge(20)).message, /flat direction/);
+});
+
+test("chapter 3b reference solutions pass their own graders", () => {
+  const run = (key: string, name: string): unknown => {
+    const s = getSolution(key);
+    assert.ok(s, `solution "${key}" is registered`);
+    const js = ts.transpileModule(s.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None } }).outputText;
+    return new Function(`${js}\nreturn ${name};`)();
+  };
+  assert.equal(grade("ewa", () => gradeBiasCorrectedEwa(run("bias-corrected-ewa", "myEwa") as (v: number[], b: number) => number[])).status, "pass");
+  assert.equal(grade("updates", () => gradeGrowthUpdates(run("growth-updates", "growthUpdates"))).status, "pass");
+  assert.equal(grade("edge", () => gradeStabilityEdge(run("stability-edge", "etaEdge"))).status, "pass");
+});
+
+test("chapter 3b figures: one panel per m, one line per schedule or m, the edge marked", () => {
+  const rows = [1, 8].flatMap((m) => ["constant", "cosine"].flatMap((schedule) => [2, 10].map((epochs) => ({ m, epochs, schedule, score: 1 / epochs, stderr: 0, steps: 1 }))));
+  const budgetFig = scheduleBudgetFigure(rows, { yTitle: "distance", yLog: true });
+  assert.equal(budgetFig.data.length, 4);
+  assert.deepEqual(budgetFig.data.map((t) => t.xaxis), ["x", "x", "x2", "x2"]);
+  assert.equal((budgetFig.layout as Record<string, { type?: string }>).yaxis2.type, "log");
+  const table: DivergenceRow[] = [1, 256].flatMap((m) => [0.5, 1.1].map((ratio) => ({ m, ratio, lr: ratio, diverged: 0, seeds: 1, fraction: 0 })));
+  const stab = stabilityFigure(table, { measuredEdgeRatio: 1.001 });
+  assert.equal(stab.data.length, 3, "two batch sizes and the measured edge");
+  assert.deepEqual((stab.layout as { xaxis: { range: number[] } }).xaxis.range, [0, 1.05 * 1.1]);
+  const ewa = ewaFigure({ steps: [0, 1, 2], raw: [3, 2, 1], uncorrected: [0.3, 0.5, 0.6], corrected: [3, 2.5, 2], beta: 0.9 });
+  assert.deepEqual(ewa.data[0].x, [1, 2], "step 0 is off a log axis");
+  assert.throws(() => scheduleBudgetFigure([], { yTitle: "x" }), /at least one row/);
 });
