@@ -40,6 +40,7 @@ export const README_THUMBNAILS: Readonly<Record<string, string>> = {
   "01-update-rule": "ch1-paths",
   "02-gradient-noise": "ch2-variance-synthetic",
   "03-convergence": "ch3-steps-to-target",
+  "03b-taming-the-noise": "ch3b-decay-vs-growth",
   "04-generalization": "ch4-budget-comparison",
   "05-compute": "ch5-time-to-target",
   "06-choosing-a-batch-size": "ch6-time-model",

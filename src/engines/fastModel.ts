@@ -33,7 +33,10 @@ export interface FastModel extends Model {
 }
 
 /** The subset of train()'s options that the fused loop honours, with the same meaning and defaults. */
-export type FusedTrainOptions = Pick<TrainOptions, "batchSize" | "lr" | "steps" | "epochs" | "seed" | "sampler" | "last" | "init">;
+export type FusedTrainOptions = Pick<TrainOptions, "lr" | "steps" | "epochs" | "seed" | "sampler" | "last" | "init"> & {
+  /** m (constant: the fused loop has no batch schedule). */
+  batchSize: number;
+};
 
 export interface FusedTrainResult {
   theta: Params;

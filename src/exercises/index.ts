@@ -2,3 +2,4 @@ export * from "./check";
 export * from "./updateRule";
 export * from "./noise";
 export * from "./convergence";
+export * from "./schedules";

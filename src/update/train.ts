@@ -8,6 +8,7 @@ import { meanLoss, checkCompatible, type Model, type Params } from "../models/mo
 import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { stepsPerEpoch, updatesWithBatchSchedule, type BatchSchedule } from "./schedules";
 import { stepperFor } from "./sgd";
 
 export type SamplerKind = Sampler["kind"];
@@ -15,8 +16,11 @@ export type SamplerKind = Sampler["kind"];
 export type LearningRate = number | ((step: number) => number);
 
 export interface TrainOptions {
-  /** m, the number of examples averaged per step. */
-  batchSize: number;
+  /**
+   * m, the number of examples averaged per step; or m(epoch), a batch size that changes at epoch
+   * boundaries (give `epochs` then; see batchGrowth in schedules.ts).
+   */
+  batchSize: number | BatchSchedule;
   /** η, constant or a schedule. */
   lr: LearningRate;
   /** Number of updates; give this or `epochs`. */
@@ -47,6 +51,12 @@ export interface TrainOptions {
   divergenceFactor?: number;
   /** Called after each evaluation (progress bars, live curves). */
   onRecord?: (record: TrainRecord) => void;
+  /**
+   * Called after every update with the step number (1 for the first), θ brought up to date, and
+   * the examples seen so far (iterate averaging: see IterateAverage; evaluations at chosen epochs).
+   * θ is the live array: copy what you keep.
+   */
+  onStep?: (step: number, theta: Params, examples: number) => void;
 }
 
 export interface TrainRecord {
@@ -88,20 +98,30 @@ export function learningRateAt(lr: LearningRate, step: number): number {
 export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
   checkObject("options", options, "an object such as { batchSize, lr, steps }");
   checkDataset("data", data);
-  const m = options.batchSize;
-  checkPositiveInteger("batchSize", m);
-  if (options.sampler !== "with-replacement" && m > data.n) {
-    throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n}`);
-  }
+  const schedule = typeof options.batchSize === "function" ? options.batchSize : null;
+  const batchSizeAt = (epoch: number): number => {
+    const m = schedule ? schedule(epoch) : (options.batchSize as number);
+    checkPositiveInteger(schedule ? `batchSize(${epoch})` : "batchSize", m);
+    if (options.sampler !== "with-replacement" && m > data.n) {
+      throw new BatchlabArgumentError(schedule ? `batchSize(${epoch})` : "batchSize", m, `at most the number of examples n = ${data.n}`);
+    }
+    return m;
+  };
+  let m = batchSizeAt(0);
   if (options.steps === undefined && options.epochs === undefined) {
     throw new BatchlabArgumentError("steps", undefined, "given (or epochs)");
+  }
+  if (schedule && (options.epochs === undefined || options.steps !== undefined || options.sampler === "with-replacement")) {
+    throw new BatchlabArgumentError("batchSize", "a schedule", "used with epochs (not steps) and a sampler that goes through epochs (\"shuffled\" or \"fixed-order\")");
   }
   if (options.steps !== undefined) checkNonNegativeInteger("steps", options.steps);
   if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
   learningRateAt(options.lr, 0);
   if (options.divergenceFactor !== undefined) checkPositiveFinite("divergenceFactor", options.divergenceFactor);
   const seed = options.seed ?? 0;
-  const steps = options.steps ?? Math.ceil(((options.epochs as number) * data.n) / m);
+  const steps = options.steps ?? (schedule
+    ? updatesWithBatchSchedule(schedule, data.n, options.epochs as number, options.last ?? "keep")
+    : Math.ceil(((options.epochs as number) * data.n) / m));
   const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 100));
   checkPositiveInteger("evalEvery", evalEvery);
 
@@ -109,7 +129,9 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   const theta = options.init ? Float64Array.from(options.init) : model.init(random.fork());
   checkCompatible(model, theta, data);
   if (options.testData) checkCompatible(model, theta, options.testData);
-  const sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+  let sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+  let epochIndex = 0;
+  let stepInEpoch = 0;
   const evalIdx = evaluationSubset(data.n, options.evalSize);
 
   const history: TrainRecord[] = [];
@@ -138,12 +160,28 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   record(0);
   let step = 0;
   while (step < steps) {
+    if (schedule && stepInEpoch === stepsPerEpoch(data.n, m, options.last ?? "keep")) {
+      // An epoch has ended (a batch never straddles two: the sampler's last batch of an epoch is
+      // partial or dropped): a new m starts on a fresh shuffle, as a new epoch would anyway.
+      epochIndex++;
+      stepInEpoch = 0;
+      const next = batchSizeAt(epochIndex);
+      if (next !== m) {
+        m = next;
+        sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1 + epochIndex, options.last ?? "keep");
+      }
+    }
+    stepInEpoch++;
     const t0 = performance.now();
     const batch = sampler.next();
     stepper.step(data, batch, learningRateAt(options.lr, step));
     seconds += (performance.now() - t0) / 1000;
     examples += batch.length;
     step++;
+    if (options.onStep) {
+      stepper.sync();
+      options.onStep(step, theta, examples);
+    }
     if (step % evalEvery === 0 || step === steps) {
       if (record(step)) {
         diverged = true;
