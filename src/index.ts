@@ -23,3 +23,4 @@ export * from "./curvature/index";
 export * from "./generalization/index";
 export * from "./advisor/index";
 export * from "./claims/index";
+export * from "./escape/index";
