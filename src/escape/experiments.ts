@@ -183,3 +183,8 @@ export function meanLossCurve(model: LandscapeModel, data: Dataset, options: { m
   }
   return curve;
 }
+
+/** escapeRuns (or any run giving EscapeTimes) through the disk cache. */
+export function cachedEscapeRuns(namespace: string, key: Record<string, unknown>, compute: () => EscapeTimes, cache: RunCache | null = new RunCache()): EscapeTimes {
+  return asEscapeTimes(cachedRun(namespace, key, compute, cache));
+}

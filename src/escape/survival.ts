@@ -112,3 +112,37 @@ export function restrictedMean(runs: EscapeTimes, horizon = runs.budget): number
   }
   return area;
 }
+
+export interface EscapeSummary {
+  runs: number;
+  escaped: number;
+  /** Share escaped within the budget. */
+  probability: number;
+  /** τ̂ (exponential MLE) and its 95 % interval τ̂·e^(∓1.96/√k); Infinity when nothing escaped. */
+  meanTime: number;
+  low: number;
+  high: number;
+  /** 95 % lower bound when nothing escaped (else NaN). */
+  lowerBound: number;
+  /** Kaplan–Meier restricted mean up to the budget, and the exponential model's own, τ̂·(1 − e^(−T/τ̂)). */
+  restrictedMean: number;
+  restrictedMeanModel: number;
+  /** The biased mean of the escaped runs only. */
+  escapedOnlyMean: number;
+}
+
+/** Everything the notebook prints about one setting's runs, times multiplied by `scale` (η gives SDE time). */
+export function escapeSummary(runs: EscapeTimes, scale = 1): EscapeSummary {
+  const fit = exponentialFit(runs);
+  const z = 1.96 * fit.logSE;
+  const tau = fit.meanTime;
+  const budget = runs.budget;
+  return {
+    runs: fit.runs, escaped: fit.events, probability: escapeProbability(runs),
+    meanTime: tau * scale, low: tau * Math.exp(-z) * scale, high: tau * Math.exp(z) * scale,
+    lowerBound: fit.events === 0 ? fit.lowerBound * scale : NaN,
+    restrictedMean: restrictedMean(runs) * scale,
+    restrictedMeanModel: (Number.isFinite(tau) ? tau * (1 - Math.exp(-budget / tau)) : budget) * scale,
+    escapedOnlyMean: meanOfEscapedOnly(runs) * scale,
+  };
+}

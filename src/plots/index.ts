@@ -5,3 +5,4 @@ export * from "./convergence";
 export * from "./generalization";
 export * from "./compute";
 export * from "./advisor";
+export * from "./landscape";
