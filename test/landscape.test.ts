@@ -158,6 +158,14 @@ describe("escape-time laws against their known answers", () => {
     assert.ok(E > 9 && Math.abs(ratio - 1) < 0.12, `E = ${E}, ratio ${ratio}`);
   });
 
+  test("with constant noise Kramers' integral approaches the textbook 2π/√(h·k)·e^(2ΔL/(ηv))", () => {
+    const lr = 0.01, v = 8;
+    const E = (2 * SPEC.barrier) / (lr * v);
+    const textbook = ((2 * Math.PI) / Math.sqrt(SPEC.sharpCurvature * SPEC.barrierCurvature)) * Math.exp(E) / lr;
+    const ratio = kramersSteps(well, "sharp", 1, lr, { constantVariance: v }) / textbook;
+    assert.ok(E > 20 && Math.abs(ratio - 1) < 0.08, `E = ${E}, ratio ${ratio}`);
+  });
+
   test("SGD's measured slope of ln τ against m/η matches Kramers' prediction on the double well", () => {
     const model = landscapeModel(well);
     const settings = [[1, 0.01], [2, 0.01], [3, 0.01]] as const;

@@ -64,19 +64,28 @@ export function isotropicVariance(well: DoubleWell, from: Basin, m: number): num
 
 /**
  * The exact mean first-passage time of the SDE from one minimum to the other, in SGD steps
- * (SDE time / η), by the double integral above on a fine grid (trapezoids).
+ * (SDE time / η), by the double integral above on a fine grid (trapezoids). With
+ * `constantVariance` v the noise is GD's added Gaussian noise of variance v along θ₀ (m unused).
  */
-export function kramersSteps(well: DoubleWell, from: Basin, m: number, lr: number, points = 40000): number {
+export function kramersSteps(well: DoubleWell, from: Basin, m: number, lr: number, options: { constantVariance?: number; points?: number } = {}): number {
   checkPositiveInteger("m", m);
   checkPositiveFinite("lr", lr);
+  const points = options.points ?? 40000;
+  checkPositiveInteger("points", points);
+  const constant = options.constantVariance;
+  if (constant !== undefined) checkPositiveFinite("constantVariance", constant);
   const { flatMin } = well.geometry;
+  const h = wellCurvature(well, from);
   const sigma2 = well.noise ** 2;
   // Walk from the start minimum towards the other one: u = θ₀ (sharp start) or u = flatMin − θ₀.
   const sign = from === "sharp" ? 1 : -1;
   const x0 = from === "sharp" ? 0 : flatMin;
   const slope = (u: number) => sign * wellSlope(well, x0 + sign * u);
-  const diffusion = (u: number) => (lr * sigma2 * Math.abs(curvatureAt(well, x0 + sign * u))) / (2 * m);
-  const tail = 8 * Math.sqrt((lr * sigma2) / (2 * m)); // ~8 standard deviations of the stationary spread in the well
+  // Minibatch noise: variance σ²|W″|/m per unit η²; or, for GD plus Gaussian noise, a constant variance v.
+  const diffusion = constant !== undefined
+    ? () => (lr * constant) / 2
+    : (u: number) => (lr * sigma2 * Math.abs(curvatureAt(well, x0 + sign * u))) / (2 * m);
+  const tail = 8 * Math.sqrt(constant !== undefined ? (lr * constant) / (2 * h) : (lr * sigma2) / (2 * m)); // ~8 standard deviations of the stationary spread in the well
   const lo = -tail, hi = flatMin;
   const du = (hi - lo) / points;
   const psi = new Float64Array(points + 1);

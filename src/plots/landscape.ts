@@ -4,7 +4,7 @@
 
 import type { DoubleWell } from "../data/landscape";
 import type { PlotlyFigure, PlotlyTrace } from "../display/show";
-import { baseLayout, batchSizeStyle, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeStyle, colorForBatchSize, paletteColor } from "./style";
 
 /** "m = 8", or "m = N (GD)" for the full batch. */
 export function batchLabel(m: number, n: number): string {
@@ -109,7 +109,7 @@ export function cloudFigure(well: DoubleWell, clouds: Cloud[], options: { n: num
   const annotations: Record<string, unknown>[] = [];
   clouds.forEach((c, k) => {
     const col = k % 2, row = Math.floor(k / 2);
-    const xd = [col * 0.53, col * 0.53 + 0.47], yd = [1 - row * 0.52 - 0.43, 1 - row * 0.52];
+    const xd = [col * 0.53, col * 0.53 + 0.47], yd = row === 0 ? [0.6, 1] : [0, 0.4];
     layout[`xaxis${axisName(k)}`] = { ...(base.xaxis as object), domain: xd, anchor: `y${axisName(k)}`, range: [lo, hi], title: row === 1 ? { text: "θ" } : undefined };
     layout[`yaxis${axisName(k)}`] = { ...(base.yaxis as object), domain: yd, anchor: `x${axisName(k)}`, range: [-0.15, 1.6 * well.spec.barrier], title: col === 0 ? { text: "loss" } : undefined };
     annotations.push({ text: `<b>${batchLabel(c.m, options.n)}</b>`, x: (xd[0] + xd[1]) / 2, y: yd[1], xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false });
@@ -117,11 +117,11 @@ export function cloudFigure(well: DoubleWell, clouds: Cloud[], options: { n: num
   layout.annotations = annotations;
   const animate = (names: string[] | null, duration: number) => [names, { mode: "immediate", frame: { duration, redraw: false }, transition: { duration: 0 } }];
   layout.sliders = [{
-    active: last, pad: { t: 40 }, currentvalue: { prefix: "step ", font: { size: 13 } },
+    active: last, x: 0.16, len: 0.84, pad: { t: 40 }, currentvalue: { prefix: "step ", font: { size: 13 } },
     steps: frames.map((f) => ({ label: f.name, method: "animate", args: animate([f.name], 0) })),
   }];
   layout.updatemenus = [{
-    type: "buttons", showactive: false, x: 0, y: -0.12, xanchor: "left", yanchor: "top", direction: "left", pad: { t: 40, r: 10 },
+    type: "buttons", showactive: false, x: 0, y: 0, xanchor: "left", yanchor: "top", direction: "left", pad: { t: 62, r: 10 },
     buttons: [{ label: "▶ play", method: "animate", args: animate(null, 120) }, { label: "❚❚", method: "animate", args: animate([], 0) }],
   }];
   return { data: traces, layout, frames };
@@ -143,7 +143,7 @@ export function basinShareFigure(rows: { m: number; shares: { step: number; flat
 export function survivalFigure(curves: { m: number; lr: number; t: number[]; survival: number[]; budget: number }[], options: { title?: string } = {}): PlotlyFigure {
   const lrs = Array.from(new Set(curves.map((c) => c.lr))).sort((a, b) => b - a);
   const dashes = ["solid", "dash", "dot", "dashdot"];
-  const traces: PlotlyTrace[] = curves.map((c) => {
+  const traces: PlotlyTrace[] = curves.map((c, k) => {
     const x: number[] = [], y: number[] = [];
     c.t.forEach((t, k) => {
       if (k > 0) { x.push(t); y.push(c.survival[k - 1]); }
@@ -152,8 +152,9 @@ export function survivalFigure(curves: { m: number; lr: number; t: number[]; sur
     });
     x.push(c.budget);
     y.push(c.survival[c.survival.length - 1]);
-    const style = batchSizeStyle(c.m);
-    return { x, y, type: "scatter", mode: "lines", ...style, name: `m = ${c.m}, η = ${c.lr}`, line: { ...style.line, dash: dashes[lrs.indexOf(c.lr) % dashes.length] } };
+    // m runs over 1–4 only here, too close on the course's m palette: spread the colours over the settings instead
+    const color = paletteColor(curves.length > 1 ? k / (curves.length - 1) : 0);
+    return { x, y, type: "scatter", mode: "lines", name: `m = ${c.m}, η = ${c.lr}`, line: { color, width: 2, dash: dashes[lrs.indexOf(c.lr) % dashes.length] } };
   });
   return { data: traces, layout: baseLayout({ title: options.title ?? "Still in the sharp well after t steps (Kaplan–Meier)", xTitle: "step t", yTitle: "share of seeds not yet escaped (log scale)", yLog: true }) };
 }
@@ -162,6 +163,8 @@ export interface EscapeSeries {
   name: string;
   color: string;
   symbol?: string;
+  /** Marker size (default 9). */
+  size?: number;
   /** One point per setting: τ̂ with its 95 % interval; `bound` marks a lower bound (nothing escaped). */
   points: { x: number; tau: number; low: number; high: number; bound?: boolean }[];
   /** The fitted line ln τ = intercept + slope·x, drawn over [from, to]. */
@@ -177,7 +180,7 @@ export function escapeTimeFigure(series: EscapeSeries[], options: { title?: stri
     const est = s.points.filter((p) => !p.bound);
     traces.push({
       x: est.map((p) => p.x), y: est.map((p) => p.tau), type: "scatter", mode: "markers", name: s.name, legendgroup: s.name,
-      marker: { color: s.color, size: 9, symbol: s.symbol ?? "circle" },
+      marker: { color: s.color, size: s.size ?? 9, symbol: s.symbol ?? "circle" },
       error_y: { type: "data", symmetric: false, array: est.map((p) => p.high - p.tau), arrayminus: est.map((p) => p.tau - p.low), visible: true, thickness: 1.2, color: s.color },
     });
     const bounds = s.points.filter((p) => p.bound);
