@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import ts from "typescript";
 import {
   doubleWell, saddle, landscapeData, landscapeModel, whitenedRows, escapeRuns, noisyGdRuns, cloudRuns, meanLossCurve,
   exponentialFit, meanOfEscapedOnly, kaplanMeier, restrictedMean, escapeProbability, fitEscapeLine, weightedLine,
@@ -241,6 +242,14 @@ describe("chapter 2b exercises", () => {
     assert.equal(grade("s", () => gradeEscapeSlope(((2 * barrier) / noise ** 2) * (s / h + (1 - s) / kk))).status, "pass");
     assert.match(grade("s", () => gradeEscapeSlope((2 * barrier) / noise ** 2 / h)).message, /cap/);
     assert.match(grade("s", () => gradeEscapeSlope(((2 * barrier) / noise ** 2) * ((1 - s) / h + s / kk))).message, /swapped/);
-    assert.ok(getSolution("censored-mean") && getSolution("escape-slope"));
+  });
+
+  test("the registered solutions, run as written, pass their checks", () => {
+    const run = (key: string, name: string): unknown => {
+      const js = ts.transpileModule(getSolution(key)!.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None } }).outputText;
+      return new Function("CENSORED_EXERCISE", "SLOPE_EXERCISE", `${js}\nreturn ${name};`)(CENSORED_EXERCISE, SLOPE_EXERCISE);
+    };
+    assert.equal(grade("c", () => gradeCensoredMean(run("censored-mean", "myMeanEscape"))).status, "pass");
+    assert.equal(grade("s", () => gradeEscapeSlope(run("escape-slope", "mySlope"))).status, "pass");
   });
 });

@@ -104,8 +104,8 @@ export function cloudFigure(well: DoubleWell, clouds: Cloud[], options: { n: num
     data: clouds.map((c) => dots(c, f)),
     traces: markerTraces,
   }));
-  const base = baseLayout({ title: options.title ?? "Many seeds, all started in the sharp minimum", height: 620 });
-  const layout: Record<string, unknown> = { ...base, showlegend: false, margin: { l: 56, r: 24, t: 64, b: 120 } };
+  const base = baseLayout({ title: options.title ?? "Many seeds, all started in the sharp minimum", height: 650 });
+  const layout: Record<string, unknown> = { ...base, showlegend: false, margin: { l: 56, r: 24, t: 64, b: 150 } };
   const annotations: Record<string, unknown>[] = [];
   clouds.forEach((c, k) => {
     const col = k % 2, row = Math.floor(k / 2);
@@ -117,11 +117,11 @@ export function cloudFigure(well: DoubleWell, clouds: Cloud[], options: { n: num
   layout.annotations = annotations;
   const animate = (names: string[] | null, duration: number) => [names, { mode: "immediate", frame: { duration, redraw: false }, transition: { duration: 0 } }];
   layout.sliders = [{
-    active: last, x: 0.16, len: 0.84, pad: { t: 40 }, currentvalue: { prefix: "step ", font: { size: 13 } },
+    active: last, x: 0.16, len: 0.84, pad: { t: 62 }, currentvalue: { prefix: "step ", font: { size: 13 } },
     steps: frames.map((f) => ({ label: f.name, method: "animate", args: animate([f.name], 0) })),
   }];
   layout.updatemenus = [{
-    type: "buttons", showactive: false, x: 0, y: 0, xanchor: "left", yanchor: "top", direction: "left", pad: { t: 62, r: 10 },
+    type: "buttons", showactive: false, x: 0, y: 0, xanchor: "left", yanchor: "top", direction: "left", pad: { t: 84, r: 10 },
     buttons: [{ label: "▶ play", method: "animate", args: animate(null, 120) }, { label: "❚❚", method: "animate", args: animate([], 0) }],
   }];
   return { data: traces, layout, frames };
