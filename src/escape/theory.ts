@@ -4,7 +4,7 @@
 // Minibatch SGD with step η on the double well moves θ₀ by −η·W′ plus noise of variance
 // η²·σ²·|W″|/m per step (batches drawn with replacement). Read with time t = η·steps, that is the
 // stochastic differential equation dθ = −W′ dt + √(2D) dB with D(θ) = η·σ²·|W″(θ)|/(2m). Its mean
-// first-passage time over the barrier is exactly (Gardiner, §5.2.7)
+// first-passage time over the barrier is exactly (the first-passage formula for a 1-D diffusion, Gardiner)
 //
 //     τ = ∫ₐᵇ e^{Ψ(y)} ∫₋∞ʸ e^{−Ψ(z)}/D(z) dz dy,   Ψ(y) = ∫ₐʸ W′/D,
 //
