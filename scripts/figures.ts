@@ -39,6 +39,7 @@ export const README_THUMBNAILS: Readonly<Record<string, string>> = {
   "00-start-here": "ch0-first-run",
   "01-update-rule": "ch1-paths",
   "02-gradient-noise": "ch2-variance-synthetic",
+  "02b-rugged-landscape": "ch2b-cloud",
   "03-convergence": "ch3-steps-to-target",
   "03b-taming-the-noise": "ch3b-decay-vs-growth",
   "04-generalization": "ch4-budget-comparison",

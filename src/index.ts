@@ -24,3 +24,4 @@ export * from "./generalization/index";
 export * from "./advisor/index";
 export * from "./claims/index";
 export * from "./pool/index";
+export * from "./escape/index";

@@ -1,3 +1,4 @@
 export * from "./dataset";
 export * from "./synthetic";
 export * from "./mnist";
+export * from "./landscape";

@@ -3,3 +3,4 @@ export * from "./linear";
 export * from "./logistic";
 export * from "./softmax";
 export * from "./mlp";
+export * from "./landscape";

@@ -6,3 +6,4 @@ export * from "./generalization";
 export * from "./compute";
 export * from "./advisor";
 export * from "./schedules";
+export * from "./landscape";
