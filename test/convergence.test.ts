@@ -6,7 +6,8 @@ import * as path from "node:path";
 import {
   RunCache, fitCriticalBatch, paretoSteps, paretoCurve, logLogSlope, lrRules, linearScalingLimit, criticalBatchStudy,
   stepsToTarget, noiseScaleAtTarget, logisticOptimum, linearOptimum, airfoilLike, logisticTeacher, linearWarmup,
-  clocksToLevel, warmupRuns, bestPerBatchSize, logisticStabilityLimit, type TunedStepsRow,
+  clocksToLevel, warmupRuns, bestPerBatchSize, logisticStabilityLimit, timeInterleaved, withinBand, machineLoad, timedSteps,
+  timedCurves, D2L_SCHEDULES, type TunedStepsRow,
 } from "../src/sweeps/index";
 import {
   stepsToTargetFigure, paretoFigure, convergencePanelsFigure, lrSensitivityFigure, bestLrFigure, timeToLossFigure,
@@ -294,6 +295,46 @@ test("bestLrFigure and timeToLossFigure build plain figures", () => {
     { label: "SGD", m: 1, lr: 0.1, seconds: 0.05, loss: 0.6 },
   ]);
   assert.deepEqual(timed.data.map((t) => (t.x as number[]).length), [1, 1], "t = 0 cannot sit on a log axis");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Timing on a shared machine: interleaved repeats, a band instead of one minimum
+
+test("timeInterleaved warms up, then times the candidates round-robin, keeping median and range", () => {
+  const calls: string[] = [];
+  const fake = (key: string, times: number[]) => {
+    let k = 0;
+    return { key, run: () => { calls.push(key); return times[k++]; } };
+  };
+  // the first value of each list is the untimed warm-up
+  const t = timeInterleaved([fake("a", [99, 3, 1, 2]), fake("b", [99, 5, 9, 4])], { repeats: 3 });
+  assert.deepEqual(calls, ["a", "b", "a", "b", "a", "b", "a", "b"], "one round of all, then the next");
+  assert.deepEqual(t.map((x) => [x.key, x.samples, x.median, x.min, x.max]), [["a", [3, 1, 2], 2, 1, 3], ["b", [5, 9, 4], 5, 4, 9]]);
+  assert.throws(() => timeInterleaved([], {}), /candidates/);
+  assert.throws(() => timeInterleaved([fake("a", [1])], { repeats: 0 }), /repeats/);
+});
+
+test("withinBand keeps every key within the tolerance of the best median, in the given order", () => {
+  const timings = [{ key: 1, median: 2.0 }, { key: 4, median: 1.05 }, { key: 16, median: 1.0 }, { key: 64, median: 1.12 }];
+  assert.deepEqual(withinBand(timings, 0.1), [4, 16]);
+  assert.deepEqual(withinBand(timings, 0), [16]);
+  assert.deepEqual(withinBand(timings, 1), [1, 4, 16, 64]);
+  assert.throws(() => withinBand(timings, -0.1), /tolerance/);
+  const load = machineLoad();
+  assert.ok(load.cores >= 1 && load.load >= 0 && load.busy === load.load > load.cores && load.note.length > 0);
+});
+
+test("timedSteps scales each run's seconds per step by its steps; timedCurves keeps the range of its repeats", () => {
+  const data = airfoilLike();
+  const rows = timedSteps(linearRegression(5), data, [{ m: 1, lr: 0.005, steps: 300 }, { m: 100, lr: 0.4, steps: 20 }], { repeats: 3, examples: 200 });
+  for (const r of rows) {
+    assert.ok(r.secondsPerStepMin <= r.secondsPerStep && r.secondsPerStep <= r.secondsPerStepMax && r.secondsPerStepMin > 0);
+    assert.equal(r.seconds, r.steps * r.secondsPerStep);
+    assert.ok(r.secondsMin <= r.seconds && r.seconds <= r.secondsMax);
+  }
+  assert.throws(() => timedSteps(linearRegression(5), data, [{ m: 0, lr: 1, steps: 1 }]), /m/);
+  const curves = timedCurves(linearRegression(5), data, D2L_SCHEDULES.slice(2, 4), { repeats: 3 }).objects() as { secondsMin: number; seconds: number; secondsMax: number }[];
+  assert.ok(curves.length > 0 && curves.every((r) => r.secondsMin <= r.seconds && r.seconds <= r.secondsMax));
 });
 
 // ---------------------------------------------------------------------------------------------

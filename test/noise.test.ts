@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { dataset, gaussianBlobs, linearData, type Dataset } from "../src/data/index";
 import { linearRegression, softmaxRegression } from "../src/models/index";
 import {
-  NoiseScaleEstimator, asGradientMatrix, batchDrawer, drawsForBudget, estimateNoiseScale, fitPowerLaw, gradientMatrix,
+  NoiseScaleEstimator, asGradientMatrix, bSimpleStandardError, batchDrawer, drawsForBudget, estimateNoiseScale, fitPowerLaw, gradientMatrix,
   gradientNoise, matrixNoise, measureBatchVariance, powersOfTwo, predictedVariance, projectedBatchGradients,
   signalToNoise, simpleNoiseScale, trackNoiseScale, twoBatchEstimate, withoutReplacementCorrection,
 } from "../src/noise/index";
@@ -235,6 +235,25 @@ test("estimateNoiseScale agrees with the closed-form B_simple of a mean-estimati
     const negative = est.gradNormSqDraws.filter((v) => v < 0).length / est.gradNormSqDraws.length;
     assert.ok(negative > 0.05, `${replacement}: share of negative single |G|² estimates ${negative}`);
   }
+});
+
+test("bSimpleStandardError: zero when every pair agrees, and the spread of B over seeds when they do not", () => {
+  // Pairs whose estimates are exactly proportional give the same ratio every time: no error.
+  assert.equal(bSimpleStandardError({ bSimple: 4, gradNormSqDraws: Float64Array.of(1, 2, 3), traceCovDraws: Float64Array.of(4, 8, 12) }), 0);
+  assert.ok(Number.isNaN(bSimpleStandardError({ bSimple: 4, gradNormSqDraws: Float64Array.of(1), traceCovDraws: Float64Array.of(4) })));
+  assert.ok(Number.isNaN(bSimpleStandardError({ bSimple: NaN, gradNormSqDraws: Float64Array.of(-1, 0.5), traceCovDraws: Float64Array.of(4, 3) })));
+  // The mean problem of the test above: 40 independent estimates of 400 pairs each. Their spread
+  // should match the standard error each one reports; the spread of 40 values is itself known to
+  // about ±11 % (1/√(2·39)), so a factor 1.35 either way is about three of those.
+  const N = 1000, mu = 2, s = 4;
+  const { data, model } = meanProblem(Array.from({ length: N }, (_, i) => mu + (i % 2 === 0 ? s : -s)));
+  const theta = Float64Array.of(mu + 1);
+  const runs = Array.from({ length: 40 }, (_, k) => estimateNoiseScale(model, theta, data, { bSmall: 4, bBig: 64, draws: 400, replacement: "with", seed: 100 + k }));
+  const values = runs.map((r) => r.bSimple);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const spread = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+  const reported = runs.map(bSimpleStandardError).reduce((a, b) => a + b, 0) / runs.length;
+  assert.ok(reported / spread > 1 / 1.35 && reported / spread < 1.35, `reported SE ${reported} vs spread over seeds ${spread}`);
 });
 
 test("the without-replacement correction matters on a small population and fixes the bias", () => {

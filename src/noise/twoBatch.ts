@@ -175,6 +175,32 @@ export function estimateNoiseScale(model: Model, theta: Params, data: Dataset, o
   return { ...est, bSimple, meanNormSqSmall, meanNormSqBig, gradNormSqDraws, traceCovDraws };
 }
 
+/**
+ * Standard error of estimateNoiseScale's B_simple, from the spread of its own single-pair draws:
+ * B is a ratio of two means, T̄/Ḡ, of paired draws, so by the delta method its variance is
+ * Var(Tᵢ − B·Gᵢ)/(n·Ḡ²). Scaled to the (corrected) B the result reports. NaN with fewer than 2 draws
+ * or a non-positive mean |G|² estimate, where B itself is undefined.
+ */
+export function bSimpleStandardError(result: Pick<TwoBatchResult, "bSimple" | "gradNormSqDraws" | "traceCovDraws">): number {
+  const { gradNormSqDraws: g, traceCovDraws: t } = result;
+  if (g.length !== t.length) throw new BatchlabArgumentError("traceCovDraws", t.length, `as many draws as gradNormSqDraws (${g.length})`);
+  const n = g.length;
+  if (n < 2) return NaN;
+  let sumG = 0;
+  let sumT = 0;
+  for (let i = 0; i < n; i++) {
+    sumG += g[i];
+    sumT += t[i];
+  }
+  if (!(sumG > 0)) return NaN;
+  const ratio = sumT / sumG;
+  const meanResidual = (sumT - ratio * sumG) / n; // 0 up to rounding
+  let spread = 0;
+  for (let i = 0; i < n; i++) spread += (t[i] - ratio * g[i] - meanResidual) ** 2;
+  const relative = Math.sqrt(spread / (n - 1) / n) / (sumT / n);
+  return relative * Math.abs(result.bSimple);
+}
+
 export interface NoiseTrackingOptions extends TwoBatchSizes {
   /** η of the SGD run; the training batch is the big batch. */
   lr: number;

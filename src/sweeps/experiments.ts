@@ -14,6 +14,7 @@ import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
 import { logisticTeacher } from "./problems";
 import type { SweepRow, RunOutput } from "./runner";
+import { timeInterleaved } from "./clockRace";
 import { firstCrossing, trainToTarget } from "./target";
 import type { StepsToTargetOptions, TargetProblem } from "./tuning";
 
@@ -150,30 +151,87 @@ export interface TimedCurvesOptions {
 
 /**
  * Loss against wall-clock seconds for each schedule: rows { label, m, lr, step, examples, epoch,
- * seconds, loss }. One untimed run first lets the JIT compile the loop, and the median over
- * repeats keeps a stray pause of the machine from bending a curve. Evaluations are not timed.
+ * seconds, secondsMin, secondsMax, loss }. One untimed run of each schedule first lets the JIT
+ * compile the loop; the timed repeats are interleaved (every schedule once, then again), so that a
+ * slow spell of the machine hits all schedules alike, and each point keeps the median over the
+ * repeats and their range. Evaluations are not timed.
  */
 export function timedCurves(model: Model, data: Dataset, schedules: readonly TimedSchedule[], options: TimedCurvesOptions = {}): aq.ColumnTable {
   const repeats = options.repeats ?? 5;
   checkPositiveInteger("repeats", repeats);
   const recordEvery = options.recordEvery ?? 200;
   checkPositiveInteger("recordEvery", recordEvery);
+  const runOnce = (s: TimedSchedule) => train(model, data, {
+    batchSize: s.m, lr: s.lr, epochs: s.epochs, seed: options.seed ?? 0, evalEvery: Math.max(1, Math.round(recordEvery / s.m)),
+  });
+  for (const s of schedules) runOnce(s);
+  const runs = schedules.map(() => [] as ReturnType<typeof train>[]);
+  for (let r = 0; r < repeats; r++) schedules.forEach((s, i) => runs[i].push(runOnce(s)));
   const rows: SweepRow[] = [];
-  for (const s of schedules) {
-    const runOnce = () => train(model, data, {
-      batchSize: s.m, lr: s.lr, epochs: s.epochs, seed: options.seed ?? 0, evalEvery: Math.max(1, Math.round(recordEvery / s.m)),
-    });
-    runOnce();
-    const runs = Array.from({ length: repeats }, runOnce);
-    runs[0].history.forEach((h, k) => {
-      const times = runs.map((r) => r.history[k].seconds).sort((a, b) => a - b);
+  schedules.forEach((s, i) => {
+    runs[i][0].history.forEach((h, k) => {
+      const times = runs[i].map((run) => run.history[k].seconds).sort((a, b) => a - b);
       rows.push({
         label: s.label, m: s.m, lr: s.lr, step: h.step, examples: h.examples, epoch: h.epoch,
-        seconds: times[Math.floor(times.length / 2)], loss: h.trainLoss,
+        seconds: times[Math.floor(times.length / 2)], secondsMin: times[0], secondsMax: times[times.length - 1], loss: h.trainLoss,
       });
     });
-  }
+  });
   return aq.from(rows);
+}
+
+export interface TimedStepsRow {
+  m: number;
+  lr: number;
+  /** Steps the run needs (to a loss level, say). */
+  steps: number;
+  /** Seconds per step: median over the repeats, and their range. */
+  secondsPerStep: number;
+  secondsPerStepMin: number;
+  secondsPerStepMax: number;
+  /** steps × seconds per step: the median, and the range over the repeats. */
+  seconds: number;
+  secondsMin: number;
+  secondsMax: number;
+}
+
+export interface TimedStepsOptions {
+  /** Timed rounds (default 3), interleaved across the runs. */
+  repeats?: number;
+  /** Each repeat times about this many examples' worth of steps, at most the run's own steps (default 2,000). */
+  examples?: number;
+  seed?: number;
+}
+
+/**
+ * Wall-clock seconds that each run of `steps` SGD steps of batch size m takes on this machine, from
+ * seconds per step timed interleaved across the runs (see timeInterleaved): a step of a given m
+ * costs the same wherever training is, so a repeat times only about `examples` examples' worth of
+ * steps and scales by the run's step count. Evaluations are not timed.
+ */
+export function timedSteps(model: Model, data: Dataset, runs: readonly { m: number; lr: number; steps: number }[], options: TimedStepsOptions = {}): TimedStepsRow[] {
+  const examples = options.examples ?? 2000;
+  checkPositiveInteger("examples", examples);
+  const timings = timeInterleaved(runs.map((r, i) => {
+    checkPositiveInteger(`runs[${i}].m`, r.m);
+    checkPositiveInteger(`runs[${i}].steps`, r.steps);
+    const k = Math.min(r.steps, Math.max(1, Math.round(examples / r.m)));
+    return {
+      key: i,
+      run: () => {
+        const result = train(model, data, { batchSize: r.m, lr: r.lr, steps: k, seed: options.seed ?? 0, evalEvery: k, evalSize: 1 });
+        return result.history[result.history.length - 1].seconds / k;
+      },
+    };
+  }), { repeats: options.repeats ?? 3 });
+  return runs.map((r, i) => {
+    const t = timings[i];
+    return {
+      m: r.m, lr: r.lr, steps: r.steps,
+      secondsPerStep: t.median, secondsPerStepMin: t.min, secondsPerStepMax: t.max,
+      seconds: r.steps * t.median, secondsMin: r.steps * t.min, secondsMax: r.steps * t.max,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,3 +10,4 @@ export * from "./scaling";
 export * from "./optimum";
 export * from "./problems";
 export * from "./experiments";
+export * from "./clockRace";
