@@ -3,7 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { above, atLeast, atMost, below, between, claim, claimBundle, claimThat, CLAIM_MIME, claimsSoFar, formatMeasured, near } from "../src/claims/index";
+import { above, atLeast, atMost, below, between, claim, claimBundle, claimThat, CLAIM_MIME, claimsSoFar, formatMeasured, judgeClaim, judgeClaimThat, near } from "../src/claims/index";
 import { BatchlabArgumentError } from "../src/util/validate";
 import { countClaims } from "../scripts/runner/claims";
 import type { Notebook } from "../scripts/runner/nbformat";
@@ -20,10 +20,10 @@ function quietly<T>(f: () => T): T {
 
 describe("claims", () => {
   test("a claim prints its sentence, the measured value and what was wanted, with a true minus", () => {
-    const r = quietly(() => claim("The variance falls as 1/m", -1.00812, near(-1, 0.05), { label: "slope" }));
+    const r = quietly(() => judgeClaim("The variance falls as 1/m", -1.00812, near(-1, 0.05), { label: "slope" }));
     assert.equal(r.ok, true);
     assert.equal(r.line, "✓ The variance falls as 1/m: slope −1.008 (want −1 ± 0.05)");
-    const f = quietly(() => claim("Speed-up at m = 512", 1.52, atLeast(1.7), { unit: "×", digits: 2 }));
+    const f = quietly(() => judgeClaim("Speed-up at m = 512", 1.52, atLeast(1.7), { unit: "×", digits: 2 }));
     assert.equal(f.ok, false);
     assert.equal(f.line, "✗ Speed-up at m = 512: 1.52× (want ≥ 1.70×)");
   });
@@ -40,20 +40,30 @@ describe("claims", () => {
       ["atMost out", atMost(3), 3.5, false],
     ];
     for (const [name, cond, v, want] of cases) assert.equal(cond.holds(v), want, name);
-    assert.equal(quietly(() => claim("NaN fails", NaN, atMost(1))).ok, false);
-    assert.equal(quietly(() => claim("∞ fails", Infinity, atLeast(0))).ok, false);
+    assert.equal(judgeClaim("NaN fails", NaN, atMost(1)).ok, false);
+    assert.equal(judgeClaim("∞ fails", Infinity, atLeast(0)).ok, false);
   });
 
   test("claimThat states a condition that is not one number", () => {
-    const r = quietly(() => claimThat("Time grows with m", false, "t = 3, 2, 4 ms", "each m slower than the last"));
+    const r = quietly(() => judgeClaimThat("Time grows with m", false, "t = 3, 2, 4 ms", "each m slower than the last"));
     assert.equal(r.line, "✗ Time grows with m: t = 3, 2, 4 ms (want each m slower than the last)");
   });
 
   test("every claim is recorded for the session, and its bundle carries the record the runner counts", () => {
     const before = claimsSoFar().length;
-    const ok = quietly(() => claim("one", 1, near(1, 0)));
-    const bad = quietly(() => claim("two", 3, near(2, 0.5)));
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => printed.push(line);
+    try {
+      assert.equal(claim("one", 1, near(1, 0)), undefined, "claim returns nothing, so a cell ending in one shows only its line");
+      claimThat("two", false, "3", "2 ± 0.5");
+    } finally {
+      console.log = log;
+    }
+    assert.deepEqual(printed, ["✓ one: 1 (want 1 ± 0)", "✗ two: 3 (want 2 ± 0.5)"]);
     assert.equal(claimsSoFar().length, before + 2);
+    const ok = judgeClaim("one", 1, near(1, 0));
+    const bad = judgeClaim("two", 3, near(2, 0.5));
     const nb: Notebook = {
       cells: [
         { cell_type: "markdown", source: "x", metadata: {} },

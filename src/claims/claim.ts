@@ -70,17 +70,18 @@ export function claimBundle(result: ClaimResult): Record<string, unknown> {
   };
 }
 
-function publish(result: ClaimResult): ClaimResult {
+function publish(result: ClaimResult): void {
   registry().push(result);
   if (!emitBundle(claimBundle(result))) console.log(result.line);
-  return result;
 }
 
 /**
- * States that `text` holds because the measured `value` satisfies `condition`, and prints the line.
- * `claim("The variance falls as 1/m", slope, near(-1, 0.05), { label: "slope" })`.
+ * The verdict of a claim without stating it (nothing printed or recorded): `claim` and `claimThat`
+ * are this plus the printed line. Returned values are for tests and for code that branches on a
+ * claim; a notebook states claims with `claim`, which returns nothing so that a cell ending in a
+ * claim shows only its line.
  */
-export function claim(text: string, value: number, condition: Condition, options: ClaimOptions = {}): ClaimResult {
+export function judgeClaim(text: string, value: number, condition: Condition, options: ClaimOptions = {}): ClaimResult {
   checkText(text);
   if (typeof value !== "number") throw new BatchlabArgumentError(`value of claim "${text}"`, value, "a number");
   if (!condition || typeof condition.holds !== "function") {
@@ -89,17 +90,30 @@ export function claim(text: string, value: number, condition: Condition, options
   const ok = Number.isFinite(value) && condition.holds(value);
   const measured = `${options.label ? `${options.label} ` : ""}${formatMeasured(value, options.digits)}${options.unit ?? ""}`;
   const want = `${condition.describe(options.digits)}${options.unit ?? ""}`;
-  return publish({ text: text.trim(), ok, measured, want, line: claimLine(ok, text, measured, want) });
+  return { text: text.trim(), ok, measured, want, line: claimLine(ok, text, measured, want) };
+}
+
+/** The verdict of a claimThat without stating it. */
+export function judgeClaimThat(text: string, holds: boolean, measured: string, want: string): ClaimResult {
+  checkText(text);
+  if (typeof holds !== "boolean") throw new BatchlabArgumentError(`holds of claim "${text}"`, holds, "true or false");
+  if (typeof measured !== "string") throw new BatchlabArgumentError(`measured of claim "${text}"`, measured, "a string");
+  if (typeof want !== "string") throw new BatchlabArgumentError(`want of claim "${text}"`, want, "a string");
+  return { text: text.trim(), ok: holds, measured, want, line: claimLine(holds, text, measured, want) };
+}
+
+/**
+ * States that `text` holds because the measured `value` satisfies `condition`, and prints the line.
+ * `claim("The variance falls as 1/m", slope, near(-1, 0.05), { label: "slope" })`.
+ */
+export function claim(text: string, value: number, condition: Condition, options: ClaimOptions = {}): void {
+  publish(judgeClaim(text, value, condition, options));
 }
 
 /**
  * A claim whose condition is not one number against a bound (an ordering, a set of values):
  * `claimThat("Time per step grows with m", increasing, "t = 1.2, 1.9, 3.4 ms", "each m slower than the last")`.
  */
-export function claimThat(text: string, holds: boolean, measured: string, want: string): ClaimResult {
-  checkText(text);
-  if (typeof holds !== "boolean") throw new BatchlabArgumentError(`holds of claim "${text}"`, holds, "true or false");
-  if (typeof measured !== "string") throw new BatchlabArgumentError(`measured of claim "${text}"`, measured, "a string");
-  if (typeof want !== "string") throw new BatchlabArgumentError(`want of claim "${text}"`, want, "a string");
-  return publish({ text: text.trim(), ok: holds, measured, want, line: claimLine(holds, text, measured, want) });
+export function claimThat(text: string, holds: boolean, measured: string, want: string): void {
+  publish(judgeClaimThat(text, holds, measured, want));
 }
