@@ -193,6 +193,9 @@ test("chooseWithinBand takes the smallest m within the tolerance of the fastest;
   assert.deepEqual(c.band.map((r) => r.m), [16, 32, 64]);
   assert.equal(c.choice.m, 16);
   assert.equal(chooseWithinBand(rows, 0.1).choice.m, 32);
+  // An m cut off from the fastest by a slower one is not in the band.
+  const gap = [{ m: 4, seconds: 1.1 }, { m: 8, seconds: 1.5 }, { m: 16, seconds: 1.0 }, { m: 32, seconds: 1.1 }];
+  assert.deepEqual(chooseWithinBand(gap, 0.2).band.map((r) => r.m), [16, 32]);
   assert.equal(toleranceFromSpread([{ samples: [1, 1, 1] }]), MIN_BAND_TOLERANCE);
   assert.ok(Math.abs(toleranceFromSpread([{ samples: [0.8, 1, 1.2] }, { samples: [0.85, 1, 1.15] }]) - 0.35) < 1e-12);
   assert.equal(toleranceFromSpread([{ samples: [0.1, 1, 5] }]), MAX_BAND_TOLERANCE);

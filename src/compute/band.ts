@@ -14,7 +14,7 @@
 //     as good as the best within the measurement's precision, and the choice is the smallest m in
 //     it (fewest examples per update, least memory). x is twice the measured spread of the
 //     timings and at least 20 % (MIN_BAND_TOLERANCE), so that two candidates the noise cannot tell
-//     apart are both in the band.
+//     apart are both in the band. The band is the run of neighbouring m around the fastest.
 
 import { BatchlabArgumentError, checkInRange } from "../util/validate";
 import { fitOverhead } from "./roofline";
@@ -91,17 +91,24 @@ export interface BandChoice<R> {
   choice: R;
   /** The row with the smallest time. */
   best: R;
-  /** Every row within (1 + tolerance) × the best time, by increasing m. */
+  /** The neighbouring rows around the best whose times are within (1 + tolerance) × the best, by increasing m. */
   band: R[];
   tolerance: number;
 }
 
-/** The smallest m whose `seconds` is within (1 + tolerance) × the smallest: see the file header. */
+/** The smallest m of the contiguous run of m around the fastest whose `seconds` are within (1 + tolerance) × the smallest: see the file header. */
 export function chooseWithinBand<R extends { m: number; seconds: number }>(rows: readonly R[], tolerance: number): BandChoice<R> {
   if (rows.length === 0) throw new BatchlabArgumentError("rows", rows, "at least one candidate");
   checkInRange("tolerance", tolerance, 0, 10);
-  const best = rows.reduce((a, r) => (r.seconds < a.seconds ? r : a));
-  const band = rows.filter((r) => r.seconds <= (1 + tolerance) * best.seconds).sort((a, b) => a.m - b.m);
+  const sorted = [...rows].sort((a, b) => a.m - b.m);
+  const best = sorted.reduce((a, r) => (r.seconds < a.seconds ? r : a));
+  // The band is the run of neighbouring m around the fastest: an m cut off from it by slower ones is
+  // a draw of the noise, not a second valley (S(m)·t(m) has one minimum).
+  const within = (r: R) => r.seconds <= (1 + tolerance) * best.seconds;
+  let lo = sorted.indexOf(best), hi = lo;
+  while (lo > 0 && within(sorted[lo - 1])) lo--;
+  while (hi < sorted.length - 1 && within(sorted[hi + 1])) hi++;
+  const band = sorted.slice(lo, hi + 1);
   return { choice: band[0], best, band, tolerance };
 }
 
