@@ -28,6 +28,7 @@ import {
   type StepTimeRow,
 } from "../src/index";
 import { dataset } from "../src/data/dataset";
+import { rng } from "../src/util/rng";
 import { linearData } from "../src/data/synthetic";
 import { linearRegression } from "../src/models/linear";
 import { symmetricEigenvalues } from "../src/curvature/eigen";
@@ -124,15 +125,23 @@ test("tuning picks a rate inside the grid with the lowest loss, and stops walkin
 // ---------------------------------------------------------------------------------------------
 // The decision
 
-test("pure overhead favours the largest batch, pure arithmetic the smallest", () => {
-  assert.equal(adviseFromMeasurements(measurements(256, modelTimes(1e-3, 0))).recommendation.m, 4096);
+test("pure overhead favours the largest batch, pure arithmetic the smallest; the choice is the smallest m of the band", () => {
+  // t constant: S(m)·t ∝ 1 + 256/m, fastest at 4096 (1.0625); 2048 (1.125) and 1024 (1.25) are within
+  // 20 % of it, 512 (1.5) is not.
+  const overhead = adviseFromMeasurements(measurements(256, modelTimes(1e-3, 0)));
+  assert.equal(overhead.band.fastestM, 4096);
+  assert.deepEqual(overhead.band.ms, [1024, 2048, 4096]);
+  assert.equal(overhead.band.tolerance, 0.2); // exact times: no spread, the 20 % floor
+  assert.equal(overhead.recommendation.m, 1024);
   assert.equal(adviseFromMeasurements(measurements(256, modelTimes(0, 1e-6))).recommendation.m, 1);
 });
 
 test("with t(m) = t₀ + c·m the fastest m is √(B_crit·t₀/c), and the steps follow S_min(1 + B/m)", () => {
   // B = 256, t₀/c = 64: m* = √(256·64) = 128 exactly, a power of two.
-  const a = adviseFromMeasurements(measurements(256, modelTimes(64e-6, 1e-6)), { baseEpochs: 10 });
+  // A 5 % band holds the fastest m alone (its neighbours 64 and 256 cost 11 % more).
+  const a = adviseFromMeasurements(measurements(256, modelTimes(64e-6, 1e-6)), { baseEpochs: 10, tolerance: 0.05 });
   assert.equal(a.recommendation.m, 128);
+  assert.deepEqual(adviseFromMeasurements(measurements(256, modelTimes(64e-6, 1e-6))).band.ms, [64, 128, 256]);
   assert.ok(Math.abs(a.modelOptimum - 128) < 1e-6);
   const baseSteps = Math.ceil((10 * 100000) / 32);
   assert.equal(a.baseline.steps, baseSteps);
@@ -152,17 +161,57 @@ test("the memory budget caps m", () => {
 test("η: the linear or square-root rule from the base, capped at a fraction of 2/λ_max, with warmup when it grows ≥ 4×", () => {
   const curvature = { lambdaMaxStart: 4, lambdaMaxEnd: 2, lrLimitStart: 0.5, lrLimitEnd: 1, examples: 1000 };
   const times = modelTimes(64e-6, 1e-6); // fastest m = 128, 4× the base
-  const linear = adviseFromMeasurements(measurements(256, times, { curvature }));
+  const linear = adviseFromMeasurements(measurements(256, times, { curvature }), { tolerance: 0.05 });
   assert.equal(linear.recommendation.lr, 0.4); // 0.1·128/32, under the cap 0.5·1
   assert.ok(linear.recommendation.warmupSteps >= 10, "η grew 4×: warmup");
   assert.equal(linear.recommendation.warmupSteps, Math.max(10, Math.round(0.05 * linear.recommendation.steps)));
-  const sqrt = adviseFromMeasurements(measurements(256, times, { curvature }), { rule: "sqrt" });
+  const sqrt = adviseFromMeasurements(measurements(256, times, { curvature }), { rule: "sqrt", tolerance: 0.05 });
   assert.ok(Math.abs(sqrt.recommendation.lr - 0.2) < 1e-12); // 0.1·√4
   assert.equal(sqrt.recommendation.warmupSteps, 0);
   const capped = adviseFromMeasurements(measurements(256, modelTimes(1e-3, 0), { curvature }));
-  assert.equal(capped.recommendation.m, 4096);
+  assert.equal(capped.recommendation.m, 1024);
   assert.equal(capped.recommendation.lr, 0.5);
   assert.ok(capped.recommendation.reasons.some((r) => /capped/.test(r)));
+});
+
+/** modelTimes with every row measured `repeats` times under ±noise uniform multiplicative noise, and an optional factor at one m. */
+function noisyTimes(seed: number, noise: number, repeats = 5, dip: { m: number; factor: number } | null = null): StepTimeRow[] {
+  const r = rng(seed);
+  return modelTimes(64e-6, 1e-6).map((row) => {
+    const samples = Array.from({ length: repeats }, () => row.secondsPerStep * (dip && dip.m === row.m ? dip.factor : 1) * (1 + noise * (2 * r.next() - 1)));
+    const t = [...samples].sort((a, b) => a - b)[repeats >> 1];
+    return { ...row, samples, secondsPerStep: t, examplesPerSecond: row.m / t };
+  });
+}
+
+test("the same problem timed again under noise gets the same recommendation; the single fastest m does not", () => {
+  // B = 256, t₀/c = 64: S·t is 1.11× the best at m = 64 and 256, 1.5× at 32 and 512. With ±10 %
+  // noise on each of 5 repeats (a loaded machine), the band is 20 % wide: 64, 128 and 256 are in it
+  // in every replicate, 32 in none, so the smallest, 64, is chosen each time, while the argmin of
+  // the raw times moves between them.
+  const picks = new Set<number>();
+  const argmins = new Set<number>();
+  for (let seed = 0; seed < 20; seed++) {
+    const a = adviseFromMeasurements(measurements(256, noisyTimes(seed, 0.1)));
+    picks.add(a.recommendation.m);
+    argmins.add(a.candidates.reduce((x, c) => (c.measuredSecondsPerStep * c.steps < x.measuredSecondsPerStep * x.steps ? c : x)).m);
+    assert.ok(a.band.tolerance >= 0.2 && a.band.tolerance <= 0.2 + 1e-12, `tolerance ${a.band.tolerance}`);
+  }
+  assert.deepEqual([...picks], [64]);
+  assert.ok(argmins.size >= 2, `argmin of the raw times: ${[...argmins]}`);
+});
+
+test("a one-point dip of the step times does not win", () => {
+  // t(512) measured 40 % low: S·t at 512 would be 0.9× the true best (m = 128), so the raw minimum is 512.
+  const dipped = noisyTimes(1, 0, 1, { m: 512, factor: 0.6 });
+  const a = adviseFromMeasurements(measurements(256, dipped));
+  const rawBest = a.candidates.reduce((x, c) => (c.measuredSecondsPerStep * c.steps < x.measuredSecondsPerStep * x.steps ? c : x));
+  assert.equal(rawBest.m, 512);
+  assert.equal(a.band.fastestM, 128);
+  const clean = adviseFromMeasurements(measurements(256, noisyTimes(1, 0, 1)));
+  assert.deepEqual(a.band.ms, clean.band.ms);
+  assert.equal(a.recommendation.m, clean.recommendation.m);
+  assert.ok(Math.abs(a.candidates.find((c) => c.m === 512)!.secondsPerStep / 576e-6 - 1) < 0.05, "the dip is smoothed back to the trend");
 });
 
 test("a noise scale that cannot be measured is an error that says why", () => {
@@ -240,7 +289,8 @@ test("figures: log axes, the recommended m marked, the cost curve at 1 for the f
   const time = advisorTimeFigure(advice);
   const cost = time.data[0] as { x: number[]; y: number[] };
   assert.equal(Math.min(...cost.y), 1);
-  assert.equal(cost.x[cost.y.indexOf(1)], advice.recommendation.m);
+  assert.equal(cost.x[cost.y.indexOf(1)], advice.band.fastestM);
+  assert.ok(cost.y[cost.x.indexOf(advice.recommendation.m)] <= 1 + advice.band.tolerance);
   assert.equal((time.layout!.xaxis as { type: string }).type, "log");
   assert.ok(time.data.some((t) => String(t.name).includes(`m = ${advice.recommendation.m}`)));
   const noise = advisorNoiseFigure(advice);

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import type { Dataset } from "../src/data/dataset";
 import { rng } from "../src/util/rng";
 import { wasmMlp } from "../src/engines/wasmMlp";
-import { calibrateSteps, measureStepTimes, medianOf, type StepRunner } from "../src/compute/timing";
+import { calibrateSteps, measureInterleaved, measureStepTimes, medianOf, relativeSpread, timingLoad, type StepRunner } from "../src/compute/timing";
+import { chooseWithinBand, MAX_BAND_TOLERANCE, MIN_BAND_TOLERANCE, monotoneStepTimes, smoothStepTimes, toleranceFromSpread } from "../src/compute/band";
 import { fitOverhead, linearFlopsPerExample, mlpFlopsPerExample, rooflineRows, wasmMatmulRate } from "../src/compute/roofline";
 import { activationBytesPerExample, fitLine, formatBytes, largestBatchWithin, measureEngineMemory, mlpParameterCount, storedWidths } from "../src/compute/memory";
 import { fastestBatch, interpolateStepTime, optimalBatchModel, timeToTarget } from "../src/compute/target";
@@ -152,4 +153,51 @@ test("chapter 5 figures: log axes, one trace per engine, titles and units", () =
   const mem = memoryFigure([{ source: "s", m: 10, bytes: 1000 }, { source: "s", m: 100, bytes: 10000 }, { source: "r", m: 100, bytes: -5 }], { title: "M", bytesPerExample: 100, budgetBytes: 5000 });
   assert.ok(mem.data.some((t) => String(t.name).includes("m ≤ 50")));
   assert.deepEqual(mem.data.find((t) => t.name === "r")?.x, [], "non-positive growth readings are left off the log axis");
+});
+
+test("measureInterleaved times every (runner, m) once per round and records the spread and the load", () => {
+  const order: string[] = [];
+  const runner = (name: string, t: number): StepRunner => ({ engine: name, run: (m, steps) => { order.push(`${name}${m}`); return steps * t * m; } });
+  const [a, b] = measureInterleaved([runner("a", 1e-4), runner("b", 2e-4)], [1, 2], { seconds: 0.01, repeats: 2 });
+  assert.deepEqual(a.map((r) => r.m), [1, 2]);
+  assert.ok(Math.abs(b[1].secondsPerStep - 4e-4) < 1e-15);
+  // After the calibration runs: round 0 forward, round 1 backward.
+  assert.deepEqual(order.slice(-8), ["a1", "a2", "b1", "b2", "b2", "b1", "a2", "a1"]);
+  assert.equal(a[0].spread, 0);
+  assert.ok(typeof a[0].loadAverage === "number");
+  assert.ok(Math.abs(relativeSpread([0.9, 1, 1.1]) - 0.1) < 1e-12);
+  const busy = timingLoad([{ ...a[0], loadAverage: 5 }], 2);
+  assert.ok(busy.overloaded && /load average reached 5\.0 on 2 cores/.test(busy.note));
+  assert.equal(timingLoad([{ ...a[0], loadAverage: 1 }], 2).overloaded, false);
+});
+
+test("smoothStepTimes removes a lone outlier and any dip as m grows, and keeps a smooth trend", () => {
+  const trend = [1, 2, 4, 8, 16, 32, 64, 128].map((m) => ({ m, secondsPerStep: 50e-6 + 2e-6 * m }));
+  const kept = smoothStepTimes(trend);
+  kept.forEach((r, k) => assert.ok(Math.abs(r.secondsPerStep / trend[k].secondsPerStep - 1) < 1e-9));
+  const dip = trend.map((r) => (r.m === 16 ? { ...r, secondsPerStep: 0.5 * r.secondsPerStep } : r));
+  const spike = trend.map((r) => (r.m === 1 ? { ...r, secondsPerStep: 3 * r.secondsPerStep } : r));
+  for (const rows of [dip, spike]) {
+    const s = smoothStepTimes(rows);
+    s.forEach((r, k) => assert.ok(Math.abs(r.secondsPerStep / trend[k].secondsPerStep - 1) < 0.1, `m = ${r.m}: ${r.secondsPerStep}`));
+  }
+  // Isotonic: a falling run is pooled to its geometric mean.
+  const pooled = monotoneStepTimes([{ m: 1, secondsPerStep: 4 }, { m: 2, secondsPerStep: 1 }, { m: 4, secondsPerStep: 8 }]).map((r) => r.secondsPerStep);
+  [2, 2, 8].forEach((want, k) => assert.ok(Math.abs(pooled[k] - want) < 1e-12, `${pooled}`));
+});
+
+test("chooseWithinBand takes the smallest m within the tolerance of the fastest; the tolerance follows the spread", () => {
+  const rows = [{ m: 8, seconds: 1.3 }, { m: 16, seconds: 1.15 }, { m: 32, seconds: 1.0 }, { m: 64, seconds: 1.05 }];
+  const c = chooseWithinBand(rows, 0.2);
+  assert.equal(c.best.m, 32);
+  assert.deepEqual(c.band.map((r) => r.m), [16, 32, 64]);
+  assert.equal(c.choice.m, 16);
+  assert.equal(chooseWithinBand(rows, 0.1).choice.m, 32);
+  // An m cut off from the fastest by a slower one is not in the band.
+  const gap = [{ m: 4, seconds: 1.1 }, { m: 8, seconds: 1.5 }, { m: 16, seconds: 1.0 }, { m: 32, seconds: 1.1 }];
+  assert.deepEqual(chooseWithinBand(gap, 0.2).band.map((r) => r.m), [16, 32]);
+  assert.equal(toleranceFromSpread([{ samples: [1, 1, 1] }]), MIN_BAND_TOLERANCE);
+  assert.ok(Math.abs(toleranceFromSpread([{ samples: [0.8, 1, 1.2] }, { samples: [0.85, 1, 1.15] }]) - 0.35) < 1e-12);
+  assert.equal(toleranceFromSpread([{ samples: [0.1, 1, 5] }]), MAX_BAND_TOLERANCE);
+  assert.throws(() => chooseWithinBand([], 0.1), /at least one candidate/);
 });

@@ -216,6 +216,14 @@ test("steps, budget, noise-scale, sharpness and interpolation figures show what 
   assert.equal(steps.data.length, 4);
   assert.equal(steps.data[0].name, "m = 8, same η");
   assert.equal(steps.data[2].name, "m = 8, η ∝ m");
+  // One batch size at several epoch budgets: one extra line, mean over seeds at each budget's updates.
+  const longer = [10, 40].flatMap((epochs) => [0, 1].map((seed) => ({ ...ruleRows[4], seed, epochs, steps: epochs * 2, testAccuracy: 0.5 + epochs / 100 + seed / 100 })));
+  const withSame = accuracyVsStepsFigure(ruleRows, { sameBatch: longer });
+  const line = withSame.data[withSame.data.length - 1];
+  assert.equal(withSame.data.length, 5);
+  assert.deepEqual(line.x, [20, 80]);
+  assert.ok(Math.abs((line.y as number[])[1] - 100 * (0.5 + 0.4 + 0.005)) < 1e-9);
+  assert.throws(() => accuracyVsStepsFigure(ruleRows, { sameBatch: [...longer, { ...longer[0], m: 64 }] }), /one batch size/);
   const budgets = budgetComparisonFigure(ruleRows.map((r) => ({ ...r, budget: r.rule === "same" ? "fixed epochs" : "equal loss" })));
   assert.deepEqual(budgets.data.filter((t) => t.showlegend !== false).map((t) => t.name), ["fixed epochs", "equal loss"]);
 

@@ -8,9 +8,10 @@
 //      move (chapter 3);
 //   4. time per step t(m) measured on this machine (chapter 5);
 //   5. steps S(m) = S_min·(1 + B_crit/m) (McCandlish et al. 2018) times t(m): the wall-clock time to
-//      the same target for every candidate m; the recommendation is the fastest m that fits the
-//      memory budget, with η from the linear or square-root rule, capped by the curvature, and a
-//      warmup when the rate grows a lot.
+//      the same target for every candidate m; the recommendation is the smallest m whose time is
+//      within a tolerance band of the fastest (src/compute/band.ts: a one-run minimum of noisy
+//      timings is not reproducible) and that fits the memory budget, with η from the linear or
+//      square-root rule, capped by the curvature, and a warmup when the rate grows a lot.
 //
 // The decision (step 5) is the pure function adviseFromMeasurements, so it can be tested and
 // re-run with other assumptions without measuring again.
@@ -22,7 +23,8 @@ import { checkCompatible } from "../models/model";
 import { trackNoiseScale, type NoiseTrackingRow } from "../noise/twoBatch";
 import { hessianOperator } from "../curvature/hessian";
 import { powerIteration } from "../curvature/eigen";
-import { measureStepTimes, trainRunner, type StepTimeRow } from "../compute/timing";
+import { measureStepTimes, timingLoad, trainRunner, type StepTimeRow } from "../compute/timing";
+import { chooseWithinBand, smoothStepTimes, toleranceFromSpread } from "../compute/band";
 import { fitOverhead, type OverheadFit } from "../compute/roofline";
 import { interpolateStepTime } from "../compute/target";
 import { largestBatchWithin } from "../compute/memory";
@@ -115,6 +117,11 @@ export interface DecisionOptions {
   memory?: { budgetBytes: number; fixedBytes?: number; bytesPerExample: number };
   /** Cap on η as a fraction of 2/λ_max (default STABILITY_FRACTION). */
   stabilityFraction?: number;
+  /**
+   * Width of the band of m treated as equally fast, as a fraction of the best time (default: twice
+   * the measured spread of the step times, at least 20 %: toleranceFromSpread).
+   */
+  tolerance?: number;
 }
 
 export interface CandidateRow {
@@ -123,7 +130,10 @@ export interface CandidateRow {
   stepsFactor: number;
   examplesFactor: number;
   steps: number;
+  /** t(m) used for the decision: the measured times smoothed (smoothStepTimes: a lone outlier removed, non-decreasing in m). */
   secondsPerStep: number;
+  /** t(m) as measured (interpolated between measured m), before the non-decreasing fit. */
+  measuredSecondsPerStep: number;
   /** Estimated wall-clock time to the target, S(m)·t(m). */
   seconds: number;
   /** η the rule gives, and η after the curvature cap. */
@@ -151,6 +161,8 @@ export interface BatchSizeAdvice extends Measurements {
   /** m* = √(B_crit·t₀/c) of the two models (chapter 5). */
   modelOptimum: number;
   candidates: CandidateRow[];
+  /** The fastest candidate, and every m within the tolerance band of it (the recommendation is the smallest). */
+  band: { tolerance: number; fastestM: number; ms: number[] };
   recommendation: Recommendation;
   /** The base batch size's own row, for comparison. */
   baseline: CandidateRow;
@@ -207,18 +219,24 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   const baseSteps = Math.ceil((baseEpochs * n) / base.m);
   const sMin = baseSteps / (1 + bCrit.estimate / base.m);
   const lrCap = curvature ? stabilityFraction * curvature.lrLimitEnd : Infinity;
+  // A point of t(m) off on its own, or a dip as m grows, is noise (src/compute/band.ts).
+  const smoothTimes = smoothStepTimes(stepTimes);
+  const tolerance = options.tolerance ?? toleranceFromSpread(stepTimes);
   const row = (m: number): CandidateRow => {
     const steps = paretoSteps(m, sMin, bCrit.estimate);
-    const secondsPerStep = interpolateStepTime(stepTimes, m);
+    const secondsPerStep = interpolateStepTime(smoothTimes, m);
     const ruleLr = scaledLearningRate(rule, { lr: base.lr, batchSize: base.m }, m);
     return {
       m, stepsFactor: 1 + bCrit.estimate / m, examplesFactor: 1 + m / bCrit.estimate, steps: Math.ceil(steps), secondsPerStep,
+      measuredSecondsPerStep: interpolateStepTime(stepTimes, m),
       seconds: Math.ceil(steps) * secondsPerStep, ruleLr, lr: Math.min(ruleLr, lrCap), fitsMemory: m <= memoryLimit,
     };
   };
   const candidates = sizes.map(row);
   const feasible = candidates.filter((c) => c.fitsMemory);
-  const best = feasible.reduce((a, c) => (c.seconds < a.seconds ? c : a));
+  const chosen = chooseWithinBand(feasible, tolerance);
+  const best = chosen.choice;
+  const bandMs = chosen.band.map((c) => c.m);
   const baseline = candidates.find((c) => c.m === base.m) ?? row(base.m);
 
   const fit = fitOverhead(stepTimes);
@@ -232,7 +250,9 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   reasons.push(
     `On this machine a step costs about ${formatTime(fit.overheadSeconds)} + ${formatTime(fit.secondsPerExample)} per example ` +
       `(break-even m ≈ ${round(fit.breakEvenBatch)}, chapter 5); with S(m) = S_min(1 + B_crit/m) the wall-clock time S(m)·t(m) is smallest at ` +
-      `m = ${best.m} among powers of two (the smooth models put it at √(B_crit·t₀/c) ≈ ${round(modelOptimum)}).`,
+      `m = ${chosen.best.m} among powers of two (the smooth models put it at √(B_crit·t₀/c) ≈ ${round(modelOptimum)}). ` +
+      `Within ${Math.round(100 * tolerance)} % of that time (twice the spread of the timings, at least 20 %), the band m = ${bandMs.join(", ")} ` +
+      `is equally fast as far as this machine's timings can tell; the advisor takes its smallest m (fewest examples per update, least memory).`,
   );
   if (memoryLimit < Infinity) reasons.push(`The memory budget allows m ≤ ${memoryLimit}.`);
   const capped = best.lr < best.ruleLr;
@@ -255,7 +275,9 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
 
   if (base.atEdge) warnings.push(`the best base η (${fmt(base.lr)}) is at the edge of the grid tried; widen lrGrid to be sure it is the best`);
   if (bCrit.estimate > n) warnings.push(`B_simple (${round(bCrit.estimate)}) exceeds the number of examples n = ${n}: full-batch gradient descent is already in the noise-free regime`);
-  if (best.m === sizes[sizes.length - 1] && best.m < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${best.m}); time larger batches to look further`);
+  if (chosen.best.m === sizes[sizes.length - 1] && chosen.best.m < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${chosen.best.m}); time larger batches to look further`);
+  const load = timingLoad(stepTimes);
+  if (load.overloaded) warnings.push(`the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`);
   if (noise.examples < n) warnings.push(`B_simple was measured on ${noise.examples} of the ${n} examples`);
   if (!curvature) warnings.push("curvature was not measured: η is not capped by the stability limit");
   if (Number.isFinite(noise.bSimpleEnd) && Number.isFinite(noise.bSimpleStart) && noise.bSimpleEnd > 4 * noise.bSimpleStart) {
@@ -271,6 +293,7 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     overhead: fit,
     modelOptimum,
     candidates,
+    band: { tolerance, fastestM: chosen.best.m, ms: bandMs },
     baseline,
     recommendation: {
       m: best.m, lr: best.lr, rule, warmupSteps, steps: best.steps, seconds: best.seconds, examples: best.m * best.steps, reasons,

@@ -2,13 +2,15 @@
 //
 // A "runner" performs a given number of SGD steps of batch size m and reports the seconds they
 // took; measureStepTimes calibrates the step count so that each measurement lasts about the same
-// wall time whatever m is, repeats it, and keeps the median (the usual defence against a shared,
-// noisy machine: the median ignores the runs that were interrupted).
+// wall time whatever m is, repeats it round-robin over m (so that a burst of load hits every m
+// alike), and keeps the median and the spread of the repeats (the usual defence against a shared,
+// noisy machine: the median ignores the runs that were interrupted, the spread says how noisy it was).
 
 import type { Dataset } from "../data/dataset";
 import type { Model } from "../models/model";
 import type { FastModel } from "../engines/fastModel";
 import type { TfjsTrainer } from "../engines/tfjsNetwork";
+import * as os from "os";
 import { train, type SamplerKind } from "../update/train";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
@@ -85,6 +87,10 @@ export interface StepTimeRow {
   steps: number;
   /** Seconds per step of each repeat, for error bars. */
   samples: number[];
+  /** Relative spread of the repeats: (max − min) / (2 · median), the ± of the median as a fraction. */
+  spread?: number;
+  /** Highest 1-minute load average seen while this row was timed (os.loadavg()[0]). */
+  loadAverage?: number;
 }
 
 export interface MeasureOptions {
@@ -103,6 +109,12 @@ export function medianOf(values: readonly number[]): number {
   return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
 }
 
+/** (max − min) / (2 · median): how far a repeat may lie from the median, as a fraction of it. */
+export function relativeSpread(samples: readonly number[]): number {
+  const med = medianOf(samples);
+  return med > 0 ? (Math.max(...samples) - Math.min(...samples)) / (2 * med) : 0;
+}
+
 /**
  * Steps per repeat so that one repeat lasts about `seconds`: runs 1, 4, 16, … steps until a run
  * lasts a quarter of that (which also warms the engine up), then scales.
@@ -115,19 +127,66 @@ export function calibrateSteps(runner: StepRunner, m: number, seconds: number): 
   }
 }
 
-/** Seconds per step for every m, as the median of a few calibrated repeats. */
-export function measureStepTimes(runner: StepRunner, batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[] {
+/** The 1-minute load average, or 0 where the platform has none (Windows). */
+function loadNow(): number {
+  return os.loadavg()[0] ?? 0;
+}
+
+/**
+ * Seconds per step of several runners at every m, interleaved: each round times every (runner, m)
+ * once, in forward order on even rounds and backward on odd ones, so that a burst of load or a
+ * slow drift (another process starting, the CPU warming up) falls on all of them alike instead of
+ * on the m that happened to be timed at that moment. Each row keeps the median of its repeats,
+ * their relative spread, and the highest load average seen while it was timed.
+ */
+export function measureInterleaved(runners: readonly StepRunner[], batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[][] {
   const seconds = options.seconds ?? 0.1;
   const repeats = options.repeats ?? 3;
   checkPositiveInteger("repeats", repeats);
-  return batchSizes.map((m, index) => {
-    checkPositiveInteger(`batchSizes[${index}]`, m);
-    const steps = calibrateSteps(runner, m, seconds);
-    const samples: number[] = [];
-    for (let r = 0; r < repeats; r++) samples.push(runner.run(m, steps) / steps);
-    const secondsPerStep = medianOf(samples);
-    const row = { engine: runner.engine, m, secondsPerStep, examplesPerSecond: m / secondsPerStep, steps, samples };
+  if (runners.length === 0) throw new BatchlabArgumentError("runners", runners, "at least one runner");
+  batchSizes.forEach((m, index) => checkPositiveInteger(`batchSizes[${index}]`, m));
+  const jobs = runners.flatMap((runner, r) => batchSizes.map((m) => ({ r, runner, m, steps: 0, samples: [] as number[], load: loadNow() })));
+  for (const job of jobs) job.steps = calibrateSteps(job.runner, job.m, seconds);
+  for (let round = 0; round < repeats; round++) {
+    const order = round % 2 === 0 ? jobs : [...jobs].reverse();
+    for (const job of order) {
+      job.samples.push(job.runner.run(job.m, job.steps) / job.steps);
+      job.load = Math.max(job.load, loadNow());
+    }
+  }
+  return runners.map((_, r) => jobs.filter((j) => j.r === r).map((job, index) => {
+    const secondsPerStep = medianOf(job.samples);
+    const row: StepTimeRow = {
+      engine: job.runner.engine, m: job.m, secondsPerStep, examplesPerSecond: job.m / secondsPerStep, steps: job.steps,
+      samples: job.samples, spread: relativeSpread(job.samples), loadAverage: job.load,
+    };
     options.onRow?.(row, index);
     return row;
-  });
+  }));
+}
+
+/** Seconds per step for every m: the median of a few calibrated repeats, timed interleaved over m. */
+export function measureStepTimes(runner: StepRunner, batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[] {
+  return measureInterleaved([runner], batchSizes, options)[0];
+}
+
+export interface TimingLoad {
+  /** Highest 1-minute load average seen during the timings. */
+  loadAverage: number;
+  cores: number;
+  /** More runnable processes than cores: the timed code shared the CPU with other work. */
+  overloaded: boolean;
+  /** One sentence for the notebook's output. */
+  note: string;
+}
+
+/** Was the machine busy while these rows were timed? Compares the load average with the core count. */
+export function timingLoad(rows: readonly StepTimeRow[], cores: number = os.cpus().length): TimingLoad {
+  const loadAverage = Math.max(0, ...rows.map((r) => r.loadAverage ?? 0));
+  const overloaded = loadAverage > cores;
+  const note = overloaded
+    ? `note: the load average reached ${loadAverage.toFixed(1)} on ${cores} cores during these timings: other work shared the CPU, ` +
+      `so the times are slower and noisier than on an idle machine (the medians and the interleaving absorb part of it)`
+    : `load average at most ${loadAverage.toFixed(1)} on ${cores} cores during these timings: the machine was not oversubscribed`;
+  return { loadAverage, cores, overloaded, note };
 }

@@ -115,13 +115,18 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
   const ms = logGrid(c[0].m, c[c.length - 1].m, 80);
   const B = advice.bCrit.estimate;
   const r = advice.recommendation;
+  const band = advice.band;
   // S(m) at the candidates' scale: seconds / t(m) of any row gives its steps; S_min follows.
   const sMin = c[0].steps / c[0].stepsFactor;
   const modelSeconds = (m: number) => sMin * (1 + B / m) * (advice.overhead.overheadSeconds + advice.overhead.secondsPerExample * m);
   const data: PlotlyTrace[] = [
     {
-      type: "scatter", mode: "lines+markers", x: c.map((row) => row.m), y: c.map((row) => row.seconds / best), name: "wall-clock time S(m)·t(m) ÷ fastest, t measured",
+      type: "scatter", mode: "lines+markers", x: c.map((row) => row.m), y: c.map((row) => row.seconds / best), name: "wall-clock time S(m)·t(m) ÷ fastest, t measured and smoothed (a lone outlier removed, non-decreasing in m)",
       line: { color: EXACT, width: 2.5 }, marker: { color: c.map((row) => (row.fitsMemory ? EXACT : "#bbb")), size: 7 },
+    },
+    {
+      type: "scatter", mode: "markers", x: c.map((row) => row.m), y: c.map((row) => (row.seconds * row.measuredSecondsPerStep) / row.secondsPerStep / best),
+      name: "the same with t exactly as measured", marker: { color: EXACT, size: 5, symbol: "circle-open", opacity: 0.7 },
     },
     {
       type: "scatter", mode: "lines", x: ms, y: ms.map((m) => modelSeconds(m) / best), name: "the same with the fitted t(m) = t₀ + c·m",
@@ -130,7 +135,7 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + B / m), name: "steps S(m) ÷ S_min = 1 + B_crit/m", line: { color: RULE_LINEAR, width: 1.5, dash: "dash" } },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + m / B), name: "examples E(m) ÷ E_min = 1 + m/B_crit", line: { color: ESTIMATE, width: 1.5, dash: "dot" } },
     {
-      type: "scatter", mode: "markers", x: [r.m], y: [r.seconds / best], name: `recommended m = ${r.m}`,
+      type: "scatter", mode: "markers", x: [r.m], y: [r.seconds / best], name: `recommended m = ${r.m}: the smallest within ${Math.round(100 * band.tolerance)} % of the fastest (shaded band)`,
       marker: { size: 16, color: "rgba(0,0,0,0)", line: { color: colorForBatchSize(r.m), width: 3 } },
     },
   ];
@@ -140,7 +145,14 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
   });
   layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
   layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(64)] };
-  layout.shapes = [vertical(B, ESTIMATE, "dot")];
+  layout.shapes = [
+    vertical(B, ESTIMATE, "dot"),
+    // The band of m within the tolerance of the fastest: as fast as the timings can tell apart.
+    {
+      type: "rect", xref: "x", yref: "paper", x0: Math.min(...band.ms) / Math.SQRT2, x1: Math.max(...band.ms) * Math.SQRT2, y0: 0, y1: 1,
+      fillcolor: "rgba(27,158,119,0.10)", line: { width: 0 }, layer: "below",
+    },
+  ];
   layout.annotations = [label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE)];
   legendBelow(layout);
   return { data, layout };

@@ -161,12 +161,33 @@ function pointsByRuleAndBatch<R extends RuleAccuracyRow>(
  * Test accuracy against the number of updates taken (log x), every run a point coloured by m and
  * shaped by rule: under a fixed epoch budget, m = N takes N/m times fewer steps than m = 1.
  */
-export function accuracyVsStepsFigure(rows: readonly StepsAccuracyRow[], options: { title?: string } = {}): PlotlyFigure {
+export function accuracyVsStepsFigure(
+  rows: readonly StepsAccuracyRow[],
+  options: { title?: string; sameBatch?: readonly (StepsAccuracyRow & { epochs: number })[] } = {},
+): PlotlyFigure {
   nonEmpty(rows, "rows");
   const data = pointsByRuleAndBatch(rows, (r) => r.steps, (r) => 100 * r.testAccuracy, (rule, m, style) => ({
     legendgroup: `m${m}`,
     hovertemplate: `${batchSizeLabel(m)}, ${style.label}<br>%{x} updates<br>test accuracy %{y:.2f} %<extra></extra>`,
   }));
+  // One batch size at several epoch budgets: the number of updates varies while m does not, so the
+  // line separates "more updates" from "smaller batch".
+  const same = options.sameBatch ?? [];
+  if (same.length > 0) {
+    const m = same[0].m;
+    if (same.some((r) => r.m !== m)) throw new BatchlabArgumentError("sameBatch", same, "runs of one batch size");
+    const epochs = distinct(same.map((r) => r.epochs)).sort((a, b) => a - b);
+    const groups = epochs.map((e) => same.filter((r) => r.epochs === e));
+    const acc = groups.map((g) => summarizeSeeds(g.map((r) => 100 * r.testAccuracy)));
+    data.push({
+      type: "scatter", mode: "lines+markers", x: groups.map((g) => g[0].steps), y: acc.map((a) => a.mean),
+      error_y: { type: "data", array: acc.map((a) => a.sd), visible: true, thickness: 1 },
+      name: `${batchSizeLabel(m)}, same η, ${epochs.join(" / ")} epochs (mean ± sd)`, legendgroup: "same-batch",
+      line: { color: colorForBatchSize(m), width: 2, dash: "dot" }, marker: { color: colorForBatchSize(m), size: 11, symbol: "diamond-open" },
+      text: epochs.map(String),
+      hovertemplate: `${batchSizeLabel(m)}, same η, %{text} epochs<br>%{x} updates<br>test accuracy %{y:.2f} % (mean)<extra></extra>`,
+    });
+  }
   return {
     data,
     layout: {
