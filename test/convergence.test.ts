@@ -6,9 +6,10 @@ import * as path from "node:path";
 import {
   RunCache, fitCriticalBatch, paretoSteps, paretoCurve, logLogSlope, lrRules, linearScalingLimit, criticalBatchStudy,
   stepsToTarget, noiseScaleAtTarget, logisticOptimum, linearOptimum, airfoilLike, logisticTeacher, linearWarmup,
-  clocksToLevel, warmupRuns, bestPerBatchSize, logisticStabilityLimit, timeInterleaved, withinBand, machineLoad, timedSteps,
+  clocksToLevel, warmupRuns, bestPerBatchSize, logisticStabilityLimit, timedSteps,
   timedCurves, D2L_SCHEDULES, type TunedStepsRow,
 } from "../src/sweeps/index";
+import { timeInterleaved, chooseWithinBand, machineLoad } from "../src/compute/index";
 import {
   stepsToTargetFigure, paretoFigure, convergencePanelsFigure, lrSensitivityFigure, bestLrFigure, timeToLossFigure,
 } from "../src/plots/convergence";
@@ -314,14 +315,14 @@ test("timeInterleaved warms up, then times the candidates round-robin, keeping m
   assert.throws(() => timeInterleaved([fake("a", [1])], { repeats: 0 }), /repeats/);
 });
 
-test("withinBand keeps every key within the tolerance of the best median, in the given order", () => {
-  const timings = [{ key: 1, median: 2.0 }, { key: 4, median: 1.05 }, { key: 16, median: 1.0 }, { key: 64, median: 1.12 }];
-  assert.deepEqual(withinBand(timings, 0.1), [4, 16]);
-  assert.deepEqual(withinBand(timings, 0), [16]);
-  assert.deepEqual(withinBand(timings, 1), [1, 4, 16, 64]);
-  assert.throws(() => withinBand(timings, -0.1), /tolerance/);
+test("the band of ch3's clock race: the neighbouring m within the tolerance of the best median; the load verdict", () => {
+  const timings = [{ m: 1, seconds: 2.0 }, { m: 4, seconds: 1.05 }, { m: 16, seconds: 1.0 }, { m: 64, seconds: 1.12 }];
+  assert.deepEqual(chooseWithinBand(timings, 0.1).band.map((r) => r.m), [4, 16]);
+  assert.deepEqual(chooseWithinBand(timings, 0).band.map((r) => r.m), [16]);
+  assert.deepEqual(chooseWithinBand(timings, 1).band.map((r) => r.m), [1, 4, 16, 64]);
+  assert.throws(() => chooseWithinBand(timings, -0.1), /tolerance/);
   const load = machineLoad();
-  assert.ok(load.cores >= 1 && load.load >= 0 && load.busy === load.load > load.cores && load.note.length > 0);
+  assert.ok(load.cores >= 1 && load.loadAverage >= 0 && load.overloaded === load.loadAverage > load.cores && load.note.length > 0);
 });
 
 test("timedSteps scales each run's seconds per step by its steps; timedCurves keeps the range of its repeats", () => {

@@ -183,10 +183,59 @@ export interface TimingLoad {
 /** Was the machine busy while these rows were timed? Compares the load average with the core count. */
 export function timingLoad(rows: readonly StepTimeRow[], cores: number = os.cpus().length): TimingLoad {
   const loadAverage = Math.max(0, ...rows.map((r) => r.loadAverage ?? 0));
+  return loadVerdict(loadAverage, cores);
+}
+
+/** The 1-minute load average now against the core count: for timings that keep no rows (see timeInterleaved). */
+export function machineLoad(cores: number = os.cpus().length): TimingLoad {
+  return loadVerdict(loadNow(), cores);
+}
+
+function loadVerdict(loadAverage: number, cores: number): TimingLoad {
   const overloaded = loadAverage > cores;
   const note = overloaded
     ? `note: the load average reached ${loadAverage.toFixed(1)} on ${cores} cores during these timings: other work shared the CPU, ` +
       `so the times are slower and noisier than on an idle machine (the medians and the interleaving absorb part of it)`
     : `load average at most ${loadAverage.toFixed(1)} on ${cores} cores during these timings: the machine was not oversubscribed`;
   return { loadAverage, cores, overloaded, note };
+}
+
+// Timing answers that hold on a shared machine, for anything timed (not only steps): every
+// candidate is timed several times, interleaved (one round of all of them, then the next round) so
+// that a slow spell of the machine hits them alike, and each keeps its median and its range. Which
+// is fastest is then read as a band (chooseWithinBand in band.ts), never as a single minimum.
+
+export interface TimedCandidate<K> {
+  key: K;
+  /** Runs the candidate once and returns the seconds it took (what it counts is up to the caller). */
+  run: () => number;
+}
+
+export interface InterleavedTiming<K> {
+  key: K;
+  /** Seconds of every repeat, in the order they were taken. */
+  samples: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface InterleaveOptions {
+  /** Timed rounds (default 3). */
+  repeats?: number;
+  /** One untimed round first, so that no candidate pays for compilation (default true). */
+  warmup?: boolean;
+}
+
+/** Times every candidate `repeats` times, round-robin, after an untimed warm-up round. */
+export function timeInterleaved<K>(candidates: readonly TimedCandidate<K>[], options: InterleaveOptions = {}): InterleavedTiming<K>[] {
+  const repeats = options.repeats ?? 3;
+  checkPositiveInteger("repeats", repeats);
+  if (candidates.length === 0) throw new BatchlabArgumentError("candidates", candidates, "at least one candidate");
+  if (options.warmup ?? true) for (const c of candidates) c.run();
+  const samples = candidates.map(() => [] as number[]);
+  for (let r = 0; r < repeats; r++) candidates.forEach((c, i) => samples[i].push(c.run()));
+  return candidates.map((c, i) => ({
+    key: c.key, samples: samples[i], median: medianOf(samples[i]), min: Math.min(...samples[i]), max: Math.max(...samples[i]),
+  }));
 }

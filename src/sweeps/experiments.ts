@@ -14,7 +14,7 @@ import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
 import { logisticTeacher } from "./problems";
 import type { SweepRow, RunOutput } from "./runner";
-import { timeInterleaved } from "./clockRace";
+import { timeInterleaved } from "../compute/timing";
 import { firstCrossing, trainToTarget } from "./target";
 import type { StepsToTargetOptions, TargetProblem } from "./tuning";
 

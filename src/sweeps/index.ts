@@ -10,4 +10,3 @@ export * from "./scaling";
 export * from "./optimum";
 export * from "./problems";
 export * from "./experiments";
-export * from "./clockRace";
