@@ -2,6 +2,7 @@
 // Typed structurally, so this module does not load arquero itself.
 
 import { emitBundle, escapeHtml, type MimeBundle } from "./emit";
+import { COLORS } from "../plots/style";
 
 /** What showTable needs of a table; every arquero table has it. */
 export interface TableLike {
@@ -54,8 +55,8 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
   const rest = total - rows.length;
 
   const style = "border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px";
-  const th = "padding:3px 10px;border-bottom:1px solid #999;";
-  const td = "padding:2px 10px;border-bottom:1px solid #eee;";
+  const th = `padding:3px 10px;border-bottom:1px solid ${COLORS.faint};`;
+  const td = `padding:2px 10px;border-bottom:1px solid ${COLORS.rule};`;
   let html = `<table class="batchlab-table" style="${style}">`;
   if (options.title) html += `<caption style="text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.title)}</caption>`;
   html += "<thead><tr>";
@@ -68,7 +69,7 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
   }
   html += "</tbody></table>";
   const footer = `${total} ${total === 1 ? "row" : "rows"} × ${names.length} ${names.length === 1 ? "column" : "columns"}`;
-  html += `<div class="batchlab-table-footer" style="font-size:12px;color:#666;padding:2px 0">${rest > 0 ? escapeHtml(moreRows(rest)) + " · " : ""}${footer}</div>`;
+  html += `<div class="batchlab-table-footer" style="font-size:12px;color:${COLORS.note};padding:2px 0">${rest > 0 ? escapeHtml(moreRows(rest)) + " · " : ""}${footer}</div>`;
 
   const widths = names.map((n, j) => Math.max(n.length, ...cells.map((r) => r[j].length)));
   const line = (vals: string[]) =>

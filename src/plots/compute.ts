@@ -9,12 +9,12 @@ import type { MemoryRow } from "../compute/memory";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { formatSeconds } from "../backend/tfjs";
 import { logGrid } from "./noise";
-import { baseLayout } from "./style";
+import { baseLayout, CATEGORICAL_PALETTE, COLORS } from "./style";
 
 /** One colour per engine, stable across the chapter's figures (engines are not batch sizes). */
-const ENGINE_COLORS = ["#3b528b", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e"];
-const REFERENCE_COLOR = "#444";
-const BUDGET_COLOR = "#b2182b";
+const ENGINE_COLORS = CATEGORICAL_PALETTE;
+const REFERENCE_COLOR = COLORS.axis;
+const BUDGET_COLOR = COLORS.limit;
 
 export function engineColor(engine: string, engines: readonly string[]): string {
   const k = engines.indexOf(engine);
@@ -162,7 +162,7 @@ export function timeToTargetFigure(rows: readonly TimeToTargetRow[], options: { 
     },
     {
       type: "scatter", mode: "markers", name: `fastest: m = ${best.m}, ${formatSeconds(best.seconds)}`, x: [best.m], y: [best.seconds],
-      marker: { color: "#d95f02", size: 14, symbol: "star" },
+      marker: { color: COLORS.orange, size: 14, symbol: "star" },
     },
   ];
   const layout = baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "time to target (s)", xLog: true, yLog: true, height: 560 });

@@ -6,11 +6,11 @@ import type { NoiseTrackingRow } from "../noise/twoBatch";
 import { predictedVariance } from "../noise/statistics";
 import type { VarianceRow } from "../noise/variance";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
-import { baseLayout, batchSizeLabel, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
 
-const WITH_COLOR = "#3b528b";
-const WITHOUT_COLOR = "#d95f02";
-const EXACT_COLOR = "#222";
+const WITH_COLOR = COLORS.blue;
+const WITHOUT_COLOR = COLORS.orange;
+const EXACT_COLOR = COLORS.ink;
 
 /**
  * Whether a measured variance is zero up to rounding: at m = N without replacement the batch mean
@@ -163,7 +163,7 @@ export function snrFigure(options: SnrFigureOptions): PlotlyFigure {
     });
   }
   data.push({
-    type: "scatter", mode: "lines", x: [1, mMax], y: [1, 1], name: "SNR = 1", line: { color: "#999", dash: "dot", width: 1 },
+    type: "scatter", mode: "lines", x: [1, mMax], y: [1, 1], name: "SNR = 1", line: { color: COLORS.faint, dash: "dot", width: 1 },
   });
   if (Number.isFinite(bSimple) && bSimple >= 1 && bSimple <= mMax) {
     data.push({
@@ -252,8 +252,8 @@ export function estimatorConvergenceFigure(
       line(s, "tr Σ estimate / exact", WITH_COLOR),
       line(g, "|G|² estimate / exact", WITHOUT_COLOR),
       line(b, "B_simple = ratio of the averages / exact", EXACT_COLOR),
-      line(ratio, "average of per-pair ratios / exact", "#999", "dot"),
-      { type: "scatter", mode: "lines", x: [1, R], y: [1, 1], name: "exact", line: { color: "#bbb", width: 1 }, showlegend: false },
+      line(ratio, "average of per-pair ratios / exact", COLORS.faint, "dot"),
+      { type: "scatter", mode: "lines", x: [1, R], y: [1, 1], name: "exact", line: { color: COLORS.fainter, width: 1 }, showlegend: false },
     ],
     layout: {
       ...baseLayout({

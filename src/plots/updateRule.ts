@@ -7,7 +7,7 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import { meanLoss, type Model } from "../models/model";
 import type { TrainResult } from "../update/train";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
-import { baseLayout, batchSizeLabel, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
 
 /** A loss evaluated on a grid over two parameters: z[row][col] is the loss at (x[col], y[row]). */
 export interface LossSurface {
@@ -95,12 +95,12 @@ function contourTrace(surface: LossSurface, axes: { xaxis?: string; yaxis?: stri
     z,
     customdata: surface.z,
     hovertemplate: "θ₁ = %{x:.3f}<br>θ₂ = %{y:.3f}<br>loss = %{customdata:.4g}<extra></extra>",
-    colorscale: [[0, "#f7f7f7"], [1, "#bdbdbd"]],
+    colorscale: [[0, COLORS.contourLow], [1, COLORS.contourHigh]],
     reversescale: false,
     showscale: false,
     autocontour: false,
     contours: { coloring: "fill", showlines: true, start: lo + (hi - lo) / 16, end: hi, size: (hi - lo) / 16 },
-    line: { color: "#9e9e9e", width: 0.6 },
+    line: { color: COLORS.contourLine, width: 0.6 },
     name: "loss",
     showlegend: false,
     ...axes,
@@ -133,7 +133,7 @@ function pointTrace(at: ArrayLike<number>, name: string, symbol: string, axes: {
     x: [at[0]],
     y: [at[1]],
     name,
-    marker: { symbol, size: 13, color: "#222", line: { color: "#fff", width: 1 } },
+    marker: { symbol, size: 13, color: COLORS.ink, line: { color: COLORS.background, width: 1 } },
     hovertemplate: `${name} (%{x:.3f}, %{y:.3f})<extra></extra>`,
     ...axes,
   };
@@ -226,7 +226,7 @@ function floorTrace(runs: PathRun[], x: "step" | "epoch", n: number | undefined,
     x: [Math.min(...xs), Math.max(...xs)],
     y: [floor, floor],
     name: "minimum loss",
-    line: { color: "#222", dash: "dot", width: 1 },
+    line: { color: COLORS.ink, dash: "dot", width: 1 },
     ...axes,
   };
 }

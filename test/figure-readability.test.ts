@@ -1,0 +1,78 @@
+// Readability of the course's figures, where it can be checked without looking: one palette whose
+// neighbouring batch sizes differ clearly, no colour spelled outside it, log axes with decade or
+// explicit ticks, legends that fit. The same checks run on the executed notebooks' figures in
+// test/notebooks.test.ts.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { BATCH_SIZE_PALETTE, batchSizeStyle, CATEGORICAL_PALETTE, colorForBatchSize, COLORS, MAX_COLOR_ONLY_SERIES } from "../src/plots";
+import { deltaE, hexToLab } from "./helpers/readability";
+
+const root = path.resolve(__dirname, "..");
+
+test("batch-size palette: neighbours (m, 2m) differ by ΔE ≥ 15, two doublings apart by ΔE ≥ 25, all readable on white", () => {
+  const ms = Array.from({ length: 13 }, (_, k) => 2 ** k);
+  const colors = ms.map(colorForBatchSize);
+  assert.deepEqual(colors, [...BATCH_SIZE_PALETTE]);
+  for (let k = 1; k < colors.length; k++) {
+    const d = deltaE(colors[k - 1], colors[k]);
+    assert.ok(d >= 15, `m = ${ms[k - 1]} and ${ms[k]}: ΔE ${d.toFixed(1)} < 15`);
+    // Lightness alone separates them too (a grey-scale print, a washed-out projector).
+    const dL = Math.abs(hexToLab(colors[k - 1])[0] - hexToLab(colors[k])[0]);
+    assert.ok(dL >= 15, `m = ${ms[k - 1]} and ${ms[k]}: lightness differs by ${dL.toFixed(1)} < 15`);
+  }
+  for (let k = 2; k < colors.length; k++) {
+    const d = deltaE(colors[k - 2], colors[k]);
+    assert.ok(d >= 25, `m = ${ms[k - 2]} and ${ms[k]}: ΔE ${d.toFixed(1)} < 25`);
+  }
+  for (const c of colors) {
+    const L = hexToLab(c)[0];
+    assert.ok(L <= 70, `${c}: lightness ${L.toFixed(0)} is too pale for a thin line on white`);
+  }
+  // The old complaint: m = 64 and m = 256 in two near-identical teals.
+  assert.ok(deltaE(colorForBatchSize(64), colorForBatchSize(256)) >= 25);
+  assert.equal(colorForBatchSize(100), colorForBatchSize(128), "other sizes take the nearest power of two");
+});
+
+test("categorical palette: every pair of series colours differs by ΔE ≥ 15", () => {
+  for (let i = 0; i < CATEGORICAL_PALETTE.length; i++) {
+    for (let j = i + 1; j < CATEGORICAL_PALETTE.length; j++) {
+      const d = deltaE(CATEGORICAL_PALETTE[i], CATEGORICAL_PALETTE[j]);
+      assert.ok(d >= 15, `${CATEGORICAL_PALETTE[i]} vs ${CATEGORICAL_PALETTE[j]}: ΔE ${d.toFixed(1)}`);
+    }
+  }
+  assert.ok(Object.values(COLORS).every((c) => /^#[0-9a-f]{6}$|^rgba\(/.test(c)));
+});
+
+test("more than MAX_COLOR_ONLY_SERIES batch sizes: every second one is dashed; up to it, none", () => {
+  const few = [1, 4, 16, 64, 256];
+  assert.ok(few.every((m) => batchSizeStyle(m, few).line.dash === undefined));
+  const many = Array.from({ length: MAX_COLOR_ONLY_SERIES + 2 }, (_, k) => 2 ** k);
+  const dashes = many.map((m) => batchSizeStyle(m, many).line.dash ?? "solid");
+  assert.deepEqual(dashes, many.map((_, k) => (k % 2 === 1 ? "dash" : "solid")));
+  assert.equal(batchSizeStyle(64).line.dash, undefined, "without the figure's batch sizes: solid");
+});
+
+/** Every .ts file under dir. */
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(p) : e.name.endsWith(".ts") ? [p] : [];
+  });
+}
+
+test("no colour literal in src/ outside plots/style.ts", () => {
+  const literal = /#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?(?:[0-9a-fA-F]{2})?\b|\brgba?\s*\(|\bhsla?\s*\(/;
+  const offenders: string[] = [];
+  for (const file of sourceFiles(path.join(root, "src"))) {
+    if (path.relative(root, file) === path.join("src", "plots", "style.ts")) continue;
+    fs.readFileSync(file, "utf8").split("\n").forEach((line, k) => {
+      // Strip string escapes such as "&#39;" or "#1" that are not colours: a colour literal is a
+      // quoted or CSS value starting with '#' followed by hex digits only.
+      if (literal.test(line) && /["'`:(\s]#[0-9a-fA-F]{3,8}\b|rgba?\s*\(|hsla?\s*\(/.test(line)) offenders.push(`${path.relative(root, file)}:${k + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(offenders, [], "colours belong in src/plots/style.ts (COLORS, the palettes)");
+});
