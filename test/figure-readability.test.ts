@@ -7,8 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { BATCH_SIZE_PALETTE, batchSizeStyle, CATEGORICAL_PALETTE, colorForBatchSize, COLORS, MAX_COLOR_ONLY_SERIES } from "../src/plots";
-import { deltaE, hexToLab } from "./helpers/readability";
+import {
+  BATCH_SIZE_PALETTE, batchSizeStyle, CATEGORICAL_PALETTE, colorForBatchSize, COLORS, logTicks, MAX_COLOR_ONLY_SERIES,
+  powerOfTwoTicks, readableLogAxes, tickText,
+} from "../src/plots";
+import { renderBundle, type PlotlyFigure } from "../src/display/show";
+import { deltaE, hexToLab, legendProblems, logAxisProblems } from "./helpers/readability";
 
 const root = path.resolve(__dirname, "..");
 
@@ -75,4 +79,49 @@ test("no colour literal in src/ outside plots/style.ts", () => {
     });
   }
   assert.deepEqual(offenders, [], "colours belong in src/plots/style.ts (COLORS, the palettes)");
+});
+
+test("logTicks: decades when the range holds three or more, else 1-2-5 steps written out; never a bare minor digit", () => {
+  assert.deepEqual(logTicks(1e-4, 3).ticktext, ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"]);
+  assert.deepEqual(logTicks(0.05, 0.3).ticktext, ["0.05", "0.1", "0.2"]);
+  assert.deepEqual(logTicks(0.3, 0.45).ticktext, ["0.3", "0.35", "0.4", "0.45"]);
+  assert.deepEqual(logTicks(150, 900).tickvals, [200, 300, 500, 700]);
+  assert.equal(logTicks(1e-9, 1e5).tickvals.length, 8, "beyond ten decades, every second one");
+  assert.equal(tickText(2e5), "2×10⁵");
+  assert.equal(tickText(0.5), "0.5");
+  assert.deepEqual(powerOfTwoTicks(1, 64).ticktext, ["1", "2", "4", "8", "16", "32", "64"]);
+  assert.deepEqual(powerOfTwoTicks(1, 4096).tickvals, [1, 4, 16, 64, 256, 1024, 4096]);
+});
+
+test("readableLogAxes: explicit ticks from the data on every log axis without its own; data untouched; shown figures get them", () => {
+  const fig: PlotlyFigure = {
+    data: [
+      { type: "scatter", x: [1, 10, 100, 1000], y: [0.31, 0.35, 0.4, 0.44] },
+      { type: "scatter", x: [2, 4], y: [1e-3, 1e-1], xaxis: "x2", yaxis: "y2" },
+    ],
+    layout: {
+      xaxis: { type: "log", title: { text: "steps" } }, yaxis: { type: "log" },
+      xaxis2: { type: "log", title: { text: "batch size m" } }, yaxis2: { type: "log", dtick: "D2" },
+    },
+  };
+  const before = JSON.stringify(fig);
+  assert.equal(logAxisProblems(fig as never).length, 4);
+  const out = readableLogAxes(fig);
+  assert.equal(JSON.stringify(fig), before, "the input is not modified");
+  assert.deepEqual(out.data, fig.data);
+  assert.deepEqual(logAxisProblems(out as never), []);
+  const layout = out.layout as Record<string, { ticktext: string[] }>;
+  assert.deepEqual(layout.xaxis.ticktext, ["1", "10", "10²", "10³"]);
+  assert.ok(layout.yaxis.ticktext.every((t) => t.startsWith("0.")), layout.yaxis.ticktext.join(" "));
+  assert.deepEqual(layout.xaxis2.ticktext, ["2", "4"]);
+  const spec = renderBundle(fig)["application/vnd.plotly.v1+json"] as { layout: Record<string, unknown> };
+  assert.deepEqual(logAxisProblems(spec as never), []);
+});
+
+test("legendProblems: a vertical legend of more than ten entries, or one taller than the figure, is flagged", () => {
+  const traces = (n: number) => Array.from({ length: n }, (_, k) => ({ type: "scatter", name: `m = ${2 ** k}`, x: [1], y: [1] }));
+  assert.deepEqual(legendProblems({ data: traces(8), layout: { height: 420 } }), []);
+  assert.equal(legendProblems({ data: traces(12), layout: { height: 420 } }).length, 1);
+  assert.deepEqual(legendProblems({ data: traces(12), layout: { height: 420, legend: { orientation: "h" } } }), []);
+  assert.deepEqual(legendProblems({ data: traces(12).map((t) => ({ ...t, showlegend: false })), layout: {} }), []);
 });

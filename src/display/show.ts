@@ -8,6 +8,7 @@
 // notebook is listening.
 
 import * as fs from "fs";
+import { readableLogAxes } from "../plots/ticks";
 import { emitBundle, escapeHtml, freshId, sessionState, type MimeBundle } from "./emit";
 
 export type PlotlyTrace = Record<string, unknown>;
@@ -158,8 +159,12 @@ function drawScript(id: string, spec: unknown, summary: string): string {
 })();`;
 }
 
-/** The MIME bundle of a figure. Pure: the caller decides whether plotly.js is embedded. */
-export function renderBundle(figure: PlotlyFigure, options: { embedPlotly?: boolean; id?: string } = {}): MimeBundle {
+/**
+ * The MIME bundle of a figure. Pure: the caller decides whether plotly.js is embedded. Log axes
+ * without ticks of their own get readable ones (see plots/ticks.ts); nothing else is changed.
+ */
+export function renderBundle(shown: PlotlyFigure, options: { embedPlotly?: boolean; id?: string } = {}): MimeBundle {
+  const figure = readableLogAxes(shown);
   const spec = {
     data: toPlainJson(figure.data ?? []) as PlotlyTrace[],
     layout: (toPlainJson(figure.layout ?? {}) as Record<string, unknown>) ?? {},

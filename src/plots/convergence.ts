@@ -8,6 +8,7 @@ import type { CriticalBatchFit } from "../sweeps/pareto";
 import type { LrRuleRow } from "../sweeps/scaling";
 import type { LrTrial, TunedStepsRow } from "../sweeps/tuning";
 import { BatchlabArgumentError } from "../util/validate";
+import { powerOfTwoTicks } from "./ticks";
 import { baseLayout, batchSizeLabel, batchSizeStyle, CATEGORICAL_PALETTE, colorForBatchSize, COLORS } from "./style";
 
 /** Rows, or an arquero table (anything with objects()). */
@@ -21,16 +22,6 @@ function rowsOf<T>(input: RowsOrTable<T>): T[] {
 
 function distinct(values: number[]): number[] {
   return Array.from(new Set(values)).sort((a, b) => a - b);
-}
-
-/** Tick values 1, 4, 16, … (or every power of 2 when there are few) for a log axis over batch sizes. */
-function powerOfTwoTicks(lo: number, hi: number): { tickvals: number[]; ticktext: string[] } {
-  const a = Math.floor(Math.log2(lo));
-  const b = Math.ceil(Math.log2(hi));
-  const stride = b - a > 8 ? 2 : 1;
-  const tickvals: number[] = [];
-  for (let k = a; k <= b; k += stride) tickvals.push(2 ** k);
-  return { tickvals, ticktext: tickvals.map((v) => (v >= 1 ? String(v) : `1/${1 / v}`)) };
 }
 
 const GREY = COLORS.muted;
