@@ -5,7 +5,7 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { OverheadFit, MatmulRate, RooflineRow } from "../compute/roofline";
 import type { StepTimeRow } from "../compute/timing";
 import type { TimeToTargetRow } from "../compute/target";
-import type { MemoryRow } from "../compute/memory";
+import { fitLine, largestBatchWithin, type MemoryRow } from "../compute/memory";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { formatSeconds } from "../backend/tfjs";
 import { logGrid } from "./noise";
@@ -182,6 +182,11 @@ export interface MemoryFigureOptions {
   bytesPerExample: number;
   /** A memory budget for activations, drawn as a horizontal line with the largest m that fits. */
   budgetBytes?: number;
+  /**
+   * Whose bytes per example price the budget: the slope of a line fitted to this source's rows
+   * (default: the first source), as a notebook computes it to print the same number.
+   */
+  budgetSource?: string;
 }
 
 /** Measured activation bytes (one marker series per source) against m, log-log, with the analytic line. */
@@ -210,9 +215,13 @@ export function memoryFigure(rows: readonly MemoryRow[], options: MemoryFigureOp
   ];
   if (options.budgetBytes !== undefined) {
     checkPositiveFinite("budgetBytes", options.budgetBytes);
-    const mMax = Math.floor(options.budgetBytes / options.bytesPerExample);
+    const source = options.budgetSource ?? sources[0];
+    const own = rows.filter((r) => r.source === source);
+    if (own.length < 2) throw new BatchlabArgumentError("budgetSource", source, "a source with at least two rows");
+    const slope = fitLine(own.map((r) => r.m), own.map((r) => r.bytes)).slope;
+    const mMax = largestBatchWithin(options.budgetBytes, 0, slope);
     data.push({
-      type: "scatter", mode: "lines", name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax}`,
+      type: "scatter", mode: "lines", name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax} (${source}, fitted bytes per example)`,
       x: [lo, hi], y: [options.budgetBytes / MiB, options.budgetBytes / MiB], line: { color: BUDGET_COLOR, width: 1.5, dash: "dash" },
     });
     if (mMax >= lo && mMax <= hi) {
