@@ -146,6 +146,17 @@ test("showTable: HTML table, aligned text, and a row limit with the rest counted
   assert.match(printed, /… 3 more rows/);
 });
 
+test("showTable: an undefined value prints as — with a footnote, never NaN", () => {
+  const t = aq.table({ m: [2048, 64], ratio: [NaN, 0.98] });
+  const bundle = renderTableBundle(t);
+  for (const view of [bundle["text/html"] as string, bundle["text/plain"] as string]) {
+    assert.doesNotMatch(view, /NaN/);
+    assert.match(view, /—/);
+    assert.match(view, /— not defined/);
+  }
+  assert.doesNotMatch(renderTableBundle(aq.table({ m: [1], ratio: [0.5] }))["text/plain"] as string, /not defined/, "no footnote without an undefined value");
+});
+
 test("liveProgress inside tslab updates one output in place", async () => {
   await withFakeTslab(async (sent) => {
     const p = liveProgress("epochs", 4, { minIntervalMs: 0 });
