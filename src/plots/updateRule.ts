@@ -139,6 +139,21 @@ function pointTrace(at: ArrayLike<number>, name: string, symbol: string, axes: {
   };
 }
 
+/** [lo, hi] of a contour grid's axis, widened (with a 3 % margin) to hold every path's coordinate k. */
+function pathRange(grid: number[], runs: PathRun[], k: 0 | 1): [number, number] {
+  let lo = grid[0];
+  let hi = grid[grid.length - 1];
+  const margin = 0.03 * (hi - lo);
+  for (const run of runs) {
+    for (const p of run.points) {
+      if (!Number.isFinite(p[k])) continue;
+      if (p[k] < lo) lo = p[k] - margin;
+      if (p[k] > hi) hi = p[k] + margin;
+    }
+  }
+  return [lo, hi];
+}
+
 export interface TrajectoryOptions {
   title?: string;
   /** The minimiser, marked with a star. */
@@ -157,9 +172,10 @@ export function trajectoryFigure(surface: LossSurface, runs: PathRun[], options:
     layout: {
       ...layout,
       // Equal units on both axes, or the bowl's true shape (and the zig-zag) is distorted; the plot
-      // area shrinks to fit rather than showing empty range beyond the grid.
-      xaxis: { ...(layout.xaxis as object), range: [surface.x[0], surface.x[surface.x.length - 1]], constrain: "domain" },
-      yaxis: { ...(layout.yaxis as object), range: [surface.y[0], surface.y[surface.y.length - 1]], scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+      // area shrinks to fit rather than showing empty range beyond the grid. The range is the grid's,
+      // widened where a path leaves it, so no path runs off the axes.
+      xaxis: { ...(layout.xaxis as object), range: pathRange(surface.x, runs, 0), constrain: "domain" },
+      yaxis: { ...(layout.yaxis as object), range: pathRange(surface.y, runs, 1), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
     },
   };
 }
