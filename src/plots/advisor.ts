@@ -139,7 +139,10 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
     xTitle: "batch size m (log scale)", yTitle: "relative cost (1 = best; log scale)", xLog: true, yLog: true,
   });
   layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
-  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(64)] };
+  // Up to 64× the best, or higher when a measured point or the fitted-time curve needs it (a slow
+  // engine's overhead at small m); the rule lines may leave the frame, the time curves may not.
+  const timeValues = [...c.map((row) => row.seconds / best), ...ms.map((m) => modelSeconds(m) / best)].filter(Number.isFinite);
+  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(Math.max(64, 1.3 * Math.max(...timeValues)))] };
   layout.shapes = [vertical(B, ESTIMATE, "dot")];
   layout.annotations = [label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE)];
   legendBelow(layout);
