@@ -112,7 +112,7 @@ export function accuracyByRuleFigure(rows: readonly RuleAccuracyRow[], options: 
       data.push({
         type: "scatter", mode: "markers", x: own.map((r) => r.m), y: own.map((r) => 100 * r[metric.key]),
         name: `${style.label}, each seed`, legendgroup: rule, showlegend: false,
-        marker: { color: style.color, symbol: style.symbol, size: 5, opacity: 0.35 },
+        marker: { color: style.color, symbol: `${style.symbol}-open`, size: 7, opacity: 0.75, line: { width: 1.2 } },
         hovertemplate: `${style.label}<br>m = %{x}, one seed<br>%{y:.2f}<extra></extra>`,
         ...axisRefs(k),
       });
@@ -197,12 +197,14 @@ export function budgetComparisonFigure(rows: readonly BudgetAccuracyRow[], optio
     data.push({
       type: "scatter", mode: "lines+markers", x: mean.x, y: mean.y, name: budget, legendgroup: budget,
       error_y: { type: "data", array: mean.sd, visible: true, thickness: 1 },
-      line: { color, width: 2 }, marker: { color, size: 8 },
+      line: { color, width: 2 }, marker: { color, size: 6 },
       hovertemplate: `${budget}<br>m = %{x}<br>test accuracy %{y:.2f} % (mean)<extra></extra>`,
     });
     data.push({
       type: "scatter", mode: "markers", x: own.map((r) => r.m), y: own.map((r) => 100 * r.testAccuracy),
-      name: `${budget}, each seed`, legendgroup: budget, showlegend: false, marker: { color, size: 5, opacity: 0.35 },
+      name: `${budget}, each seed`, legendgroup: budget, showlegend: false,
+      // Open rings drawn after the means, so seeds that sit near the mean still show around it.
+      marker: { color, symbol: "circle-open", size: 9, opacity: 0.8, line: { width: 1.2 } },
       hovertemplate: `${budget}<br>m = %{x}, seed %{text}<br>%{y:.2f} %<extra></extra>`, text: own.map((r) => String(r.seed)),
     });
   });
