@@ -135,24 +135,28 @@ export function lrSensitivityFigure(rows: RowsOrTable<LrTrial>, options: { title
     });
     const failed = trials.filter((r) => r.status !== "reached");
     if (failed.length > 0) {
+      // The first batch size with crosses carries the legend entry for all of them (a trace
+      // without points gets none); one click on it hides every cross.
+      const first = !data.some((t) => t.legendgroup === "not-reached");
       data.push({
         type: "scatter", mode: "markers", x: failed.map((r) => r.lr), y: failed.map((r) => r.cap),
         marker: { symbol: "x-thin-open", size: 8, color: colorForBatchSize(m), line: { width: 1.5, color: colorForBatchSize(m) } },
-        name: `${batchSizeLabel(m)}: not reached`, legendgroup: `m${m}`, showlegend: false,
+        name: first ? "× not reached / diverged (at its step cap)" : `${batchSizeLabel(m)}: not reached`,
+        legendgroup: "not-reached", showlegend: first,
         text: failed.map((r) => r.status), hovertemplate: `${batchSizeLabel(m)}<br>η = %{x}: %{text} within %{y} steps<extra></extra>`,
       });
     }
   }
-  data.push({
-    type: "scatter", mode: "markers", x: [null], y: [null], name: "× not reached / diverged (at its step cap)",
-    marker: { symbol: "x-thin-open", size: 8, color: GREY, line: { width: 1.5, color: GREY } },
+  const layout = baseLayout({
+    title: options.title ?? "Steps to target against the learning rate", xTitle: "learning rate η (log scale)",
+    yTitle: "steps to target (log scale)", xLog: true, yLog: true, height: ms.length > 8 ? 560 : 440,
   });
+  // One entry per m plus the crosses: beyond a handful they go in rows under the plot, where they
+  // fit without a scrollbar.
+  const below = ms.length > 6;
   return {
     data,
-    layout: baseLayout({
-      title: options.title ?? "Steps to target against the learning rate", xTitle: "learning rate η (log scale)",
-      yTitle: "steps to target (log scale)", xLog: true, yLog: true, height: ms.length > 8 ? 560 : 440,
-    }),
+    layout: below ? { ...layout, legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top" }, margin: { ...(layout.margin as object), b: 140 } } : layout,
   };
 }
 
@@ -318,8 +322,9 @@ export function paretoFigure(rows: RowsOrTable<TunedStepsRow>, fit: CriticalBatc
       type: "scatter", mode: "markers", x: [fit.eMin * 2], y: [fit.sMin * 2], name: `knee: m = B_crit ≈ ${Math.round(fit.bCrit)}`,
       marker: { symbol: "diamond", size: 12, color: FIT_COLOR },
     },
-    ...valid.map((r): PlotlyTrace => ({
-      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)], textposition: "top right",
+    ...valid.map((r, k): PlotlyTrace => ({
+      // Neighbouring points sit close along the curve: their labels alternate sides so they do not collide.
+      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)], textposition: k % 2 === 0 ? "top right" : "bottom left",
       ...batchSizeStyle(r.m), marker: { color: colorForBatchSize(r.m), size: 10, line: { color: COLORS.ink, width: 1 } },
       showlegend: false, hovertemplate: `${batchSizeLabel(r.m)}<br>E = %{x:.4g}<br>S = %{y:.4g}<extra></extra>`,
     })),
