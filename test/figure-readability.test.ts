@@ -12,7 +12,8 @@ import {
   powerOfTwoTicks, readableLogAxes, tickText,
 } from "../src/plots";
 import { renderBundle, type PlotlyFigure } from "../src/display/show";
-import { deltaE, hexToLab, legendProblems, logAxisProblems } from "./helpers/readability";
+import { deltaE, hexToLab, legendProblems, logAxisProblems, notebookProblems } from "./helpers/readability";
+import { renderTableBundle } from "../src/display/table";
 
 const root = path.resolve(__dirname, "..");
 
@@ -124,4 +125,17 @@ test("legendProblems: a vertical legend of more than ten entries, or one taller 
   assert.equal(legendProblems({ data: traces(12), layout: { height: 420 } }).length, 1);
   assert.deepEqual(legendProblems({ data: traces(12), layout: { height: 420, legend: { orientation: "h" } } }), []);
   assert.deepEqual(legendProblems({ data: traces(12).map((t) => ({ ...t, showlegend: false })), layout: {} }), []);
+});
+
+test("notebookProblems: finds a raw log axis and a NaN table in an executed notebook, and nothing in what show() and showTable() emit", () => {
+  const raw = { data: [{ type: "scatter", x: [1, 2], y: [0.3, 0.4] }], layout: { yaxis: { type: "log" } } };
+  const nanTable = { "text/html": `<table class="batchlab-table"><tr><td>NaN</td></tr></table>`, "text/plain": "NaN" };
+  const before = { cells: [{ cell_type: "code", outputs: [{ output_type: "display_data", data: { "application/vnd.plotly.v1+json": raw } }, { output_type: "display_data", data: nanTable }] }] };
+  assert.equal(notebookProblems("nb", before).length, 3);
+  const table = { numRows: () => 1, columnNames: () => ["ratio"], objects: () => [{ ratio: NaN }] };
+  const after = { cells: [{ cell_type: "code", outputs: [
+    { output_type: "display_data", data: renderBundle(raw as PlotlyFigure) as Record<string, unknown> },
+    { output_type: "display_data", data: renderTableBundle(table) as Record<string, unknown> },
+  ] }] };
+  assert.deepEqual(notebookProblems("nb", after), []);
 });

@@ -91,3 +91,42 @@ export function legendProblems(figure: { data: Json[]; layout?: Json }): string[
   if (rows * 22 > height) problems.push(`${entries.length} legend entries need ${rows * 22} px, the figure is ${height} px high`);
   return problems;
 }
+
+/** One problem found in an executed notebook: where, and what. */
+export interface NotebookProblem {
+  where: string;
+  problem: string;
+}
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  text?: string | string[];
+}
+
+const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+const joined = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
+
+/**
+ * The readability problems of an executed notebook's outputs: every figure's log axes and legend
+ * (logAxisProblems, legendProblems), and "NaN" in any printed table (a message that names NaN, such as
+ * an input check's, is not a table).
+ */
+export function notebookProblems(name: string, notebook: { cells: { cell_type: string; outputs?: Output[] }[] }): NotebookProblem[] {
+  const problems: NotebookProblem[] = [];
+  notebook.cells.forEach((cell, c) => {
+    if (cell.cell_type !== "code") return;
+    for (const out of cell.outputs ?? []) {
+      const where = `${name} cell ${c + 1}`;
+      const figure = out.data?.[PLOTLY_MIME] as { data: Record<string, unknown>[]; layout?: Record<string, unknown> } | undefined;
+      if (figure) {
+        const title = (figure.layout?.title as { text?: string } | undefined)?.text ?? "";
+        for (const p of [...logAxisProblems(figure), ...legendProblems(figure)]) problems.push({ where: `${where} (${title})`, problem: p });
+      }
+      const html = joined(out.data?.["text/html"]);
+      if (html.includes("batchlab-table") && /\bNaN\b/.test(html.replace(/<[^>]*>/g, " "))) problems.push({ where, problem: "NaN in a table" });
+      if (html.includes("batchlab-table") && /\bNaN\b/.test(joined(out.data?.["text/plain"]))) problems.push({ where, problem: "NaN in a table's text" });
+    }
+  });
+  return problems;
+}
