@@ -209,11 +209,11 @@ test("liveCurve draws an inline SVG, updates in place, and turns into a figure",
 test("style: batch-size colours are stable, ordered along the palette, and named m = …", () => {
   assert.equal(batchSizeLabel(64), "m = 64");
   assert.equal(colorForBatchSize(64), colorForBatchSize(64));
-  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096].map(colorForBatchSize);
+  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384].map(colorForBatchSize);
   assert.equal(new Set(colors).size, colors.length, "every doubling gets its own colour");
   for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
   assert.equal(colorForBatchSize(0.5), colorForBatchSize(1), "clamped below");
-  assert.equal(colorForBatchSize(1e6), colorForBatchSize(4096), "clamped above");
+  assert.equal(colorForBatchSize(1e6), colorForBatchSize(16384), "clamped above");
   const layout = baseLayout({ title: "t", xTitle: "x", yTitle: "y", xLog: true });
   assert.equal((layout.xaxis as any).type, "log");
   assert.equal((layout.yaxis as any).type, "linear");

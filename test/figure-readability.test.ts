@@ -18,7 +18,7 @@ import { renderTableBundle } from "../src/display/table";
 const root = path.resolve(__dirname, "..");
 
 test("batch-size palette: neighbours (m, 2m) differ by ΔE ≥ 15, two doublings apart by ΔE ≥ 25, all readable on white", () => {
-  const ms = Array.from({ length: 13 }, (_, k) => 2 ** k);
+  const ms = Array.from({ length: 15 }, (_, k) => 2 ** k);
   const colors = ms.map(colorForBatchSize);
   assert.deepEqual(colors, [...BATCH_SIZE_PALETTE]);
   for (let k = 1; k < colors.length; k++) {

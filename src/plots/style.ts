@@ -118,8 +118,8 @@ export function baseLayout(options: LayoutOptions = {}): PlotlyLayout {
 }
 
 /**
- * The course's batch-size palette, one colour per power of two from m = 1 (purple) to m = 4096
- * (crimson). The hue walks once round the wheel, so the order of m reads as the order of the
+ * The course's batch-size palette, one colour per power of two from m = 1 (purple) to m = 16384
+ * (plum), the largest batch the course trains. The hue walks once round the wheel, so the order of m reads as the order of the
  * colours; the lightness alternates dark/light, so that two neighbouring batch sizes (m and 2m)
  * differ in lightness as well as hue (CIELAB ΔE ≥ 20 between neighbours, ≥ 27 two steps apart; a
  * test checks it). Every colour is dark enough for a thin line on white.
@@ -138,10 +138,12 @@ export const BATCH_SIZE_PALETTE: readonly string[] = [
   "#8f4501", // 1024
   "#ea7261", // 2048
   "#a7254d", // 4096
+  "#e274b9", // 8192
+  "#6e1f6e", // 16384
 ];
 
 /** The range of batch sizes the palette spans; sizes outside it get the end colours. */
-export const BATCH_SIZE_RANGE = { min: 1, max: 4096 } as const;
+export const BATCH_SIZE_RANGE = { min: 1, max: 16384 } as const;
 
 /**
  * Beyond this many batch sizes in one figure, colour alone no longer tells the series apart:
