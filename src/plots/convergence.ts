@@ -156,7 +156,7 @@ export function lrSensitivityFigure(rows: RowsOrTable<LrTrial>, options: { title
   const below = ms.length > 6;
   return {
     data,
-    layout: below ? { ...layout, legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top" }, margin: { ...(layout.margin as object), b: 140 } } : layout,
+    layout: below ? { ...layout, legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top" }, margin: { ...(layout.margin as object), b: 170 } } : layout,
   };
 }
 
