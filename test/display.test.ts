@@ -146,6 +146,17 @@ test("showTable: HTML table, aligned text, and a row limit with the rest counted
   assert.match(printed, /… 3 more rows/);
 });
 
+test("showTable: an undefined value prints as — with a footnote, never NaN", () => {
+  const t = aq.table({ m: [2048, 64], ratio: [NaN, 0.98] });
+  const bundle = renderTableBundle(t);
+  for (const view of [bundle["text/html"] as string, bundle["text/plain"] as string]) {
+    assert.doesNotMatch(view, /NaN/);
+    assert.match(view, /—/);
+    assert.match(view, /— not defined/);
+  }
+  assert.doesNotMatch(renderTableBundle(aq.table({ m: [1], ratio: [0.5] }))["text/plain"] as string, /not defined/, "no footnote without an undefined value");
+});
+
 test("liveProgress inside tslab updates one output in place", async () => {
   await withFakeTslab(async (sent) => {
     const p = liveProgress("epochs", 4, { minIntervalMs: 0 });
@@ -198,11 +209,11 @@ test("liveCurve draws an inline SVG, updates in place, and turns into a figure",
 test("style: batch-size colours are stable, ordered along the palette, and named m = …", () => {
   assert.equal(batchSizeLabel(64), "m = 64");
   assert.equal(colorForBatchSize(64), colorForBatchSize(64));
-  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096].map(colorForBatchSize);
+  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384].map(colorForBatchSize);
   assert.equal(new Set(colors).size, colors.length, "every doubling gets its own colour");
   for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
   assert.equal(colorForBatchSize(0.5), colorForBatchSize(1), "clamped below");
-  assert.equal(colorForBatchSize(1e6), colorForBatchSize(4096), "clamped above");
+  assert.equal(colorForBatchSize(1e6), colorForBatchSize(16384), "clamped above");
   const layout = baseLayout({ title: "t", xTitle: "x", yTitle: "y", xLog: true });
   assert.equal((layout.xaxis as any).type, "log");
   assert.equal((layout.yaxis as any).type, "linear");

@@ -118,7 +118,8 @@ test("chapter 2, predicted variance and two-batch B_simple", () => {
 
 test("value exercises left undefined read as not attempted", () => {
   const r = grade("ex2", () => gradeSameExpectedStep(undefined));
-  assert.deepEqual(r, { name: "ex2", status: "todo", message: "not attempted yet (set etaFor32 to your answer)." });
+  assert.deepEqual(r, { name: "ex2", status: "todo", message: "set etaFor32 to your answer" });
+  assert.equal(formatResult(r), "✎ try it: ex2 (set etaFor32 to your answer)");
   assert.equal(grade("ex", () => gradePredictedVariance(undefined)).status, "todo");
   assert.equal(grade("ex", () => gradeTwoBatchBSimple(undefined)).status, "todo");
 });

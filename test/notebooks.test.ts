@@ -18,6 +18,7 @@ import type { Browser } from "playwright-core";
 import { countCharts, type CodeCell, type Notebook } from "../scripts/runner/nbformat";
 import { findNbformatPython, which } from "../scripts/runner/sign";
 import { checkPage, CHROMIUM_MISSING, findChromium, launch, nbconvertTemplateStub } from "./helpers/browser";
+import { notebookProblems } from "./helpers/readability";
 import { readNotebook, readSummary, root, runCli, type CliResult, type RunSummary } from "./helpers/run";
 
 const notebookDir = path.join(root, "notebooks");
@@ -79,6 +80,11 @@ describe("notebooks/ through the runner, a Jupyter client and a browser (quick m
     assert.deepEqual(summary.notebooks.map((n) => n.name), names);
     for (const n of summary.notebooks) assert.ok(n.ok, `${n.source} failed`);
     assert.match(run.stdout, /signed \d+ executed notebook|NOT signed|signing the executed notebooks failed/, "says whether the notebooks were signed");
+  });
+
+  test("every figure's log axes label decades or explicit ticks, every legend fits, no table prints NaN", () => {
+    const problems = summary.notebooks.flatMap((n) => notebookProblems(n.name, readNotebook(path.join(book, n.executed)) as never));
+    assert.deepEqual(problems.map((p) => `${p.where}: ${p.problem}`), []);
   });
 
   // Skips are set on each test (not on the suite) so that the summary counts them as skipped.

@@ -56,7 +56,7 @@ div.math.display { text-align:center; margin:.8em 0; }
 .cell.code pre.source { margin:0; border:1px solid var(--line); white-space:pre-wrap; overflow-wrap:anywhere; }
 .outputs { grid-column:2; min-width:0; }
 .output { margin:6px 0; overflow-x:auto; }
-.output pre { background:none; padding:2px 0; margin:0; }
+.output pre { background:none; padding:2px 0; margin:0; white-space:pre-wrap; overflow-wrap:anywhere; }
 .output pre.stderr { background:#fff5f5; padding:4px 8px; }
 .output pre.error { background:#fff0f0; color:var(--bad); padding:6px 8px; }
 .output img { max-width:100%; }

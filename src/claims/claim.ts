@@ -6,6 +6,7 @@
 // not throw: the notebook goes on, and the run reports it at the end, as a failed cell would be.
 
 import { emitBundle, escapeHtml } from "../display/emit";
+import { COLORS } from "../plots/style";
 import { BatchlabArgumentError } from "../util/validate";
 import type { Condition } from "./condition";
 import { formatMeasured } from "./format";
@@ -61,8 +62,8 @@ export function claimLine(ok: boolean, text: string, measured: string, want: str
 export function claimBundle(result: ClaimResult): Record<string, unknown> {
   const cls = result.ok ? "batchlab-claim ok" : "batchlab-claim failed";
   const style = result.ok
-    ? "font-family:monospace;white-space:pre-wrap;color:#1a7f37"
-    : "font-family:monospace;white-space:pre-wrap;color:#b42318;background:#fde8e8;padding:2px 4px;font-weight:bold";
+    ? `font-family:monospace;white-space:pre-wrap;color:${COLORS.pass}`
+    : `font-family:monospace;white-space:pre-wrap;color:${COLORS.failure};background:${COLORS.failureBackground};padding:2px 4px;font-weight:bold`;
   return {
     [CLAIM_MIME]: { text: result.text, ok: result.ok, measured: result.measured, want: result.want },
     "text/html": `<div class="${cls}" style="${style}">${escapeHtml(result.line)}</div>`,

@@ -5,7 +5,7 @@
 
 import { emitBundle, escapeHtml, freshId } from "./emit";
 import type { PlotlyFigure } from "./show";
-import { baseLayout, colorForBatchSize } from "../plots/style";
+import { baseLayout, CATEGORICAL_PALETTE, colorForBatchSize, COLORS } from "../plots/style";
 import { BatchlabArgumentError, checkString } from "../util/validate";
 
 /** "0.8 s", "42 s", "3 min 05 s", "1 h 02 min". */
@@ -112,8 +112,8 @@ export function liveProgress(label: string, total: number, options: LiveOptions 
     const pct = total > 0 ? Math.min(100, (100 * count) / total) : 0;
     return (
       `<div class="batchlab-progress" style="font:12px ui-monospace,Menlo,Consolas,monospace;display:flex;align-items:center;gap:8px">` +
-      `<div style="width:160px;height:8px;background:#e4e4e4;border-radius:4px;overflow:hidden;flex:none">` +
-      `<div style="width:${pct.toFixed(1)}%;height:100%;background:${finished ? "#2a9d8f" : "#3b5ba5"}"></div></div>` +
+      `<div style="width:160px;height:8px;background:${COLORS.grid};border-radius:4px;overflow:hidden;flex:none">` +
+      `<div style="width:${pct.toFixed(1)}%;height:100%;background:${finished ? COLORS.green : COLORS.blue}"></div></div>` +
       `<span>${escapeHtml(text)}</span></div>`
     );
   };
@@ -169,7 +169,7 @@ export interface LiveCurve {
   figure(): PlotlyFigure;
 }
 
-const SERIES_COLORS = ["#3b5ba5", "#e07a1f", "#2a9d8f", "#c03b5a", "#7a5195", "#6b8e23", "#8c564b", "#5f6b6d"];
+const SERIES_COLORS = CATEGORICAL_PALETTE;
 
 /** Keeps at most `max` points, evenly spread, always including the last one. */
 function thin(xs: number[], ys: number[], max: number): Array<[number, number]> {
@@ -222,8 +222,8 @@ export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
     const px = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (W - pad.l - pad.r);
     const py = (y: number) => H - pad.b - ((fy(y) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
     const yLabel = (v: number) => formatNumber(yLog ? Math.pow(10, v) : v);
-    let body = `<rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="#fff" stroke="#bbb"/>`;
-    const font = `font-family="system-ui,sans-serif" font-size="11" fill="#444"`;
+    let body = `<rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="${COLORS.background}" stroke="${COLORS.fainter}"/>`;
+    const font = `font-family="system-ui,sans-serif" font-size="11" fill="${COLORS.axis}"`;
     body += `<text x="${pad.l - 4}" y="${pad.t + 9}" text-anchor="end" ${font}>${escapeHtml(yLabel(y1))}</text>`;
     body += `<text x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end" ${font}>${escapeHtml(yLabel(y0))}</text>`;
     body += `<text x="${pad.l}" y="${H - pad.b + 14}" text-anchor="start" ${font}>${escapeHtml(formatNumber(x0))}</text>`;

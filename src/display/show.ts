@@ -9,6 +9,7 @@
 
 import * as fs from "fs";
 import { BatchlabArgumentError, checkObject } from "../util/validate";
+import { readableLogAxes } from "../plots/ticks";
 import { emitBundle, escapeHtml, freshId, sessionState, type MimeBundle } from "./emit";
 
 export type PlotlyTrace = Record<string, unknown>;
@@ -159,8 +160,12 @@ function drawScript(id: string, spec: unknown, summary: string): string {
 })();`;
 }
 
-/** The MIME bundle of a figure. Pure: the caller decides whether plotly.js is embedded. */
-export function renderBundle(figure: PlotlyFigure, options: { embedPlotly?: boolean; id?: string } = {}): MimeBundle {
+/**
+ * The MIME bundle of a figure. Pure: the caller decides whether plotly.js is embedded. Log axes
+ * without ticks of their own get readable ones (see plots/ticks.ts); nothing else is changed.
+ */
+export function renderBundle(shown: PlotlyFigure, options: { embedPlotly?: boolean; id?: string } = {}): MimeBundle {
+  const figure = readableLogAxes(shown);
   const spec = {
     data: toPlainJson(figure.data ?? []) as PlotlyTrace[],
     layout: (toPlainJson(figure.layout ?? {}) as Record<string, unknown>) ?? {},

@@ -3,6 +3,7 @@
 
 import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkString } from "../util/validate";
 import { emitBundle, escapeHtml, type MimeBundle } from "./emit";
+import { COLORS } from "../plots/style";
 
 /** What showTable needs of a table; every arquero table has it. */
 export interface TableLike {
@@ -29,9 +30,14 @@ function checkTable(table: unknown): asserts table is TableLike {
   }
 }
 
+/** What a table prints for a number that is not defined (NaN), with the footnote that says so. */
+export const UNDEFINED_CELL = "—";
+const UNDEFINED_NOTE = `${UNDEFINED_CELL} not defined (e.g. a variance of one sample, a ratio to zero)`;
+
 function formatCell(v: unknown, digits: number): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") {
+    if (Number.isNaN(v)) return UNDEFINED_CELL;
     if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
     const abs = Math.abs(v);
     if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(Math.max(0, digits - 1));
@@ -68,10 +74,11 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
   const cells = rows.map((row) => names.map((n) => formatCell(row[n], digits)));
   const numeric = names.map((n) => rows.length > 0 && rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === "number"));
   const rest = total - rows.length;
+  const undefinedShown = rows.some((row) => names.some((n) => typeof row[n] === "number" && Number.isNaN(row[n])));
 
   const style = "border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px";
-  const th = "padding:3px 10px;border-bottom:1px solid #999;";
-  const td = "padding:2px 10px;border-bottom:1px solid #eee;";
+  const th = `padding:3px 10px;border-bottom:1px solid ${COLORS.faint};`;
+  const td = `padding:2px 10px;border-bottom:1px solid ${COLORS.rule};`;
   let html = `<table class="batchlab-table" style="${style}">`;
   if (options.title) html += `<caption style="text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.title)}</caption>`;
   html += "<thead><tr>";
@@ -84,7 +91,7 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
   }
   html += "</tbody></table>";
   const footer = `${total} ${total === 1 ? "row" : "rows"} × ${names.length} ${names.length === 1 ? "column" : "columns"}`;
-  html += `<div class="batchlab-table-footer" style="font-size:12px;color:#666;padding:2px 0">${rest > 0 ? escapeHtml(moreRows(rest)) + " · " : ""}${footer}</div>`;
+  html += `<div class="batchlab-table-footer" style="font-size:12px;color:${COLORS.note};padding:2px 0">${rest > 0 ? escapeHtml(moreRows(rest)) + " · " : ""}${footer}${undefinedShown ? " · " + escapeHtml(UNDEFINED_NOTE) : ""}</div>`;
 
   const widths = names.map((n, j) => Math.max(n.length, ...cells.map((r) => r[j].length)));
   const line = (vals: string[]) =>
@@ -95,6 +102,7 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
     line(widths.map((w) => "-".repeat(w))),
     ...cells.map(line),
     ...(rest > 0 ? [moreRows(rest)] : []),
+    ...(undefinedShown ? [UNDEFINED_NOTE] : []),
   ].join("\n");
   return { "text/html": html, "text/plain": text };
 }

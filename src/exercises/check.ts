@@ -46,16 +46,20 @@ export interface CheckResult {
   message: string;
 }
 
-const MARK: Record<CheckStatus, string> = { pass: "✔ PASS", fail: "✘ FAIL", todo: "… TODO", error: "✘ ERROR" };
+const MARK: Record<CheckStatus, string> = { pass: "✔ PASS", fail: "✘ FAIL", todo: "✎", error: "✘ ERROR" };
 
-/** The line check() prints. */
+/**
+ * The line check() prints. An exercise not attempted yet reads as an invitation, not as an error:
+ * "✎ try it: Exercise 2 · memory budget (set largestM to your answer)".
+ */
 export function formatResult(result: CheckResult): string {
+  if (result.status === "todo") return `${MARK.todo} try it: ${result.name} (${result.message})`;
   return `${MARK[result.status]}  ${result.name}: ${result.message}`;
 }
 
 /**
  * Run a grader and print one line: PASS (with the grader's note when it returns a string), FAIL
- * with what was wrong, TODO while the template is untouched, or ERROR when the learner's code threw.
+ * with what was wrong, "try it" while the template is untouched, or ERROR when the learner's code threw.
  * Never throws. Returns nothing, so a notebook cell ending in check(...) shows only that line.
  */
 export function check(name: string, grader: () => void | string): void {
@@ -70,7 +74,7 @@ export function grade(name: string, grader: () => void | string): CheckResult {
     result = { name, status: "pass", message: typeof note === "string" && note !== "" ? note : "correct." };
   } catch (e) {
     if (e instanceof ExerciseFailure) result = { name, status: "fail", message: e.message };
-    else if (e instanceof NotAttempted) result = { name, status: "todo", message: `not attempted yet (${e.message}).` };
+    else if (e instanceof NotAttempted) result = { name, status: "todo", message: e.message };
     else {
       const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       result = { name, status: "error", message: `your code threw ${error}` };

@@ -6,15 +6,15 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { BatchSizeAdvice } from "../advisor/advise";
 import { BatchlabArgumentError } from "../util/validate";
 import { logGrid } from "./noise";
-import { baseLayout, batchSizeStyle, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeStyle, colorForBatchSize, COLORS } from "./style";
 
-const EXACT = "#222";
-const ESTIMATE = "#d95f02";
-const LOSS = "#1b9e77";
-const RANGE_FILL = "rgba(217, 95, 2, 0.12)";
-const RULE_LINEAR = "#3b528b";
-const RULE_SQRT = "#7570b3";
-const LIMIT = "#b2182b";
+const EXACT = COLORS.ink;
+const ESTIMATE = COLORS.orange;
+const LOSS = COLORS.green;
+const RANGE_FILL = COLORS.estimateRange;
+const RULE_LINEAR = COLORS.blue;
+const RULE_SQRT = COLORS.purple;
+const LIMIT = COLORS.limit;
 
 /** A legend under the plot, clear of the x-axis title. */
 function legendBelow(layout: Record<string, unknown>): void {
@@ -43,7 +43,7 @@ export function advisorTuningFigure(advice: BatchSizeAdvice, options: { title?: 
     { type: "scatter", mode: "lines+markers", x: ok.map((t) => t.lr), y: ok.map((t) => t.finalLoss), ...style, name: `${style.name}: loss after the tuning run` },
     {
       type: "scatter", mode: "markers", x: [advice.base.lr], y: [ok.find((t) => t.lr === advice.base.lr)?.finalLoss ?? null],
-      name: `chosen η = ${advice.base.lr}`, marker: { size: 14, color: "rgba(0,0,0,0)", line: { color: EXACT, width: 2 } },
+      name: `chosen η = ${advice.base.lr}`, marker: { size: 14, color: COLORS.transparent, line: { color: EXACT, width: 2 } },
     },
   ];
   if (bad.length > 0) {
@@ -122,7 +122,7 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
   const data: PlotlyTrace[] = [
     {
       type: "scatter", mode: "lines+markers", x: c.map((row) => row.m), y: c.map((row) => row.seconds / best), name: "wall-clock time S(m)·t(m) ÷ fastest, t measured and smoothed (a lone outlier removed, non-decreasing in m)",
-      line: { color: EXACT, width: 2.5 }, marker: { color: c.map((row) => (row.fitsMemory ? EXACT : "#bbb")), size: 7 },
+      line: { color: EXACT, width: 2.5 }, marker: { color: c.map((row) => (row.fitsMemory ? EXACT : COLORS.fainter)), size: 7 },
     },
     {
       type: "scatter", mode: "markers", x: c.map((row) => row.m), y: c.map((row) => (row.seconds * row.measuredSecondsPerStep) / row.secondsPerStep / best),
@@ -130,13 +130,13 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
     },
     {
       type: "scatter", mode: "lines", x: ms, y: ms.map((m) => modelSeconds(m) / best), name: "the same with the fitted t(m) = t₀ + c·m",
-      line: { color: "#888", width: 1.5, dash: "dashdot" },
+      line: { color: COLORS.faint, width: 1.5, dash: "dashdot" },
     },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + B / m), name: "steps S(m) ÷ S_min = 1 + B_crit/m", line: { color: RULE_LINEAR, width: 1.5, dash: "dash" } },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + m / B), name: "examples E(m) ÷ E_min = 1 + m/B_crit", line: { color: ESTIMATE, width: 1.5, dash: "dot" } },
     {
       type: "scatter", mode: "markers", x: [r.m], y: [r.seconds / best], name: `recommended m = ${r.m}: the smallest within ${Math.round(100 * band.tolerance)} % of the fastest (shaded band)`,
-      marker: { size: 16, color: "rgba(0,0,0,0)", line: { color: colorForBatchSize(r.m), width: 3 } },
+      marker: { size: 16, color: COLORS.transparent, line: { color: colorForBatchSize(r.m), width: 3 } },
     },
   ];
   const layout = baseLayout({
@@ -144,13 +144,16 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
     xTitle: "batch size m (log scale)", yTitle: "relative cost (1 = best; log scale)", xLog: true, yLog: true,
   });
   layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
-  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(64)] };
+  // Up to 64× the best, or higher when a measured point or the fitted-time curve needs it (a slow
+  // engine's overhead at small m); the rule lines may leave the frame, the time curves may not.
+  const timeValues = [...c.map((row) => row.seconds / best), ...ms.map((m) => modelSeconds(m) / best)].filter(Number.isFinite);
+  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(Math.max(64, 1.3 * Math.max(...timeValues)))] };
   layout.shapes = [
     vertical(B, ESTIMATE, "dot"),
     // The band of m within the tolerance of the fastest: as fast as the timings can tell apart.
     {
       type: "rect", xref: "x", yref: "paper", x0: Math.min(...band.ms) / Math.SQRT2, x1: Math.max(...band.ms) * Math.SQRT2, y0: 0, y1: 1,
-      fillcolor: "rgba(27,158,119,0.10)", line: { width: 0 }, layer: "below",
+      fillcolor: COLORS.bandFill, line: { width: 0 }, layer: "below",
     },
   ];
   layout.annotations = [label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE)];

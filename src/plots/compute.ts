@@ -5,16 +5,16 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { OverheadFit, MatmulRate, RooflineRow } from "../compute/roofline";
 import type { StepTimeRow } from "../compute/timing";
 import type { TimeToTargetRow } from "../compute/target";
-import type { MemoryRow } from "../compute/memory";
+import { fitLine, largestBatchWithin, type MemoryRow } from "../compute/memory";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { formatSeconds } from "../backend/tfjs";
 import { logGrid } from "./noise";
-import { baseLayout } from "./style";
+import { baseLayout, CATEGORICAL_PALETTE, COLORS } from "./style";
 
 /** One colour per engine, stable across the chapter's figures (engines are not batch sizes). */
-const ENGINE_COLORS = ["#3b528b", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e"];
-const REFERENCE_COLOR = "#444";
-const BUDGET_COLOR = "#b2182b";
+const ENGINE_COLORS = CATEGORICAL_PALETTE;
+const REFERENCE_COLOR = COLORS.axis;
+const BUDGET_COLOR = COLORS.limit;
 
 export function engineColor(engine: string, engines: readonly string[]): string {
   const k = engines.indexOf(engine);
@@ -162,7 +162,7 @@ export function timeToTargetFigure(rows: readonly TimeToTargetRow[], options: { 
     },
     {
       type: "scatter", mode: "markers", name: `fastest: m = ${best.m}, ${formatSeconds(best.seconds)}`, x: [best.m], y: [best.seconds],
-      marker: { color: "#d95f02", size: 14, symbol: "star" },
+      marker: { color: COLORS.orange, size: 14, symbol: "star" },
     },
   ];
   const layout = baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "time to target (s)", xLog: true, yLog: true, height: 560 });
@@ -182,6 +182,11 @@ export interface MemoryFigureOptions {
   bytesPerExample: number;
   /** A memory budget for activations, drawn as a horizontal line with the largest m that fits. */
   budgetBytes?: number;
+  /**
+   * Whose bytes per example price the budget: the slope of a line fitted to this source's rows
+   * (default: the first source), as a notebook computes it to print the same number.
+   */
+  budgetSource?: string;
 }
 
 /** Measured activation bytes (one marker series per source) against m, log-log, with the analytic line. */
@@ -210,9 +215,13 @@ export function memoryFigure(rows: readonly MemoryRow[], options: MemoryFigureOp
   ];
   if (options.budgetBytes !== undefined) {
     checkPositiveFinite("budgetBytes", options.budgetBytes);
-    const mMax = Math.floor(options.budgetBytes / options.bytesPerExample);
+    const source = options.budgetSource ?? sources[0];
+    const own = rows.filter((r) => r.source === source);
+    if (own.length < 2) throw new BatchlabArgumentError("budgetSource", source, "a source with at least two rows");
+    const slope = fitLine(own.map((r) => r.m), own.map((r) => r.bytes)).slope;
+    const mMax = largestBatchWithin(options.budgetBytes, 0, slope);
     data.push({
-      type: "scatter", mode: "lines", name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax}`,
+      type: "scatter", mode: "lines", name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax} (${source}, fitted bytes per example)`,
       x: [lo, hi], y: [options.budgetBytes / MiB, options.budgetBytes / MiB], line: { color: BUDGET_COLOR, width: 1.5, dash: "dash" },
     });
     if (mMax >= lo && mMax <= hi) {

@@ -8,7 +8,8 @@ import type { CriticalBatchFit } from "../sweeps/pareto";
 import type { LrRuleRow } from "../sweeps/scaling";
 import type { LrTrial, TunedStepsRow } from "../sweeps/tuning";
 import { BatchlabArgumentError } from "../util/validate";
-import { baseLayout, batchSizeLabel, batchSizeStyle, colorForBatchSize } from "./style";
+import { powerOfTwoTicks } from "./ticks";
+import { baseLayout, batchSizeLabel, batchSizeStyle, CATEGORICAL_PALETTE, colorForBatchSize, COLORS } from "./style";
 
 /** Rows, or an arquero table (anything with objects()). */
 export type RowsOrTable<T> = readonly T[] | { objects(): object[] };
@@ -23,18 +24,8 @@ function distinct(values: number[]): number[] {
   return Array.from(new Set(values)).sort((a, b) => a - b);
 }
 
-/** Tick values 1, 4, 16, … (or every power of 2 when there are few) for a log axis over batch sizes. */
-function powerOfTwoTicks(lo: number, hi: number): { tickvals: number[]; ticktext: string[] } {
-  const a = Math.floor(Math.log2(lo));
-  const b = Math.ceil(Math.log2(hi));
-  const stride = b - a > 8 ? 2 : 1;
-  const tickvals: number[] = [];
-  for (let k = a; k <= b; k += stride) tickvals.push(2 ** k);
-  return { tickvals, ticktext: tickvals.map((v) => (v >= 1 ? String(v) : `1/${1 / v}`)) };
-}
-
-const GREY = "#555";
-const FIT_COLOR = "#c03b5a";
+const GREY = COLORS.muted;
+const FIT_COLOR = COLORS.fit;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -68,7 +59,7 @@ export function convergencePanelsFigure(rows: RowsOrTable<ConvergenceCurveRow>, 
       data.push({
         type: "scatter", mode: "lines", x: run.map((r) => r[panel.key]), y: run.map((r) => r.loss),
         xaxis: p === 0 ? "x" : `x${p + 1}`, yaxis: p === 0 ? "y" : `y${p + 1}`,
-        ...batchSizeStyle(m),
+        ...batchSizeStyle(m, ms),
         name: lr === undefined ? batchSizeLabel(m) : `${batchSizeLabel(m)} (η = ${lr})`,
         showlegend: p === 0,
         hovertemplate: `${batchSizeLabel(m)}<br>${panel.title} %{x:.3g}<br>loss %{y:.4f}<extra></extra>`,
@@ -139,29 +130,33 @@ export function lrSensitivityFigure(rows: RowsOrTable<LrTrial>, options: { title
     const ok = trials.filter((r) => r.status === "reached" && r.steps !== null);
     data.push({
       type: "scatter", mode: "lines+markers", x: ok.map((r) => r.lr), y: ok.map((r) => r.steps),
-      ...batchSizeStyle(m), marker: { color: colorForBatchSize(m), size: 6 },
+      ...batchSizeStyle(m, ms), marker: { color: colorForBatchSize(m), size: 6 },
       hovertemplate: `${batchSizeLabel(m)}<br>η = %{x}<br>%{y:.0f} steps<extra></extra>`,
     });
     const failed = trials.filter((r) => r.status !== "reached");
     if (failed.length > 0) {
+      // The first batch size with crosses carries the legend entry for all of them (a trace
+      // without points gets none); one click on it hides every cross.
+      const first = !data.some((t) => t.legendgroup === "not-reached");
       data.push({
         type: "scatter", mode: "markers", x: failed.map((r) => r.lr), y: failed.map((r) => r.cap),
         marker: { symbol: "x-thin-open", size: 8, color: colorForBatchSize(m), line: { width: 1.5, color: colorForBatchSize(m) } },
-        name: `${batchSizeLabel(m)}: not reached`, legendgroup: `m${m}`, showlegend: false,
+        name: first ? "× not reached / diverged (at its step cap)" : `${batchSizeLabel(m)}: not reached`,
+        legendgroup: "not-reached", showlegend: first,
         text: failed.map((r) => r.status), hovertemplate: `${batchSizeLabel(m)}<br>η = %{x}: %{text} within %{y} steps<extra></extra>`,
       });
     }
   }
-  data.push({
-    type: "scatter", mode: "markers", x: [null], y: [null], name: "× not reached / diverged (at its step cap)",
-    marker: { symbol: "x-thin-open", size: 8, color: GREY, line: { width: 1.5, color: GREY } },
+  const layout = baseLayout({
+    title: options.title ?? "Steps to target against the learning rate", xTitle: "learning rate η (log scale)",
+    yTitle: "steps to target (log scale)", xLog: true, yLog: true, height: ms.length > 8 ? 560 : 440,
   });
+  // One entry per m plus the crosses: beyond a handful they go in rows under the plot, where they
+  // fit without a scrollbar.
+  const below = ms.length > 6;
   return {
     data,
-    layout: baseLayout({
-      title: options.title ?? "Steps to target against the learning rate", xTitle: "learning rate η (log scale)",
-      yTitle: "steps to target (log scale)", xLog: true, yLog: true, height: ms.length > 8 ? 560 : 440,
-    }),
+    layout: below ? { ...layout, legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top" }, margin: { ...(layout.margin as object), b: 170 } } : layout,
   };
 }
 
@@ -182,7 +177,7 @@ export function bestLrFigure(
     { type: "scatter", mode: "lines", x: ms, y: rows.map((r) => r.sqrt), name: "square-root rule η ∝ √m", line: { color: GREY, dash: "dot", width: 1.5 } },
     {
       type: "scatter", mode: "lines+markers", x: ms, y: rows.map((r) => r.lr), name: "best η measured",
-      line: { color: "#222", width: 2 }, marker: { color: ms.map(colorForBatchSize), size: 10, line: { color: "#222", width: 1 } },
+      line: { color: COLORS.ink, width: 2 }, marker: { color: ms.map(colorForBatchSize), size: 10, line: { color: COLORS.ink, width: 1 } },
       hovertemplate: "m = %{x}<br>best η = %{y}<extra></extra>",
     },
   ];
@@ -198,8 +193,8 @@ export function bestLrFigure(
   }
   if (options.stabilityLimit) {
     const y = options.stabilityLimit;
-    shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { color: "#3b5ba5", dash: "dashdot", width: 1.5 } });
-    annotations.push({ xref: "paper", x: 0.01, y: Math.log10(y), xanchor: "left", yanchor: "bottom", showarrow: false, text: `2/λ_max = ${y.toPrecision(3)}: gradient descent's stability limit`, font: { color: "#3b5ba5" } });
+    shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { color: COLORS.blue, dash: "dashdot", width: 1.5 } });
+    annotations.push({ xref: "paper", x: 0.01, y: Math.log10(y), xanchor: "left", yanchor: "bottom", showarrow: false, text: `2/λ_max = ${y.toPrecision(3)}: gradient descent's stability limit`, font: { color: COLORS.blue } });
   }
   layout.shapes = shapes;
   layout.annotations = annotations;
@@ -218,7 +213,7 @@ export interface WarmupCurveRow {
 export function warmupFigure(rows: RowsOrTable<WarmupCurveRow>, options: { minimum: number; target?: number; title?: string }): PlotlyFigure {
   const all = rowsOf(rows).filter((r) => Number.isFinite(r.loss));
   const labels = Array.from(new Set(all.map((r) => r.label)));
-  const palette = ["#222", "#d95f02", "#2a9d8f", "#7a5195"];
+  const palette = [COLORS.ink, ...CATEGORICAL_PALETTE.slice(1)];
   const data: PlotlyTrace[] = labels.map((label, i) => {
     const run = all.filter((r) => r.label === label).sort((a, b) => a.step - b.step);
     return {
@@ -277,7 +272,7 @@ export function stepsToTargetFigure(rows: RowsOrTable<TunedStepsRow>, options: {
         arrayminus: valid.map((r) => (r[key] as number) - (scale(r, r.stepsMin) ?? 0)),
         color: GREY, thickness: 1, width: 3,
       },
-      marker: { color: valid.map((r) => colorForBatchSize(r.m)), size: 10, line: { color: "#222", width: 1 } },
+      marker: { color: valid.map((r) => colorForBatchSize(r.m)), size: 10, line: { color: COLORS.ink, width: 1 } },
       name: "measured (mean over seeds; bars: range)", showlegend: panel === 1, legendgroup: "measured",
       text: valid.map((r) => `η = ${r.lr}`), hovertemplate: `m = %{x}<br>%{y:.4g} ${key}<br>%{text}<extra></extra>`, ...axes,
     });
@@ -327,9 +322,10 @@ export function paretoFigure(rows: RowsOrTable<TunedStepsRow>, fit: CriticalBatc
       type: "scatter", mode: "markers", x: [fit.eMin * 2], y: [fit.sMin * 2], name: `knee: m = B_crit ≈ ${Math.round(fit.bCrit)}`,
       marker: { symbol: "diamond", size: 12, color: FIT_COLOR },
     },
-    ...valid.map((r): PlotlyTrace => ({
-      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)], textposition: "top right",
-      ...batchSizeStyle(r.m), marker: { color: colorForBatchSize(r.m), size: 10, line: { color: "#222", width: 1 } },
+    ...valid.map((r, k): PlotlyTrace => ({
+      // Neighbouring points sit close along the curve: their labels alternate sides so they do not collide.
+      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)], textposition: k % 2 === 0 ? "top right" : "bottom left",
+      ...batchSizeStyle(r.m), marker: { color: colorForBatchSize(r.m), size: 10, line: { color: COLORS.ink, width: 1 } },
       showlegend: false, hovertemplate: `${batchSizeLabel(r.m)}<br>E = %{x:.4g}<br>S = %{y:.4g}<extra></extra>`,
     })),
   ];

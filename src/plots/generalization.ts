@@ -8,7 +8,7 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { LrRule } from "../generalization/rules";
 import { summarizeSeeds } from "../generalization/stats";
 import { BatchlabArgumentError } from "../util/validate";
-import { baseLayout, batchSizeLabel, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
 
 /** What every accuracy figure needs of a run. */
 export interface AccuracyRow {
@@ -19,9 +19,9 @@ export interface AccuracyRow {
 }
 
 const RULE_STYLE: Record<LrRule, { color: string; symbol: string; dash: string; label: string; short: string }> = {
-  same: { color: "#444444", symbol: "circle", dash: "solid", label: "same η", short: "same η" },
-  linear: { color: "#d95f02", symbol: "square", dash: "dash", label: "linear rule η ∝ m", short: "η ∝ m" },
-  sqrt: { color: "#1b7fb3", symbol: "diamond", dash: "dot", label: "square-root rule η ∝ √m", short: "η ∝ √m" },
+  same: { color: COLORS.axis, symbol: "circle", dash: "solid", label: "same η", short: "same η" },
+  linear: { color: COLORS.orange, symbol: "square", dash: "dash", label: "linear rule η ∝ m", short: "η ∝ m" },
+  sqrt: { color: COLORS.blue, symbol: "diamond", dash: "dot", label: "square-root rule η ∝ √m", short: "η ∝ √m" },
 };
 
 /** Legend name of a learning-rate rule. */
@@ -112,7 +112,7 @@ export function accuracyByRuleFigure(rows: readonly RuleAccuracyRow[], options: 
       data.push({
         type: "scatter", mode: "markers", x: own.map((r) => r.m), y: own.map((r) => 100 * r[metric.key]),
         name: `${style.label}, each seed`, legendgroup: rule, showlegend: false,
-        marker: { color: style.color, symbol: style.symbol, size: 5, opacity: 0.35 },
+        marker: { color: style.color, symbol: `${style.symbol}-open`, size: 7, opacity: 0.75, line: { width: 1.2 } },
         hovertemplate: `${style.label}<br>m = %{x}, one seed<br>%{y:.2f}<extra></extra>`,
         ...axisRefs(k),
       });
@@ -149,7 +149,7 @@ function pointsByRuleAndBatch<R extends RuleAccuracyRow>(
       const style = RULE_STYLE[rule];
       traces.push({
         type: "scatter", mode: "markers", x: own.map(x), y: own.map(y), name: `${batchSizeLabel(m)}, ${style.short}`,
-        marker: { color: colorForBatchSize(m), symbol: style.symbol, size: 9, opacity: 0.85, line: { width: 0.5, color: "#fff" } },
+        marker: { color: colorForBatchSize(m), symbol: style.symbol, size: 9, opacity: 0.85, line: { width: 0.5, color: COLORS.background } },
         ...extra(rule, m, style),
       });
     }
@@ -204,7 +204,7 @@ export interface BudgetAccuracyRow extends AccuracyRow {
   budget: string;
 }
 
-const BUDGET_COLORS = ["#444444", "#1b7fb3", "#d95f02", "#7a4fa3"];
+const BUDGET_COLORS = [COLORS.axis, COLORS.blue, COLORS.orange, COLORS.purple];
 
 /** Test accuracy in % against m for each budget: mean ± sd over seeds, each seed a faint point. */
 export function budgetComparisonFigure(rows: readonly BudgetAccuracyRow[], options: { title?: string } = {}): PlotlyFigure {
@@ -218,12 +218,14 @@ export function budgetComparisonFigure(rows: readonly BudgetAccuracyRow[], optio
     data.push({
       type: "scatter", mode: "lines+markers", x: mean.x, y: mean.y, name: budget, legendgroup: budget,
       error_y: { type: "data", array: mean.sd, visible: true, thickness: 1 },
-      line: { color, width: 2 }, marker: { color, size: 8 },
+      line: { color, width: 2 }, marker: { color, size: 6 },
       hovertemplate: `${budget}<br>m = %{x}<br>test accuracy %{y:.2f} % (mean)<extra></extra>`,
     });
     data.push({
       type: "scatter", mode: "markers", x: own.map((r) => r.m), y: own.map((r) => 100 * r.testAccuracy),
-      name: `${budget}, each seed`, legendgroup: budget, showlegend: false, marker: { color, size: 5, opacity: 0.35 },
+      name: `${budget}, each seed`, legendgroup: budget, showlegend: false,
+      // Open rings drawn after the means, so seeds that sit near the mean still show around it.
+      marker: { color, symbol: "circle-open", size: 9, opacity: 0.8, line: { width: 1.2 } },
       hovertemplate: `${budget}<br>m = %{x}, seed %{text}<br>%{y:.2f} %<extra></extra>`, text: own.map((r) => String(r.seed)),
     });
   });
@@ -256,7 +258,7 @@ function sharpnessTraces(rows: readonly SharpnessRow[], xOf: (r: SharpnessRow) =
       traces.push({
         type: "scatter", mode: "markers", x: own.map(xOf), y: own.map(yOf),
         name: budget ? `${batchSizeLabel(m)}, ${budget}` : batchSizeLabel(m), legendgroup: `${budget}m${m}`, showlegend,
-        marker: { color: colorForBatchSize(m), symbol: BUDGET_SYMBOLS[b % BUDGET_SYMBOLS.length], size: 9, opacity: 0.85, line: { width: 0.5, color: "#fff" } },
+        marker: { color: colorForBatchSize(m), symbol: BUDGET_SYMBOLS[b % BUDGET_SYMBOLS.length], size: 9, opacity: 0.85, line: { width: 0.5, color: COLORS.background } },
         hovertemplate: `${batchSizeLabel(m)}${budget ? `, ${budget}` : ""}<br>${hover}<extra></extra>`,
         ...axisRefs(k),
       });
@@ -300,8 +302,8 @@ export function sharpnessVsGapFigure(rows: readonly SharpnessRow[], options: { t
 // ---------------------------------------------------------------------------------------------
 
 const SET_STYLE: Record<string, { dash: string; color: string }> = {
-  train: { dash: "solid", color: "#1b7fb3" },
-  test: { dash: "dash", color: "#d95f02" },
+  train: { dash: "solid", color: COLORS.blue },
+  test: { dash: "dash", color: COLORS.orange },
 };
 
 /**
@@ -320,7 +322,7 @@ export function interpolationFigure(points: readonly InterpolationPoint[], optio
     for (const set of sets) {
       const own = points.filter((p) => p.set === set && p[panel.key] !== undefined).sort((a, b) => a.alpha - b.alpha);
       if (own.length === 0) continue;
-      const style = SET_STYLE[set] ?? { dash: "dot", color: "#555" };
+      const style = SET_STYLE[set] ?? { dash: "dot", color: COLORS.muted };
       data.push({
         type: "scatter", mode: "lines+markers", x: own.map((p) => p.alpha), y: own.map((p) => panel.scale * (p[panel.key] as number)),
         name: set, legendgroup: set, showlegend: k === 0, line: { color: style.color, dash: style.dash, width: 2 }, marker: { color: style.color, size: 4 },
@@ -336,7 +338,7 @@ export function interpolationFigure(points: readonly InterpolationPoint[], optio
   const marks = [{ alpha: 0, label: options.fromLabel }, { alpha: 1, label: options.toLabel }];
   layout.shapes = [0, 1].flatMap((k) => marks.map((mark) => ({
     type: "line", xref: axisRefs(k).xaxis, yref: `${axisRefs(k).yaxis} domain`, x0: mark.alpha, x1: mark.alpha, y0: 0, y1: 1,
-    line: { color: "#999", width: 1, dash: "dot" },
+    line: { color: COLORS.faint, width: 1, dash: "dot" },
   })));
   layout.annotations = marks.map((mark) => ({
     xref: "x", yref: "y domain", x: mark.alpha, y: 1, yanchor: "bottom", text: mark.label, showarrow: false, font: { size: 11 },

@@ -1,4 +1,5 @@
 export * from "./style";
+export * from "./ticks";
 export * from "./updateRule";
 export * from "./noise";
 export * from "./convergence";

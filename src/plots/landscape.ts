@@ -4,7 +4,7 @@
 
 import type { DoubleWell } from "../data/landscape";
 import type { PlotlyFigure, PlotlyTrace } from "../display/show";
-import { baseLayout, batchSizeStyle, colorForBatchSize, paletteColor } from "./style";
+import { baseLayout, batchSizeStyle, categoricalColor, colorForBatchSize, COLORS, withAlpha } from "./style";
 
 /** "m = 8", or "m = N (GD)" for the full batch. */
 export function batchLabel(m: number, n: number): string {
@@ -37,17 +37,17 @@ export function landscapeFigure(well: DoubleWell, options: LandscapeFigureOption
   const phi = (x: number) => well.tilt([x], 0);
   const traces: PlotlyTrace[] = options.exampleTilts.map((xi, k) => ({
     x: xs, y: xs.map((x) => well.profile(x) - sigma * xi * phi(x)), type: "scatter", mode: "lines",
-    name: "single examples ℓᵢ", legendgroup: "examples", showlegend: k === 0, line: { color: "rgba(120,120,120,0.45)", width: 1 },
+    name: "single examples ℓᵢ", legendgroup: "examples", showlegend: k === 0, line: { color: COLORS.examples, width: 1 },
     hoverinfo: "skip",
   }));
-  traces.push({ x: xs, y: xs.map((x) => well.profile(x)), type: "scatter", mode: "lines", name: "L = mean of all ℓᵢ", line: { color: "#222", width: 3 } });
+  traces.push({ x: xs, y: xs.map((x) => well.profile(x)), type: "scatter", mode: "lines", name: "L = mean of all ℓᵢ", line: { color: COLORS.ink, width: 3 } });
   traces.push({
     x: xs, y: xs.map((x) => sigma * sigma * Math.abs(well.curvature([x], 0))), type: "scatter", mode: "lines", xaxis: "x2", yaxis: "y2",
-    name: "σ²·|L″(θ)|", line: { color: "#b42318", width: 2, dash: "dot" },
+    name: "σ²·|L″(θ)|", line: { color: COLORS.fit, width: 2, dash: "dot" },
   });
   traces.push({
     x: options.measured.map((p) => p.x), y: options.measured.map((p) => p.variance), type: "scatter", mode: "markers", xaxis: "x2", yaxis: "y2",
-    name: "measured variance of ∇ℓᵢ over the N examples", marker: { color: "#222", size: 7 },
+    name: "measured variance of ∇ℓᵢ over the N examples", marker: { color: COLORS.ink, size: 7 },
   });
   const base = baseLayout({ title: options.title ?? "A landscape made of data: a sharp and a flat minimum of the same depth", height: 560 });
   const g = well.geometry;
@@ -94,7 +94,7 @@ export function cloudFigure(well: DoubleWell, clouds: Cloud[], options: { n: num
   const traces: PlotlyTrace[] = [];
   clouds.forEach((c, k) => {
     const ax = { xaxis: `x${axisName(k)}`, yaxis: `y${axisName(k)}` };
-    traces.push({ x: xs, y: curve, type: "scatter", mode: "lines", line: { color: "#999", width: 2 }, showlegend: false, hoverinfo: "skip", ...ax });
+    traces.push({ x: xs, y: curve, type: "scatter", mode: "lines", line: { color: COLORS.faint, width: 2 }, showlegend: false, hoverinfo: "skip", ...ax });
     const color = colorForBatchSize(Math.min(c.m, 4096));
     traces.push({ ...dots(c, last), type: "scatter", mode: "markers", name: batchLabel(c.m, options.n), marker: { color, size: 8, opacity: 0.3 }, ...ax });
   });
@@ -133,7 +133,7 @@ export function basinShareFigure(rows: { m: number; shares: { step: number; flat
   const labels = rows.map((r) => batchLabel(r.m, options.n));
   const traces: PlotlyTrace[] = steps.map((step, k) => ({
     x: labels, y: rows.map((r) => r.shares[k].flat), type: "bar", name: `after ${step} steps`,
-    marker: { color: `rgba(31,119,180,${0.35 + (0.65 * (k + 1)) / steps.length})` },
+    marker: { color: withAlpha(COLORS.blue, 0.35 + (0.65 * (k + 1)) / steps.length) },
   }));
   const base = baseLayout({ title: options.title ?? "Where the seeds are: share in the flat basin", xTitle: "batch size", yTitle: "share of seeds in the flat basin", height: 420 });
   return { data: traces, layout: { ...base, barmode: "group", yaxis: { ...(base.yaxis as object), range: [0, 1.05] }, xaxis: { ...(base.xaxis as object), type: "category" } } };
@@ -153,7 +153,7 @@ export function survivalFigure(curves: { m: number; lr: number; t: number[]; sur
     x.push(c.budget);
     y.push(c.survival[c.survival.length - 1]);
     // m runs over 1–4 only here, too close on the course's m palette: spread the colours over the settings instead
-    const color = paletteColor(curves.length > 1 ? k / (curves.length - 1) : 0);
+    const color = categoricalColor(k);
     return { x, y, type: "scatter", mode: "lines", name: `m = ${c.m}, η = ${c.lr}`, line: { color, width: 2, dash: dashes[lrs.indexOf(c.lr) % dashes.length] } };
   });
   return { data: traces, layout: baseLayout({ title: options.title ?? "Still in the sharp well after t steps (Kaplan–Meier)", xTitle: "step t", yTitle: "share of seeds not yet escaped (log scale)", yLog: true }) };
@@ -229,9 +229,9 @@ export function saddleEscapeFigure(
     {
       x: points.map((p) => p.m), y: points.map((p) => p.mean), type: "scatter", mode: "markers", name: "SGD, measured (± 2 SE)",
       marker: { color: points.map((p) => colorForBatchSize(p.m)), size: 10 },
-      error_y: { type: "data", array: points.map((p) => 2 * p.se), visible: true, thickness: 1.2, color: "#555" },
+      error_y: { type: "data", array: points.map((p) => 2 * p.se), visible: true, thickness: 1.2, color: COLORS.muted },
     },
-    { x: prediction.m, y: prediction.steps, type: "scatter", mode: "lines", name: "theory: [ln(x_e/s) + (γ + ln 2)/2] / ln(1 + ηλ)", line: { color: "#555", dash: "dot", width: 1.5 } },
+    { x: prediction.m, y: prediction.steps, type: "scatter", mode: "lines", name: "theory: [ln(x_e/s) + (γ + ln 2)/2] / ln(1 + ηλ)", line: { color: COLORS.muted, dash: "dot", width: 1.5 } },
     { x: [gd.n], y: [gd.measured], type: "scatter", mode: "markers", name: `full batch (GD), measured`, marker: { color: colorForBatchSize(4096), size: 12, symbol: "diamond" } },
     { x: [prediction.m[0], gd.n], y: [gd.predicted, gd.predicted], type: "scatter", mode: "lines", name: "GD: ln(x_e/x₀) / ln(1 + ηλ)", line: { color: colorForBatchSize(4096), dash: "dash", width: 1.5 } },
   ];

@@ -6,11 +6,11 @@ import type { NoiseTrackingRow } from "../noise/twoBatch";
 import { predictedVariance } from "../noise/statistics";
 import type { VarianceRow } from "../noise/variance";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
-import { baseLayout, batchSizeLabel, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
 
-const WITH_COLOR = "#3b528b";
-const WITHOUT_COLOR = "#d95f02";
-const EXACT_COLOR = "#222";
+const WITH_COLOR = COLORS.blue;
+const WITHOUT_COLOR = COLORS.orange;
+const EXACT_COLOR = COLORS.ink;
 
 /**
  * Whether a measured variance is zero up to rounding: at m = N without replacement the batch mean
@@ -67,9 +67,10 @@ export function varianceFigure(rows: VarianceRow[], options: VarianceFigureOptio
     data.push({
       type: "scatter", mode: "markers",
       x: shown.map((r) => r.m), y: shown.map((r) => r.variance),
-      error_y: { type: "data", array: shown.map((r) => 2 * r.standardError), visible: true, color, thickness: 1 },
-      name: `measured, ${replacement} replacement`,
-      marker: { color, size: 8, symbol: replacement === "with" ? "circle" : "diamond-open", line: { color, width: 1.5 } },
+      // Open, smaller markers and capped bars, so that ±2 SE shows wherever it is wider than a marker.
+      error_y: { type: "data", array: shown.map((r) => 2 * r.standardError), visible: true, color, thickness: 1.5, width: 5 },
+      name: `measured, ${replacement} replacement (bars: ±2 SE)`,
+      marker: { color, size: 6, symbol: replacement === "with" ? "circle-open" : "diamond-open", line: { color, width: 1.5 } },
       customdata: shown.map((r) => [r.draws, r.ratio]),
       hovertemplate: "m = %{x}<br>variance %{y:.4g}<br>%{customdata[0]} batches, measured/theory %{customdata[1]:.3f}<extra></extra>",
     });
@@ -96,7 +97,8 @@ export interface SpreadSample {
 export function spreadFigure(samples: SpreadSample[], options: { reference: number; title?: string; yTitle?: string }): PlotlyFigure {
   if (samples.length === 0) throw new BatchlabArgumentError("samples", samples, "at least one batch size");
   const labels = samples.map((s) => batchSizeLabel(s.m));
-  const data: PlotlyTrace[] = samples.map((s) => ({
+  const zoom = spreadZoom(samples, options.reference);
+  const violin = (s: SpreadSample, axes: { xaxis: string; yaxis: string }): PlotlyTrace => ({
     type: "violin",
     x: Array.from(s.values, () => batchSizeLabel(s.m)),
     y: Array.from(s.values),
@@ -110,17 +112,68 @@ export function spreadFigure(samples: SpreadSample[], options: { reference: numb
     box: { visible: false },
     hoverinfo: "y+name",
     showlegend: false,
-  }));
-  data.push({
-    type: "scatter", mode: "lines", x: [labels[0], labels[labels.length - 1]], y: [options.reference, options.reference],
-    name: "full batch (m = N)", line: { color: EXACT_COLOR, dash: "dot", width: 1.5 },
+    ...axes,
   });
+  const reference = (x: string[], axes: { xaxis: string; yaxis: string }, showlegend: boolean): PlotlyTrace => ({
+    type: "scatter", mode: "lines", x: [x[0], x[x.length - 1]], y: [options.reference, options.reference],
+    name: "full batch (m = N)", line: { color: EXACT_COLOR, dash: "dot", width: 1.5 }, showlegend, legendgroup: "reference", ...axes,
+  });
+  const left = { xaxis: "x", yaxis: "y" };
+  const data: PlotlyTrace[] = samples.map((s) => violin(s, left));
+  data.push(reference(labels, left, true));
   const layout = baseLayout({
     title: options.title ?? "Batch gradients scatter less as m grows",
     xTitle: "batch size",
     yTitle: options.yTitle ?? "ĝₘ · G / |G|",
   });
-  return { data, layout: { ...layout, violinmode: "overlay", xaxis: { ...(layout.xaxis as object), type: "category" } } };
+  if (!zoom) return { data, layout: { ...layout, violinmode: "overlay", xaxis: { ...(layout.xaxis as object), type: "category" } } };
+  // The small batches' tails set the left panel's range; the right panel repeats the larger
+  // batch sizes with the range their own 1–99 % quantiles need, so their spread and |G| show.
+  const right = { xaxis: "x2", yaxis: "y2" };
+  const zoomed = samples.filter((s) => s.m >= zoom.from);
+  data.push(...zoomed.map((s) => violin(s, right)), reference(zoomed.map((s) => batchSizeLabel(s.m)), right, false));
+  return {
+    data,
+    layout: {
+      ...layout,
+      violinmode: "overlay",
+      xaxis: { ...(layout.xaxis as object), type: "category", domain: [0, 0.48], title: { text: "batch size (all)" } },
+      xaxis2: { ...(layout.xaxis as object), type: "category", domain: [0.56, 1], anchor: "y2", title: { text: `batch size (m ≥ ${zoom.from}, zoomed)` } },
+      yaxis2: { ...(layout.yaxis as object), anchor: "x2", title: undefined, range: zoom.range },
+      legend: { orientation: "h", x: 0, y: -0.22 },
+      margin: { ...(layout.margin as object), b: 100 },
+      annotations: [{
+        xref: "x2 domain", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left", showarrow: false, font: { size: 11 },
+        text: `zoom: y range = 1–99 % quantiles of m ≥ ${zoom.from}`,
+      }],
+    },
+  };
+}
+
+/** The q-quantile (0..1) of values, by linear interpolation between order statistics. */
+function quantile(values: ArrayLike<number>, q: number): number {
+  const sorted = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const at = q * (sorted.length - 1);
+  const i = Math.floor(at);
+  return i + 1 < sorted.length ? sorted[i] + (at - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+/**
+ * Whether the spread figure needs a zoomed panel, and for which batch sizes: the first m whose
+ * 1–99 % range is under a quarter of the smallest m's, when at least two batch sizes qualify.
+ */
+function spreadZoom(samples: SpreadSample[], reference: number): { from: number; range: [number, number] } | null {
+  const width = (s: SpreadSample) => quantile(s.values, 0.99) - quantile(s.values, 0.01);
+  const sorted = samples.slice().sort((a, b) => a.m - b.m);
+  const full = width(sorted[0]);
+  const k = sorted.findIndex((s) => width(s) < full / 4);
+  if (!(full > 0) || k < 0 || sorted.length - k < 2) return null;
+  const shown = sorted.slice(k);
+  const lo = Math.min(reference, ...shown.map((s) => quantile(s.values, 0.01)));
+  const hi = Math.max(reference, ...shown.map((s) => quantile(s.values, 0.99)));
+  const pad = 0.08 * (hi - lo || 1);
+  return { from: sorted[k].m, range: [lo - pad, hi + pad] };
 }
 
 export interface SnrFigureOptions {
@@ -163,7 +216,7 @@ export function snrFigure(options: SnrFigureOptions): PlotlyFigure {
     });
   }
   data.push({
-    type: "scatter", mode: "lines", x: [1, mMax], y: [1, 1], name: "SNR = 1", line: { color: "#999", dash: "dot", width: 1 },
+    type: "scatter", mode: "lines", x: [1, mMax], y: [1, 1], name: "SNR = 1", line: { color: COLORS.faint, dash: "dot", width: 1 },
   });
   if (Number.isFinite(bSimple) && bSimple >= 1 && bSimple <= mMax) {
     data.push({
@@ -252,15 +305,36 @@ export function estimatorConvergenceFigure(
       line(s, "tr Σ estimate / exact", WITH_COLOR),
       line(g, "|G|² estimate / exact", WITHOUT_COLOR),
       line(b, "B_simple = ratio of the averages / exact", EXACT_COLOR),
-      line(ratio, "average of per-pair ratios / exact", "#999", "dot"),
-      { type: "scatter", mode: "lines", x: [1, R], y: [1, 1], name: "exact", line: { color: "#bbb", width: 1 }, showlegend: false },
+      line(ratio, "average of per-pair ratios / exact", COLORS.faint, "dot"),
+      { type: "scatter", mode: "lines", x: [1, R], y: [1, 1], name: "exact", line: { color: COLORS.fainter, width: 1 }, showlegend: false },
     ],
     layout: {
       ...baseLayout({
         title: options.title ?? "Two-batch estimates settle as pairs are averaged",
         xTitle: "pairs of batches averaged (log scale)", yTitle: "estimate / exact value", xLog: true,
       }),
-      yaxis: { ...(baseLayout({}).yaxis as object), title: { text: "estimate / exact value" }, range: [-1, 3] },
+      // The range holds every curve once ten pairs are averaged (the first few swing wildly), and
+      // at least 0 to 2 around the target 1.
+      yaxis: { ...(baseLayout({}).yaxis as object), title: { text: "estimate / exact value" }, range: settledRange(at, [s, g, b, ratio], 10) },
+      annotations: [{
+        xref: "paper", yref: "paper", x: 1, y: 1, xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: 11 },
+        text: "y range: every curve from 10 pairs on",
+      }],
     },
   };
+}
+
+/** [lo, hi] holding every curve's values at x ≥ from, and at least [0, 2], padded by 5 %. */
+function settledRange(x: number[], curves: number[][], from: number): [number, number] {
+  let lo = 0;
+  let hi = 2;
+  for (const curve of curves) {
+    curve.forEach((v, i) => {
+      if (x[i] < from || !Number.isFinite(v)) return;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    });
+  }
+  const pad = 0.05 * (hi - lo);
+  return [lo - pad, hi + pad];
 }

@@ -8,21 +8,11 @@ import type { DecayGrowthResult } from "../update/scheduleStudy";
 import type { ScheduleRow } from "../update/scheduleStudy";
 import type { DivergenceRow } from "../update/stability";
 import { BatchlabArgumentError } from "../util/validate";
-import { baseLayout, batchSizeLabel, batchSizeStyle } from "./style";
-
-/** One colour per schedule, the same in every figure of the chapter (Okabe–Ito, colour-blind safe). */
-const SCHEDULE_COLORS: Record<string, string> = {
-  constant: "#555555",
-  "constant + averaging": "#CC79A7",
-  "step decay": "#E69F00",
-  "1/(1 + t/τ)": "#0072B2",
-  cosine: "#009E73",
-};
-const OTHER = ["#D55E00", "#56B4E9", "#F0E442", "#000000"];
+import { baseLayout, batchSizeLabel, batchSizeStyle, categoricalColor, COLORS, SCHEDULE_COLORS } from "./style";
 
 /** The colour of a schedule by name (a fixed colour for the chapter's five, then a cycle). */
 export function scheduleColor(name: string, index = 0): string {
-  return SCHEDULE_COLORS[name] ?? OTHER[index % OTHER.length];
+  return SCHEDULE_COLORS[name] ?? categoricalColor(5 + index);
 }
 
 function distinct(values: number[]): number[] {
@@ -93,12 +83,12 @@ export function ewaFigure(series: EwaSeries, options: { title?: string } = {}): 
   const pick = (v: readonly number[]) => keep.map((k) => v[k]);
   const x = pick(steps);
   const data: PlotlyTrace[] = [
-    { type: "scatter", mode: "lines", name: "training loss, m = 1", x, y: pick(series.raw), line: { color: "#bdbdbd", width: 1 } },
-    { type: "scatter", mode: "lines", name: `EWA, β = ${series.beta}, no correction`, x, y: pick(series.uncorrected), line: { color: "#D55E00", width: 2.2 } },
-    { type: "scatter", mode: "lines", name: `EWA ÷ (1 − βᵗ)`, x, y: pick(series.corrected), line: { color: "#0072B2", width: 2.2 } },
+    { type: "scatter", mode: "lines", name: "training loss, m = 1", x, y: pick(series.raw), line: { color: COLORS.fainter, width: 1 } },
+    { type: "scatter", mode: "lines", name: `EWA, β = ${series.beta}, no correction`, x, y: pick(series.uncorrected), line: { color: COLORS.orange, width: 2.2 } },
+    { type: "scatter", mode: "lines", name: `EWA ÷ (1 − βᵗ)`, x, y: pick(series.corrected), line: { color: COLORS.blue, width: 2.2 } },
   ];
   if (series.level !== undefined) {
-    data.push({ type: "scatter", mode: "lines", name: "settled mean", x: [x[0], x[x.length - 1]], y: [series.level, series.level], line: { color: "#222", width: 1, dash: "dash" } });
+    data.push({ type: "scatter", mode: "lines", name: "settled mean", x: [x[0], x[x.length - 1]], y: [series.level, series.level], line: { color: COLORS.ink, width: 1, dash: "dash" } });
   }
   const layout = baseLayout({ title: options.title ?? "Smoothing a noisy loss curve", xTitle: "step (log scale)", yTitle: "training loss (log scale)", xLog: true, yLog: true, height: 430 });
   return { data, layout: { ...layout, legend: { orientation: "h", y: -0.2, x: 0 }, margin: { l: 70, r: 24, t: 56, b: 100 } } };
@@ -110,7 +100,7 @@ export function ewaFigure(series: EwaSeries, options: { title?: string } = {}): 
  */
 export function decayGrowthFigure(result: DecayGrowthResult, options: { title?: string; labels?: { decay: string; growth: string } } = {}): PlotlyFigure {
   const labels = options.labels ?? { decay: "step decay of η", growth: "growing batch m" };
-  const colors = { decay: "#E69F00", growth: "#0072B2" };
+  const colors = { decay: COLORS.orange, growth: COLORS.blue };
   const data: PlotlyTrace[] = [];
   const seeds = distinct(result.points.map((p) => p.seed));
   for (const run of ["decay", "growth"] as const) {
@@ -161,7 +151,7 @@ export function stabilityFigure(rows: readonly DivergenceRow[], options: { title
     };
   });
   const shapes: Record<string, unknown>[] = [
-    { type: "line", xref: "x", yref: "paper", x0: 1, x1: 1, y0: 0, y1: 1, line: { color: "#222", width: 1.2, dash: "dash" } },
+    { type: "line", xref: "x", yref: "paper", x0: 1, x1: 1, y0: 0, y1: 1, line: { color: COLORS.ink, width: 1.2, dash: "dash" } },
   ];
   const annotations: Record<string, unknown>[] = [
     { x: 1, y: 1.04, xref: "x", yref: "paper", text: "η = 2/λ_max", showarrow: false, xanchor: "right", font: { size: 12 } },
@@ -169,7 +159,7 @@ export function stabilityFigure(rows: readonly DivergenceRow[], options: { title
   if (options.measuredEdgeRatio !== undefined) {
     data.push({
       type: "scatter", mode: "markers", name: "full-batch edge by bisection", x: [options.measuredEdgeRatio], y: [0.5],
-      marker: { symbol: "line-ns-open", size: 28, color: "#c03b5a", line: { width: 2.5, color: "#c03b5a" } },
+      marker: { symbol: "line-ns-open", size: 28, color: COLORS.fit, line: { width: 2.5, color: COLORS.fit } },
       hovertemplate: "measured edge: η/(2/λ_max) = %{x:.4f}<extra></extra>",
     });
   }

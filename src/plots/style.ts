@@ -19,15 +19,98 @@ export interface LayoutOptions {
 }
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
-const GRID = "#e6e6e6";
-const AXIS = "#444";
+
+/**
+ * Every colour of the course that is not a batch size, by the role it plays. Change a colour here
+ * and every figure, table and live curve follows; no other file of src/ spells a colour.
+ */
+export const COLORS = {
+  /** Text, exact values, the reference every estimate is compared with. */
+  ink: "#222222",
+  /** Axes, tick marks, analytic reference lines. */
+  axis: "#444444",
+  /** Secondary lines: rules drawn for comparison, guides, asymptotes. */
+  muted: "#555555",
+  /** Table captions and footnotes. */
+  note: "#666666",
+  /** Guides that should stay in the background (SNR = 1, interpolation marks). */
+  faint: "#999999",
+  /** Points that are shown but excluded (do not fit in memory), the exact = 1 line. */
+  fainter: "#bbbbbb",
+  grid: "#e6e6e6",
+  zeroline: "#cfcfcf",
+  /** Table rule lines. */
+  rule: "#eeeeee",
+  background: "#ffffff",
+  legendBackground: "rgba(255,255,255,0.8)",
+  transparent: "rgba(0,0,0,0)",
+  /** Loss contours: low and high fill, contour lines. */
+  contourLow: "#f7f7f7",
+  contourHigh: "#bdbdbd",
+  contourLine: "#9e9e9e",
+  /** Sampling with replacement; the linear scaling rule; train sets. */
+  blue: "#3b528b",
+  /** Sampling without replacement; estimates; the linear rule in chapter 4; test sets. */
+  orange: "#d95f02",
+  /** Training loss on a second axis; finished progress. */
+  green: "#1b9e77",
+  /** The square-root rule. */
+  purple: "#7570b3",
+  /** Fitted curves (S_min(1 + B_crit/m), the Pareto hyperbola). */
+  fit: "#c03b5a",
+  /** Limits: stability 2/λ_max, memory budgets, divergence. */
+  limit: "#b2182b",
+  /** The shaded B_crit range around an estimate (orange, see-through). */
+  estimateRange: "rgba(217, 95, 2, 0.12)",
+  /** The shaded band of batch sizes as fast as the fastest within the timings' tolerance (green, see-through). */
+  bandFill: "rgba(27, 158, 119, 0.10)",
+  /** A claim that holds / fails in the notebook's output. */
+  pass: "#1a7f37",
+  failure: "#b42318",
+  failureBackground: "#fde8e8",
+  /** Single examples' losses drawn behind their mean (grey, see-through). */
+  examples: "rgba(120, 120, 120, 0.45)",
+} as const;
+
+/** A colour of the palette ("#rrggbb") made see-through: for clouds of points drawn over time. */
+export function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!m) throw new RangeError(`withAlpha: a colour "#rrggbb" from the palette, got ${JSON.stringify(color)}`);
+  const a = Math.min(1, Math.max(0, alpha));
+  return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${Number(a.toFixed(3))})`;
+}
+
+/**
+ * Series that are not batch sizes (engines, budgets, schedules, live-curve series), in the order
+ * they are assigned: distinct hues of similar weight (ColorBrewer Dark2 with a slate).
+ */
+export const CATEGORICAL_PALETTE: readonly string[] = [
+  COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, "#e7298a", "#66a61e", "#8c564b", "#5f6b6d",
+];
+
+/** One colour per learning-rate schedule, the same in every figure (chapter 3b). */
+export const SCHEDULE_COLORS: Readonly<Record<string, string>> = {
+  constant: COLORS.muted,
+  "constant + averaging": CATEGORICAL_PALETTE[4],
+  "step decay": COLORS.orange,
+  "1/(1 + t/τ)": COLORS.blue,
+  cosine: COLORS.green,
+};
+
+/** The k-th categorical colour (wrapping around). */
+export function categoricalColor(k: number): string {
+  return CATEGORICAL_PALETTE[((k % CATEGORICAL_PALETTE.length) + CATEGORICAL_PALETTE.length) % CATEGORICAL_PALETTE.length];
+}
+
+const GRID = COLORS.grid;
+const AXIS = COLORS.axis;
 
 function axis(title: string | undefined, log: boolean | undefined): Record<string, unknown> {
   return {
     title: title ? { text: title } : undefined,
     type: log ? "log" : "linear",
     gridcolor: GRID,
-    zerolinecolor: "#cfcfcf",
+    zerolinecolor: COLORS.zeroline,
     linecolor: AXIS,
     ticks: "outside",
     tickcolor: AXIS,
@@ -42,60 +125,62 @@ function axis(title: string | undefined, log: boolean | undefined): Record<strin
 export function baseLayout(options: LayoutOptions = {}): PlotlyLayout {
   return {
     title: options.title ? { text: options.title, x: 0.02, xanchor: "left" } : undefined,
-    font: { family: FONT, size: 13, color: "#222" },
-    paper_bgcolor: "#ffffff",
-    plot_bgcolor: "#ffffff",
+    font: { family: FONT, size: 13, color: COLORS.ink },
+    paper_bgcolor: COLORS.background,
+    plot_bgcolor: COLORS.background,
     height: options.height ?? 420,
     autosize: true,
     margin: { l: 64, r: 24, t: options.title ? 56 : 24, b: 56 },
     xaxis: axis(options.xTitle, options.xLog),
     yaxis: axis(options.yTitle, options.yLog),
-    legend: { bgcolor: "rgba(255,255,255,0.8)", borderwidth: 0 },
+    legend: { bgcolor: COLORS.legendBackground, borderwidth: 0 },
     hovermode: "closest",
   };
 }
 
-// Viridis (perceptually uniform, colour-blind safe), sampled at 9 points. The yellow end is cut off
-// (see MAX_T) because it is unreadable as a thin line on white.
-const VIRIDIS: ReadonlyArray<readonly [number, number, number]> = [
-  [68, 1, 84],
-  [72, 40, 120],
-  [62, 74, 137],
-  [49, 104, 142],
-  [38, 130, 142],
-  [31, 158, 137],
-  [53, 183, 121],
-  [109, 205, 89],
-  [180, 222, 44],
+/**
+ * The course's batch-size palette, one colour per power of two from m = 1 (purple) to m = 16384
+ * (plum), the largest batch the course trains. The hue walks once round the wheel, so the order of m reads as the order of the
+ * colours; the lightness alternates dark/light, so that two neighbouring batch sizes (m and 2m)
+ * differ in lightness as well as hue (CIELAB ΔE ≥ 20 between neighbours, ≥ 27 two steps apart; a
+ * test checks it). Every colour is dark enough for a thin line on white.
+ */
+export const BATCH_SIZE_PALETTE: readonly string[] = [
+  "#6d469e", // m = 1
+  "#6a93f4", // 2
+  "#0063b2", // 4
+  "#00a9e5", // 8
+  "#006d85", // 16
+  "#00ae9d", // 32
+  "#006b39", // 64
+  "#62a64d", // 128
+  "#516000", // 256
+  "#b7912e", // 512
+  "#8f4501", // 1024
+  "#ea7261", // 2048
+  "#a7254d", // 4096
+  "#e274b9", // 8192
+  "#6e1f6e", // 16384
 ];
-const MAX_T = 0.9;
 
-/** The range of batch sizes the colour scale spans; sizes outside it get the end colours. */
-export const BATCH_SIZE_RANGE = { min: 1, max: 4096 } as const;
-
-function hex(v: number): string {
-  return Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, "0");
-}
-
-/** A colour of the truncated viridis scale, t in [0, 1]. */
-export function paletteColor(t: number): string {
-  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * MAX_T * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
-  const f = u - i;
-  const a = VIRIDIS[i];
-  const b = VIRIDIS[i + 1];
-  return "#" + hex(a[0] + f * (b[0] - a[0])) + hex(a[1] + f * (b[1] - a[1])) + hex(a[2] + f * (b[2] - a[2]));
-}
+/** The range of batch sizes the palette spans; sizes outside it get the end colours. */
+export const BATCH_SIZE_RANGE = { min: 1, max: 16384 } as const;
 
 /**
- * The course-wide colour of batch size m: log2(m) placed on [log2 1, log2 4096], so doubling m is
- * always the same step along the palette. Small batches are dark purple, large ones green.
+ * Beyond this many batch sizes in one figure, colour alone no longer tells the series apart:
+ * batchSizeStyle then dashes every second one (by rank).
+ */
+export const MAX_COLOR_ONLY_SERIES = 8;
+
+/**
+ * The course-wide colour of batch size m: the palette entry of the nearest power of two, so
+ * doubling m is always one step along the palette. Small batches are purple, large ones red.
  */
 export function colorForBatchSize(m: number): string {
+  const k = m > 0 && Number.isFinite(m) ? Math.round(Math.log2(m)) : 0;
   const lo = Math.log2(BATCH_SIZE_RANGE.min);
   const hi = Math.log2(BATCH_SIZE_RANGE.max);
-  const t = m > 0 && Number.isFinite(m) ? (Math.log2(m) - lo) / (hi - lo) : 0;
-  return paletteColor(t);
+  return BATCH_SIZE_PALETTE[Math.min(hi, Math.max(lo, k)) - lo];
 }
 
 /** The legend name of a batch size: "m = 64". */
@@ -105,14 +190,24 @@ export function batchSizeLabel(m: number): string {
 
 /**
  * Name, colour and legend group for a trace of batch size m: spread it into a trace,
- * `{ x, y, type: "scatter", ...batchSizeStyle(64) }`.
+ * `{ x, y, type: "scatter", ...batchSizeStyle(64) }`. Given `among` (every batch size the figure
+ * draws) and more than MAX_COLOR_ONLY_SERIES of them, every second one by rank is dashed, so that
+ * neighbours differ in line style as well as colour.
  */
-export function batchSizeStyle(m: number): {
+export function batchSizeStyle(m: number, among?: readonly number[]): {
   name: string;
   legendgroup: string;
-  line: { color: string; width: number };
+  line: { color: string; width: number; dash?: string };
   marker: { color: string };
 } {
   const color = colorForBatchSize(m);
-  return { name: batchSizeLabel(m), legendgroup: `m${m}`, line: { color, width: 2 }, marker: { color } };
+  return { name: batchSizeLabel(m), legendgroup: `m${m}`, line: { color, width: 2, ...batchSizeDash(m, among) }, marker: { color } };
+}
+
+/** `{ dash: "dash" }` for every second of more than MAX_COLOR_ONLY_SERIES batch sizes, else {}. */
+export function batchSizeDash(m: number, among?: readonly number[]): { dash?: string } {
+  if (!among) return {};
+  const sorted = Array.from(new Set(among)).sort((a, b) => a - b);
+  if (sorted.length <= MAX_COLOR_ONLY_SERIES) return {};
+  return sorted.indexOf(m) % 2 === 1 ? { dash: "dash" } : {};
 }

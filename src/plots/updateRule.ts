@@ -7,7 +7,7 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import { meanLoss, type Model } from "../models/model";
 import type { TrainResult } from "../update/train";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
-import { baseLayout, batchSizeLabel, colorForBatchSize } from "./style";
+import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
 
 /** A loss evaluated on a grid over two parameters: z[row][col] is the loss at (x[col], y[row]). */
 export interface LossSurface {
@@ -95,12 +95,12 @@ function contourTrace(surface: LossSurface, axes: { xaxis?: string; yaxis?: stri
     z,
     customdata: surface.z,
     hovertemplate: "θ₁ = %{x:.3f}<br>θ₂ = %{y:.3f}<br>loss = %{customdata:.4g}<extra></extra>",
-    colorscale: [[0, "#f7f7f7"], [1, "#bdbdbd"]],
+    colorscale: [[0, COLORS.contourLow], [1, COLORS.contourHigh]],
     reversescale: false,
     showscale: false,
     autocontour: false,
     contours: { coloring: "fill", showlines: true, start: lo + (hi - lo) / 16, end: hi, size: (hi - lo) / 16 },
-    line: { color: "#9e9e9e", width: 0.6 },
+    line: { color: COLORS.contourLine, width: 0.6 },
     name: "loss",
     showlegend: false,
     ...axes,
@@ -133,10 +133,25 @@ function pointTrace(at: ArrayLike<number>, name: string, symbol: string, axes: {
     x: [at[0]],
     y: [at[1]],
     name,
-    marker: { symbol, size: 13, color: "#222", line: { color: "#fff", width: 1 } },
+    marker: { symbol, size: 13, color: COLORS.ink, line: { color: COLORS.background, width: 1 } },
     hovertemplate: `${name} (%{x:.3f}, %{y:.3f})<extra></extra>`,
     ...axes,
   };
+}
+
+/** [lo, hi] of a contour grid's axis, widened (with a 3 % margin) to hold every path's coordinate k. */
+function pathRange(grid: number[], runs: PathRun[], k: 0 | 1): [number, number] {
+  let lo = grid[0];
+  let hi = grid[grid.length - 1];
+  const margin = 0.03 * (hi - lo);
+  for (const run of runs) {
+    for (const p of run.points) {
+      if (!Number.isFinite(p[k])) continue;
+      if (p[k] < lo) lo = p[k] - margin;
+      if (p[k] > hi) hi = p[k] + margin;
+    }
+  }
+  return [lo, hi];
 }
 
 export interface TrajectoryOptions {
@@ -157,9 +172,10 @@ export function trajectoryFigure(surface: LossSurface, runs: PathRun[], options:
     layout: {
       ...layout,
       // Equal units on both axes, or the bowl's true shape (and the zig-zag) is distorted; the plot
-      // area shrinks to fit rather than showing empty range beyond the grid.
-      xaxis: { ...(layout.xaxis as object), range: [surface.x[0], surface.x[surface.x.length - 1]], constrain: "domain" },
-      yaxis: { ...(layout.yaxis as object), range: [surface.y[0], surface.y[surface.y.length - 1]], scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+      // area shrinks to fit rather than showing empty range beyond the grid. The range is the grid's,
+      // widened where a path leaves it, so no path runs off the axes.
+      xaxis: { ...(layout.xaxis as object), range: pathRange(surface.x, runs, 0), constrain: "domain" },
+      yaxis: { ...(layout.yaxis as object), range: pathRange(surface.y, runs, 1), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
     },
   };
 }
@@ -226,7 +242,7 @@ function floorTrace(runs: PathRun[], x: "step" | "epoch", n: number | undefined,
     x: [Math.min(...xs), Math.max(...xs)],
     y: [floor, floor],
     name: "minimum loss",
-    line: { color: "#222", dash: "dot", width: 1 },
+    line: { color: COLORS.ink, dash: "dot", width: 1 },
     ...axes,
   };
 }
