@@ -10,16 +10,29 @@ export class UsageError extends Error {}
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 
 export interface CommandLine<T extends OptionsConfig> {
-  values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; tokens: true }>>["values"];
+  values: ReturnType<
+    typeof parseArgs<{ options: T; allowPositionals: true; tokens: true }>
+  >["values"];
   positionals: string[];
   /** The option names in the order given (for pairs like --quick/--full where the last one wins). */
   order: string[];
 }
 
-export function parseCommandLine<T extends OptionsConfig>(argv: string[], options: T, allowPositionals = false): CommandLine<T> {
+export function parseCommandLine<T extends OptionsConfig>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+): CommandLine<T> {
   try {
-    const { values, positionals, tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
-    if (!allowPositionals && positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    const { values, positionals, tokens } = parseArgs({
+      args: argv,
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+    if (!allowPositionals && positionals.length > 0)
+      throw new UsageError(`unexpected argument ${positionals[0]}`);
     const order = tokens.flatMap((t) => (t.kind === "option" ? [t.name] : []));
     return { values, positionals, order };
   } catch (e) {

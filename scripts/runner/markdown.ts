@@ -16,16 +16,22 @@ export interface MarkdownOptions {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
-const ALLOWED_TAGS = /&lt;(\/?)(br|sub|sup|kbd|details|summary|b|i|em|strong|u|small)\s*(\/?)&gt;/gi;
+const ALLOWED_TAGS =
+  /&lt;(\/?)(br|sub|sup|kbd|details|summary|b|i|em|strong|u|small)\s*(\/?)&gt;/gi;
 
 /** Raw HTML from the notebook: escaped, then the allowed tags let through. */
 function allowSomeTags(html: string): string {
   return escapeHtml(html).replace(
     ALLOWED_TAGS,
-    (_, close: string, tag: string, self: string) => `<${close}${tag.toLowerCase()}${self ? " /" : ""}>`,
+    (_, close: string, tag: string, self: string) =>
+      `<${close}${tag.toLowerCase()}${self ? " /" : ""}>`,
   );
 }
 
@@ -53,9 +59,11 @@ md.renderer.rules.html_inline = (tokens, idx) => allowSomeTags(tokens[idx].conte
 
 // Code blocks end without the newline markdown-it keeps before </code>.
 const defaultFence = md.renderer.rules.fence!;
-md.renderer.rules.fence = (...args) => defaultFence(...args).replace(/\n<\/code><\/pre>\n$/, "</code></pre>\n");
+md.renderer.rules.fence = (...args) =>
+  defaultFence(...args).replace(/\n<\/code><\/pre>\n$/, "</code></pre>\n");
 const defaultCodeBlock = md.renderer.rules.code_block!;
-md.renderer.rules.code_block = (...args) => defaultCodeBlock(...args).replace(/\n<\/code><\/pre>\n$/, "</code></pre>\n");
+md.renderer.rules.code_block = (...args) =>
+  defaultCodeBlock(...args).replace(/\n<\/code><\/pre>\n$/, "</code></pre>\n");
 
 md.renderer.rules.heading_open = (tokens, idx, opts, _env, self) => {
   const inline = tokens[idx + 1];

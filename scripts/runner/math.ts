@@ -13,7 +13,11 @@ type StateInline = MarkdownIt.StateInline;
  * page: the notebook itself (rendered by Jupyter's MathJax) is the reference.
  */
 export function typeset(tex: string, display: boolean): string {
-  return katex.renderToString(tex, { displayMode: display, throwOnError: false, output: "htmlAndMathml" });
+  return katex.renderToString(tex, {
+    displayMode: display,
+    throwOnError: false,
+    output: "htmlAndMathml",
+  });
 }
 
 const DOLLAR = 0x24;
@@ -48,7 +52,12 @@ function mathInline(state: StateInline, silent: boolean): boolean {
 }
 
 /** A block starting with `$$` on its own line (or `$$tex$$` on one line). */
-function mathBlock(state: StateBlock, startLine: number, endLine: number, silent: boolean): boolean {
+function mathBlock(
+  state: StateBlock,
+  startLine: number,
+  endLine: number,
+  silent: boolean,
+): boolean {
   const start = state.bMarks[startLine] + state.tShift[startLine];
   const first = state.src.slice(start, state.eMarks[startLine]);
   if (!first.startsWith("$$")) return false;
@@ -72,8 +81,11 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
 
 export function mathPlugin(md: MarkdownIt.MarkdownIt): void {
   md.inline.ruler.before("escape", "math_inline", mathInline);
-  md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+  md.block.ruler.before("fence", "math_block", mathBlock, {
+    alt: ["paragraph", "reference", "blockquote", "list"],
+  });
   md.renderer.rules.math_inline = (tokens, idx) => typeset(tokens[idx].content, false);
   md.renderer.rules.math_inline_display = (tokens, idx) => typeset(tokens[idx].content, true);
-  md.renderer.rules.math_block = (tokens, idx) => `<div class="math display">${typeset(tokens[idx].content, true)}</div>\n`;
+  md.renderer.rules.math_block = (tokens, idx) =>
+    `<div class="math display">${typeset(tokens[idx].content, true)}</div>\n`;
 }
