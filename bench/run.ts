@@ -28,6 +28,7 @@ import { kernelFeatures } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
 import { tfjsTrainer, type TfjsTrainer } from "../src/engines/tfjsNetwork";
 import { loadTfjs, type Tfjs } from "../src/backend/tfjs";
+import { median } from "../src/util/stats";
 import { parseCommandLine } from "../scripts/args";
 
 // ---------------------------------------------------------------------------------------------
@@ -251,12 +252,6 @@ class TorchReference {
 
 // ---------------------------------------------------------------------------------------------
 // Measurement and report.
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-};
 
 interface Cell {
   engine: string;

@@ -19,6 +19,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RunCache } from "../src/sweeps/cache";
+import { isQuick } from "../src/util/mode";
 import { runAll, runCommand } from "./run-notebooks";
 import { lastOf, parseCommandLine, UsageError } from "./args";
 import { renderIndex } from "./runner/book";
@@ -286,9 +287,8 @@ function usage(): string {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): FiguresOptions | { help: true } {
-  const quickEnv = env.BATCHLAB_QUICK ?? "";
   const options: FiguresOptions = {
-    quick: quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false",
+    quick: isQuick(env),
     rerun: false,
     fresh: false,
     only: [],

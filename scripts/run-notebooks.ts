@@ -18,6 +18,7 @@ import { countClaims, type ClaimCount } from "./runner/claims";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { signNotebooks } from "./runner/sign";
 import { lastOf, parseCommandLine, UsageError } from "./args";
+import { isQuick } from "../src/util/mode";
 
 const root = path.resolve(__dirname, "..");
 
@@ -188,8 +189,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const quickEnv = process.env.BATCHLAB_QUICK ?? "";
-  let quick = quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false";
+  let quick = isQuick();
   let outDir = path.join(root, "build");
   let timeoutS = Number(process.env.BATCHLAB_CELL_TIMEOUT ?? 600);
   let args;

@@ -4,6 +4,7 @@
 // except a few harmless tags (br, sub, sup, kbd, details, summary, b, i, em, strong, u, small).
 
 import MarkdownIt from "markdown-it";
+import { escapeHtml } from "../../src/util/format";
 import { mathPlugin } from "./math";
 
 export { typeset } from "./math";
@@ -15,13 +16,7 @@ export interface MarkdownOptions {
   image?: (src: string) => string;
 }
 
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
-}
+export { escapeHtml };
 
 const ALLOWED_TAGS =
   /&lt;(\/?)(br|sub|sup|kbd|details|summary|b|i|em|strong|u|small)\s*(\/?)&gt;/gi;

@@ -11,6 +11,7 @@ import type { FastModel } from "../engines/fastModel";
 import type { TfjsTrainer } from "../engines/tfjsNetwork";
 import { train, type SamplerKind } from "../update/train";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { median as medianOf } from "../util/stats";
 
 /** Something that runs `steps` SGD steps with batches of m examples and returns the seconds they took. */
 export interface StepRunner {
@@ -96,12 +97,8 @@ export interface MeasureOptions {
   onRow?: (row: StepTimeRow, index: number) => void;
 }
 
-export function medianOf(values: readonly number[]): number {
-  if (values.length === 0) throw new BatchlabArgumentError("values", values, "non-empty");
-  const s = [...values].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-}
+/** The median of the repeats (util/stats median, under the name the timing code exports). */
+export { medianOf };
 
 /**
  * Steps per repeat so that one repeat lasts about `seconds`: runs 1, 4, 16, … steps until a run
