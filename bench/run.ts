@@ -28,6 +28,8 @@ import { kernelFeatures } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
 import { tfjsTrainer, type TfjsTrainer } from "../src/engines/tfjsNetwork";
 import { loadTfjs, type Tfjs } from "../src/backend/tfjs";
+import { median } from "../src/util/stats";
+import { parseCommandLine } from "../scripts/args";
 
 // ---------------------------------------------------------------------------------------------
 // Options.
@@ -46,21 +48,28 @@ interface Options {
 type ModelKind = "mlp" | "logistic";
 
 function parseOptions(argv: string[]): Options {
-  const quick = argv.includes("--quick");
-  const value = (flag: string): string | undefined => {
-    const k = argv.indexOf(flag);
-    return k >= 0 ? argv[k + 1] : undefined;
-  };
-  const list = (flag: string): string[] | undefined => value(flag)?.split(",").map((s) => s.trim()).filter(Boolean);
+  const { values } = parseCommandLine(argv, {
+    quick: { type: "boolean" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    threads: { type: "string" },
+    models: { type: "string" },
+    "batch-sizes": { type: "string" },
+    engines: { type: "string" },
+    "no-torch": { type: "boolean" },
+    out: { type: "string" },
+  });
+  const quick = values.quick ?? false;
+  const list = (value: string | undefined): string[] | undefined => value?.split(",").map((s) => s.trim()).filter(Boolean);
   const options: Options = {
-    rounds: Number(value("--rounds") ?? (quick ? 3 : 5)),
-    seconds: Number(value("--seconds") ?? (quick ? 0.1 : 0.25)),
-    threads: Number(value("--threads") ?? 1),
-    models: (list("--models") ?? ["mlp", "logistic"]) as ModelKind[],
-    batchSizes: (list("--batch-sizes") ?? ["1", "8", "32", "128", "512", "2048"]).map(Number),
-    engines: list("--engines") ?? null,
-    torch: !argv.includes("--no-torch"),
-    out: value("--out") ?? path.join(__dirname, "results.json"),
+    rounds: Number(values.rounds ?? (quick ? 3 : 5)),
+    seconds: Number(values.seconds ?? (quick ? 0.1 : 0.25)),
+    threads: Number(values.threads ?? 1),
+    models: (list(values.models) ?? ["mlp", "logistic"]) as ModelKind[],
+    batchSizes: (list(values["batch-sizes"]) ?? ["1", "8", "32", "128", "512", "2048"]).map(Number),
+    engines: list(values.engines) ?? null,
+    torch: !values["no-torch"],
+    out: values.out ?? path.join(__dirname, "results.json"),
   };
   if (!(options.rounds >= 1) || !(options.seconds > 0) || !(options.threads >= 1)) throw new Error("--rounds, --seconds and --threads must be positive");
   for (const m of options.models) if (m !== "mlp" && m !== "logistic") throw new Error(`unknown model ${m} (mlp, logistic)`);
@@ -243,12 +252,6 @@ class TorchReference {
 
 // ---------------------------------------------------------------------------------------------
 // Measurement and report.
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-};
 
 interface Cell {
   engine: string;

@@ -19,7 +19,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RunCache } from "../src/sweeps/cache";
+import { isQuick } from "../src/util/mode";
 import { runAll, runCommand } from "./run-notebooks";
+import { lastOf, parseCommandLine, UsageError } from "./args";
 import { renderIndex } from "./runner/book";
 import { countClaims, type ClaimCount } from "./runner/claims";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
@@ -100,8 +102,6 @@ function notebookFiles(only: string[]): string[] {
   if (unmatched.length > 0) throw new UsageError(`--only: no notebook starts with ${unmatched.map((u) => JSON.stringify(u)).join(", ")} (have ${all.join(", ")})`);
   return picked.map((f) => path.join(dir, f));
 }
-
-class UsageError extends Error {}
 
 function readPrevious(file: string): Map<string, string> {
   try {
@@ -289,9 +289,8 @@ function usage(): string {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): FiguresOptions | { help: true } {
-  const quickEnv = env.BATCHLAB_QUICK ?? "";
   const options: FiguresOptions = {
-    quick: quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false",
+    quick: isQuick(env),
     rerun: false,
     fresh: false,
     only: [],
@@ -303,27 +302,30 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       if (line) console.log(line);
     },
   };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--quick") options.quick = true;
-    else if (a === "--full") options.quick = false;
-    else if (a === "--fresh") options.fresh = true;
-    else if (a === "--rerun") options.rerun = true;
-    else if (a === "--only") options.only = value(++i, a).split(",").map((s) => s.trim()).filter(Boolean);
-    else if (a === "--from") options.from = value(++i, a);
-    else if (a === "--out") options.outDir = path.resolve(value(++i, a));
-    else if (a === "--thumbnails") options.thumbnailsDir = value(++i, a);
-    else if (a === "--timeout") {
-      const s = Number(value(++i, a));
-      if (!Number.isFinite(s) || s <= 0) throw new UsageError("--timeout needs a positive number of seconds");
-      options.cellTimeoutMs = s * 1000;
-    } else if (a === "-h" || a === "--help") return { help: true };
-    else throw new UsageError(`unknown option ${a}`);
+  const { values, order } = parseCommandLine(argv, {
+    quick: { type: "boolean" },
+    full: { type: "boolean" },
+    fresh: { type: "boolean" },
+    rerun: { type: "boolean" },
+    only: { type: "string" },
+    from: { type: "string" },
+    out: { type: "string" },
+    thumbnails: { type: "string" },
+    timeout: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return { help: true };
+  options.quick = lastOf(order, "quick", "full") ?? options.quick;
+  options.fresh = values.fresh ?? false;
+  options.rerun = values.rerun ?? false;
+  if (values.only !== undefined) options.only = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+  if (values.from !== undefined) options.from = values.from;
+  if (values.out !== undefined) options.outDir = path.resolve(values.out);
+  if (values.thumbnails !== undefined) options.thumbnailsDir = values.thumbnails;
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError("--timeout needs a positive number of seconds");
+    options.cellTimeoutMs = s * 1000;
   }
   if (options.from && (options.fresh || options.rerun)) throw new UsageError("--fresh and --rerun run notebooks, --from runs nothing: use one of them");
   return options;

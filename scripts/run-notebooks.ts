@@ -17,6 +17,8 @@ import { formatSeconds, keyLine, runNotebook, type CellFailure } from "./runner/
 import { countClaims, type ClaimCount } from "./runner/claims";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { signNotebooks } from "./runner/sign";
+import { lastOf, parseCommandLine, UsageError } from "./args";
+import { isQuick } from "../src/util/mode";
 
 const root = path.resolve(__dirname, "..");
 
@@ -187,34 +189,44 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const quickEnv = process.env.BATCHLAB_QUICK ?? "";
-  let quick = quickEnv !== "" && quickEnv !== "0" && quickEnv.toLowerCase() !== "false";
+  let quick = isQuick();
   let outDir = path.join(root, "build");
   // The per-cell limit: --timeout, else BATCHLAB_CELL_TIMEOUT, else 600 s (named in errors by where it came from).
   let timeoutS = Number(process.env.BATCHLAB_CELL_TIMEOUT ?? 600);
   let timeoutFrom = process.env.BATCHLAB_CELL_TIMEOUT !== undefined ? "BATCHLAB_CELL_TIMEOUT" : "the default";
   let timeoutText = process.env.BATCHLAB_CELL_TIMEOUT ?? "600";
-  let sign = true;
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--quick") quick = true;
-    else if (a === "--full") quick = false;
-    else if (a === "--no-sign") sign = false;
-    else if (a === "--out") outDir = path.resolve(argv[++i] ?? "");
-    else if (a === "--timeout") {
-      timeoutText = argv[++i] ?? "";
-      timeoutS = Number(timeoutText);
-      timeoutFrom = "--timeout";
-    }
-    else if (a === "-h" || a === "--help") {
-      console.log(usage());
-      return 0;
-    } else if (a.startsWith("-")) {
-      console.error(`unknown option ${a}\n${usage()}`);
-      return 2;
-    } else files.push(path.resolve(a));
+  let args;
+  try {
+    args = parseCommandLine(
+      argv,
+      {
+        quick: { type: "boolean" },
+        full: { type: "boolean" },
+        "no-sign": { type: "boolean" },
+        out: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      true,
+    );
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${usage()}`);
+    return 2;
   }
+  if (args.values.help) {
+    console.log(usage());
+    return 0;
+  }
+  quick = lastOf(args.order, "quick", "full") ?? quick;
+  const sign = !args.values["no-sign"];
+  if (args.values.out !== undefined) outDir = path.resolve(args.values.out);
+  if (args.values.timeout !== undefined) {
+    timeoutText = args.values.timeout;
+    timeoutS = Number(timeoutText);
+    timeoutFrom = "--timeout";
+  }
+  const files = args.positionals.map((f) => path.resolve(f));
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
     console.error(`${timeoutFrom} needs a positive number of seconds, got ${JSON.stringify(timeoutText)}\n${usage()}`);
     return 2;

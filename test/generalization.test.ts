@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  denseMatrix, hessianOperator, matrixOperator, mlpHessianVectorProduct, powerIteration, rescaleHiddenLayer, symmetricEigenvalues,
+  denseMatrix, hessianOperator, mlpHessianVectorProduct, powerIteration, rescaleHiddenLayer, symmetricEigenvalues,
 } from "../src/curvature/index";
 import { gaussianBlobs, linearData, trainTestSplit } from "../src/data/index";
 import { grade, getSolution, todo } from "../src/exercises/check";

@@ -3,6 +3,7 @@
 // the PNG, the SVG and the interactive HTML file.
 
 import type { CollectedFigure } from "./collect";
+import { escapeHtml } from "../../src/util/format";
 
 export interface GalleryFigure extends CollectedFigure {
   files: { png: string; svg: string; html: string; thumbnail: string };
@@ -19,9 +20,7 @@ export interface GalleryInfo {
   notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number }>;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 function configText(config: Record<string, unknown>): string {
   const entries = Object.entries(config);

@@ -4,8 +4,8 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { escapeHtml, renderMarkdown, type MarkdownOptions } from "./markdown";
-import { PLOTLY_MIME, joinSource, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
+import { escapeHtml, renderInline, renderMarkdown, type MarkdownOptions } from "./markdown";
+import { PLOTLY_MIME, joinSource, notebookTitle, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
 import { stripAnsi, type CellFailure } from "./execute";
 import type { ClaimCount } from "./claims";
 
@@ -29,6 +29,64 @@ export interface PageInfo {
   quick: boolean;
   /** Folder of the source notebook (for relative images in markdown). */
   notebookDir: string;
+  /** Every chapter, for the navigation in the header; default: the notebooks beside this one. */
+  chapters?: PageLink[];
+}
+
+/** The project's root (chapter thumbnails live in docs/thumbnails/<name>.png). */
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The book's title and what the course teaches, at the top of the front page. */
+export const COURSE = {
+  title: "batchlab: batch size in SGD",
+  about:
+    "A short course on one number, the batch size <em>m</em>: how many examples are averaged in each " +
+    "step of stochastic gradient descent. Each chapter is a TypeScript notebook that builds the piece it " +
+    "needs, measures what <em>m</em> does to the gradient's noise, to the number of steps and seconds " +
+    "training takes, to generalization and to memory, and checks its claims against the run that " +
+    "printed them; the last chapter turns all of it into a way to choose <em>m</em> for your own data.",
+};
+
+/** The chapters of a book: the notebooks in a folder, in name order, with their titles. */
+export function chaptersIn(dir: string): PageLink[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => {
+      const name = f.replace(/\.ipynb$/, "");
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Notebook;
+      return { href: `${name}.html`, title: notebookTitle(nb, name) };
+    });
+}
+
+/**
+ * A chapter's one-paragraph summary, taken from the notebook itself: the first paragraph of text
+ * after the title in its first markdown cell (so a new chapter needs no code here).
+ */
+export function chapterSummary(nb: Notebook): string {
+  const first = nb.cells.find((c) => c.cell_type === "markdown");
+  if (!first) return "";
+  const blocks = joinSource(first.source).split(/\n\s*\n/).map((b) => b.trim());
+  const para = blocks.find((b) => b !== "" && !/^(#|\$\$|[-*+] |\d+[.)] |>|\||```|<)/.test(b));
+  return para ? renderInline(para.replace(/\s*\n\s*/g, " ")) : "";
+}
+
+/** The README's thumbnail of a chapter, inlined so the front page stays one self-contained file. */
+function thumbnail(name: string): string | null {
+  const file = path.join(ROOT, "docs", "thumbnails", `${name}.png`);
+  return fs.existsSync(file) ? `data:image/png;base64,${fs.readFileSync(file).toString("base64")}` : null;
+}
+
+function chapterNav(chapters: PageLink[], current: string): string {
+  if (chapters.length === 0) return "";
+  const links = chapters.map((c) =>
+    c.href === current
+      ? `<li aria-current="page">${escapeHtml(c.title)}</li>`
+      : `<li><a href="${escapeHtml(c.href)}">${escapeHtml(c.title)}</a></li>`,
+  );
+  return `<nav class="chapters"><ol>${links.join("")}</ol></nav>`;
 }
 
 const CSS = `
@@ -73,6 +131,17 @@ ul.book li { padding:10px 0; border-bottom:1px solid var(--line); display:flex; 
 ul.book .status { font-size:12px; padding:1px 8px; border-radius:10px; background:#e6f4ea; color:#1e7e34; }
 ul.book .status.failed { background:#fdecea; color:var(--bad); }
 .plot { width:100%; min-height:420px; }
+nav.chapters { flex-basis:100%; font-size:13px; }
+nav.chapters ol { list-style:none; margin:0; padding:0; display:flex; flex-wrap:wrap; gap:4px 14px; }
+nav.chapters li[aria-current] { font-weight:600; }
+p.about { font-size:17px; max-width:760px; }
+ol.chapters { list-style:none; padding:0; }
+ol.chapters > li { display:grid; grid-template-columns:220px minmax(0,1fr); gap:16px; padding:14px 0; border-bottom:1px solid var(--line); }
+ol.chapters img { width:220px; border:1px solid var(--line); border-radius:4px; }
+ol.chapters h2 { font-size:1.15em; margin:0 0 .3em; }
+ol.chapters p { margin:.2em 0; }
+ol.chapters .status { font-size:12px; padding:1px 8px; border-radius:10px; background:#e6f4ea; color:#1e7e34; }
+ol.chapters .status.failed { background:#fdecea; color:var(--bad); }
 `;
 
 function scriptJson(value: unknown): string {
@@ -202,6 +271,7 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
     `<span class="spacer"></span>`,
     `<span class="meta">${escapeHtml(info.source)} · ${info.quick ? "quick mode" : "full run"} · ${info.seconds.toFixed(1)} s</span>`,
     `<a href="${escapeHtml(info.ipynbHref)}" download>.ipynb</a>`,
+    chapterNav(info.chapters ?? chaptersIn(info.notebookDir), `${path.basename(info.source).replace(/\.ipynb$/, "")}.html`),
   ]
     .filter(Boolean)
     .join("");
@@ -232,23 +302,54 @@ export interface IndexEntry {
   seconds: number;
   charts: number;
   claims?: ClaimCount;
+  /** The chapter's summary as HTML; default: chapterSummary of the source notebook. */
+  summary?: string;
+  /** The chapter's thumbnail (href or data: URL); default: docs/thumbnails/<name>.png, inlined. */
+  thumbnail?: string | null;
 }
 
-/** The book's front page: every notebook, in order, with its status. */
+function sourceNotebook(source: string): Notebook | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.resolve(ROOT, source), "utf8")) as Notebook;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The book's front page: the course (title, what it teaches), then every chapter in order with its
+ * summary and thumbnail, and in small print how this run of it went (status, claims, seconds).
+ */
 export function renderIndex(entries: IndexEntry[], info: { quick: boolean; generated: Date }): string {
   const failed = entries.filter((e) => e.failure || e.claims?.failed).length;
   const items = entries
-    .map(
-      (e) =>
-        `<li><a href="${escapeHtml(e.href)}"><strong>${escapeHtml(e.title)}</strong></a>` +
-        `<span class="status${e.failure || e.claims?.failed ? " failed" : ""}">${e.failure ? `failed at cell ${e.failure.cellNumber}` : e.claims?.failed ? `${e.claims.failed} ${e.claims.failed === 1 ? "claim" : "claims"} failed` : "ok"}</span>` +
-        `<span class="meta">${escapeHtml(e.source)} · ${e.charts} ${e.charts === 1 ? "chart" : "charts"}${e.claims ? ` · ${e.claims.checked} claims` : ""} · ${e.seconds.toFixed(1)} s · <a href="${escapeHtml(e.ipynbHref)}">.ipynb</a></span></li>`,
-    )
+    .map((e) => {
+      const name = path.basename(e.href).replace(/\.html$/, "");
+      const nb = e.summary === undefined ? sourceNotebook(e.source) : null;
+      const summary = e.summary ?? (nb ? chapterSummary(nb) : "");
+      const thumb = e.thumbnail === undefined ? thumbnail(name) : e.thumbnail;
+      const bad = Boolean(e.failure || e.claims?.failed);
+      const status = e.failure
+        ? `failed at cell ${e.failure.cellNumber}`
+        : e.claims?.failed
+          ? `${e.claims.failed} ${e.claims.failed === 1 ? "claim" : "claims"} failed`
+          : "ok";
+      return (
+        `<li><a href="${escapeHtml(e.href)}">${thumb ? `<img src="${escapeHtml(thumb)}" alt="">` : ""}</a><div>` +
+        `<h2><a href="${escapeHtml(e.href)}">${escapeHtml(e.title)}</a></h2>` +
+        (summary ? `<p>${summary}</p>` : "") +
+        `<p class="meta"><span class="status${bad ? " failed" : ""}">${status}</span> ` +
+        `${escapeHtml(e.source)} · ${e.charts} ${e.charts === 1 ? "chart" : "charts"}${e.claims ? ` · ${e.claims.checked} claims checked` : ""} · ${e.seconds.toFixed(1)} s · <a href="${escapeHtml(e.ipynbHref)}">.ipynb</a></p>` +
+        `</div></li>`
+      );
+    })
     .join("\n");
   const body =
-    `<h1>batchlab: batch size in SGD</h1>` +
+    `<h1>${escapeHtml(COURSE.title)}</h1>` +
+    `<p class="about">${COURSE.about}</p>` +
+    `<ol class="chapters">${items}</ol>` +
     `<p class="meta">${entries.length} notebooks, executed ${escapeHtml(info.generated.toISOString().replace("T", " ").slice(0, 16))} UTC` +
-    ` (${info.quick ? "quick mode: small budgets, for checking" : "full run"})${failed ? `; <strong style="color:var(--bad)">${failed} failed</strong>` : ""}.</p>` +
-    `<ul class="book">${items}</ul>`;
-  return page("batchlab", body, `<a href="index.html">batchlab</a><span class="spacer"></span><span class="meta">the HTML book</span>`, false);
+    ` (${info.quick ? "quick mode: small budgets, for checking" : "full run"})${failed ? `; <strong style="color:var(--bad)">${failed} failed</strong>` : ""}.</p>`;
+  const nav = chapterNav(entries.map((e) => ({ href: e.href, title: e.title })), "index.html");
+  return page("batchlab", body, `<a href="index.html">batchlab</a><span class="spacer"></span><span class="meta">the HTML book</span>${nav}`, false);
 }

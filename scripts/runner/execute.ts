@@ -9,6 +9,7 @@
 
 import { KernelClient, type Message } from "./kernel-client";
 import { joinSource, splitLines, type CodeCell, type Notebook, type Output, type StreamOutput } from "./nbformat";
+import { formatDuration as formatSeconds } from "../../src/util/format";
 
 export interface RunOptions {
   /** Kernel command; "{connection_file}" is replaced. */
@@ -70,11 +71,8 @@ export function keyLine(message: string): string {
   return lines[0] ?? "";
 }
 
-export function formatSeconds(s: number): string {
-  if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 60) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, "0")} s`;
-}
+/** A run's wall-clock time ("42 s", "3 min 05 s"): util/format's formatDuration, under the runner's name. */
+export { formatSeconds };
 
 /** Stack frames of node and tslab internals say nothing about the notebook. */
 const NOISE_FRAME = /^\s+at .*(\(node:|node:internal|node:vm|[\\/]tslab[\\/]dist[\\/]|sigintHandlersWrap|processTicksAndRejections)/;

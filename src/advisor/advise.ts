@@ -34,6 +34,7 @@ import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
 import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
+import { median as medianOf } from "../util/stats";
 
 export type ScalingRule = "linear" | "sqrt";
 
@@ -449,11 +450,9 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
   return adviseFromMeasurements({ n: data.n, p: model.size, base: baseLr, noise, curvature, stepTimes }, { ...options, maxBatchSize });
 }
 
+/** The median, NaN for no values (a noise estimate may have none). */
 function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+  return values.length === 0 ? NaN : medianOf(values);
 }
 
 function round(x: number): string {

@@ -11,7 +11,8 @@
 //   cpu         @tensorflow/tfjs alone: always there, slowest.
 
 import type * as TfModule from "@tensorflow/tfjs";
-import { BatchlabArgumentError, checkFinite } from "../util/validate";
+import { BatchlabArgumentError } from "../util/validate";
+import { formatSeconds } from "../util/format";
 
 export type Tfjs = typeof TfModule;
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -130,15 +131,7 @@ export function describeBackends(loaded: LoadedTfjs): string {
   return loaded.tried.map((t) => `${t.name}: ${t.error === undefined ? "active" : `unavailable (${t.error})`}`).join("\n");
 }
 
-/** A duration with a unit a reader can take in at a glance: "830 µs", "12.4 ms", "3.21 s". */
-export function formatSeconds(seconds: number): string {
-  checkFinite("seconds", seconds);
-  const a = Math.abs(seconds);
-  if (a >= 1) return `${seconds.toPrecision(3)} s`;
-  if (a >= 1e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
-  if (a >= 1e-6) return `${(seconds * 1e6).toPrecision(3)} µs`;
-  return `${(seconds * 1e9).toPrecision(3)} ns`;
-}
+export { formatSeconds };
 
 /** "12.4 ms (wasm)": a timing always travels with the engine or backend that produced it. */
 export function formatTiming(seconds: number, backend: string = backendName()): string {

@@ -14,7 +14,7 @@ import type { Dataset } from "../data/dataset";
 import type { Tfjs } from "../backend/tfjs";
 import type { FastModel } from "../engines/fastModel";
 import { tfjsTrainer } from "../engines/tfjsNetwork";
-import { BatchlabArgumentError, checkAllFinite, checkFinite, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkFinite, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
 export interface StoredWidth {
   what: string;
@@ -104,24 +104,7 @@ export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], dat
   }
 }
 
-/** Least-squares line y = intercept + slope·x. */
-export function fitLine(x: readonly number[], y: readonly number[]): { slope: number; intercept: number } {
-  checkAllFinite("x", x);
-  checkAllFinite("y", y);
-  if (x.length !== y.length || x.length < 2) throw new BatchlabArgumentError("x, y", `${x.length}, ${y.length} points`, "two arrays of equal length ≥ 2");
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  if (sxx === 0) throw new BatchlabArgumentError("x", x, "at least two different values");
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx };
-}
+export { fitLine } from "../util/stats";
 
 /** The largest m whose fixed + m·perExample bytes fit the budget (0 when even m = 1 does not). */
 export function largestBatchWithin(budgetBytes: number, fixedBytes: number, bytesPerExample: number): number {
@@ -131,15 +114,4 @@ export function largestBatchWithin(budgetBytes: number, fixedBytes: number, byte
   return Math.max(0, Math.floor((budgetBytes - fixedBytes) / bytesPerExample));
 }
 
-/** "12.3 MiB": bytes in binary units. */
-export function formatBytes(bytes: number): string {
-  checkFinite("bytes", bytes);
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = bytes;
-  let k = 0;
-  while (Math.abs(v) >= 1024 && k < units.length - 1) {
-    v /= 1024;
-    k++;
-  }
-  return `${k === 0 ? v.toFixed(0) : v.toPrecision(3)} ${units[k]}`;
-}
+export { formatBytes } from "../util/format";

@@ -82,7 +82,7 @@ function bestTime(run: () => void, seconds: number, repeats: number): number {
   for (let r = 0; r < repeats; r++) {
     let calls = 0;
     const t0 = performance.now();
-    let elapsed = 0;
+    let elapsed: number;
     do {
       run();
       calls++;

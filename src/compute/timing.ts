@@ -13,6 +13,7 @@ import type { TfjsTrainer } from "../engines/tfjsNetwork";
 import * as os from "os";
 import { train, type SamplerKind } from "../update/train";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { median as medianOf } from "../util/stats";
 
 /** Something that runs `steps` SGD steps with batches of m examples and returns the seconds they took. */
 export interface StepRunner {
@@ -102,12 +103,8 @@ export interface MeasureOptions {
   onRow?: (row: StepTimeRow, index: number) => void;
 }
 
-export function medianOf(values: readonly number[]): number {
-  if (values.length === 0) throw new BatchlabArgumentError("values", values, "non-empty");
-  const s = [...values].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-}
+/** The median of the repeats (util/stats median, under the name the timing code exports). */
+export { medianOf };
 
 /** (max − min) / (2 · median): how far a repeat may lie from the median, as a fraction of it. */
 export function relativeSpread(samples: readonly number[]): number {

@@ -7,19 +7,9 @@ import { emitBundle, escapeHtml, freshId } from "./emit";
 import type { PlotlyFigure } from "./show";
 import { baseLayout, CATEGORICAL_PALETTE, colorForBatchSize, COLORS } from "../plots/style";
 import { BatchlabArgumentError, checkString } from "../util/validate";
+import { formatDuration } from "../util/format";
 
-/** "0.8 s", "42 s", "3 min 05 s", "1 h 02 min". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "?";
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  if (seconds < 3600) {
-    const m = Math.floor(seconds / 60);
-    return `${m} min ${String(Math.round(seconds - 60 * m)).padStart(2, "0")} s`;
-  }
-  const h = Math.floor(seconds / 3600);
-  return `${h} h ${String(Math.round((seconds - 3600 * h) / 60)).padStart(2, "0")} min`;
-}
+export { formatDuration };
 
 function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);

@@ -2,7 +2,6 @@
 // residual times the input, (ŷ − y)·x, which is the form every textbook derivation uses.
 
 import type { Dataset } from "../data/dataset";
-import type { Rng } from "../util/rng";
 import { checkPositiveInteger } from "../util/validate";
 import type { Model, Params } from "./model";
 

@@ -2,7 +2,6 @@
 // form log(1 + e^z) − y·z, so large |z| neither overflows nor loses the loss to rounding.
 
 import type { Dataset } from "../data/dataset";
-import type { Rng } from "../util/rng";
 import { checkPositiveInteger } from "../util/validate";
 import type { Model, Params } from "./model";
 

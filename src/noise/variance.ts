@@ -176,11 +176,4 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>): { slope
   return { slope, intercept: (sy - slope * sx) / k };
 }
 
-/** 1, 2, 4, … up to and including `max` (and `max` itself when it is not a power of two). */
-export function powersOfTwo(max: number): number[] {
-  checkPositiveInteger("max", max);
-  const out: number[] = [];
-  for (let m = 1; m <= max; m *= 2) out.push(m);
-  if (out[out.length - 1] !== max) out.push(max);
-  return out;
-}
+export { powersOfTwo } from "../util/stats";

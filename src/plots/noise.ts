@@ -7,6 +7,7 @@ import { predictedVariance } from "../noise/statistics";
 import type { VarianceRow } from "../noise/variance";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";
+import { logGrid } from "../util/stats";
 
 const WITH_COLOR = COLORS.blue;
 const WITHOUT_COLOR = COLORS.orange;
@@ -20,14 +21,7 @@ export function isRoundingZero(variance: number, traceCov: number): boolean {
   return variance <= 1e-20 * traceCov;
 }
 
-/** Points spread evenly in log m between lo and hi (inclusive), for smooth theory lines. */
-export function logGrid(lo: number, hi: number, points = 120): number[] {
-  if (!(lo > 0) || !(hi > lo)) throw new BatchlabArgumentError("lo, hi", `${lo}, ${hi}`, "0 < lo < hi");
-  checkPositiveInteger("points", points);
-  const a = Math.log(lo);
-  const b = Math.log(hi);
-  return Array.from({ length: points }, (_, k) => Math.exp(a + ((b - a) * k) / Math.max(1, points - 1)));
-}
+export { logGrid };
 
 export interface VarianceFigureOptions {
   /** tr Σ (1/N normalisation) of the population. */

@@ -2,3 +2,5 @@ export * from "./rng";
 export * from "./validate";
 export * from "./mode";
 export * from "./linalg";
+export * from "./format";
+export * from "./stats";
