@@ -15,6 +15,7 @@ import { renderIndex, renderNotebookPage, type IndexEntry } from "./runner/book"
 import { formatSeconds, keyLine, runNotebook, type CellFailure } from "./runner/execute";
 import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { signNotebooks } from "./runner/sign";
+import { addStaticImages } from "./runner/static-images";
 
 const root = path.resolve(__dirname, "..");
 
@@ -146,6 +147,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
       2,
     ) + "\n",
   );
+  await addStaticImages(results.map((r) => r.executed), log);
   if (options.sign) log(signNotebooks(results.map((r) => r.executed)).message);
   return results;
 }
