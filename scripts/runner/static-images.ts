@@ -1,18 +1,19 @@
 // Static pictures of the charts in executed notebooks, for readers whose viewer runs no scripts.
 //
 // Which part of a chart's output a front end shows (the MIME bundle show() writes):
-//   JupyterLab 3.6 (rendermime): the renderer of lowest rank that may render, where an untrusted
-//     output may use only "safe" renderers. jupyterlab-plotly's renderer (rank 0) draws the figure
-//     JSON; text/html (rank 50, safe, sanitized when untrusted: scripts removed) comes next, then
-//     image/png (rank 90, safe).
+//   JupyterLab 3.6 (rendermime): the renderer of lowest rank that may render; an untrusted output
+//     may use only renderers declared safe. jupyterlab-plotly 5.24.1's renderer (rank 0, declared
+//     safe) draws the figure JSON, trusted or not; text/html (rank 50, safe: sanitized, scripts
+//     removed, when untrusted) comes next; image/png (rank 90) after it.
 //   Classic Notebook 6.4 (outputarea.js display_order): text/html before image/png; untrusted,
 //     text/html is still chosen, sanitized.
-//   nbconvert 6.5 HTML export (display_data_priority): text/html before image/png; LaTeX/PDF:
-//     image/png (the HTML is not used there).
-// So untrusted, every front end shows the sanitized HTML: the figure's fallback element, which
-// this module fills with the same PNG as a data: URL above its one-line caption. The PNG is also
-// added as image/png for converters and viewers that skip HTML. Trusted, nothing changes: the plotly
-// renderer or the HTML's script draws the interactive chart and removes the fallback.
+//   nbconvert 6.5 HTML export (display_data_priority): text/html first.
+// So where scripts do not run, the reader sees the sanitized HTML: the figure's fallback element,
+// which this module fills with a PNG of the chart (a data: URL) above its one-line caption.
+// The PNG is deliberately NOT added as a separate image/png: jupyterlab-plotly shows an output's
+// image/png instead of drawing the chart, so trusted JupyterLab readers would lose the interactive
+// chart. Trusted, nothing changes: the plotly renderer or the HTML's script draws the chart and
+// removes the fallback.
 //
 // Drawn in headless Chromium with the course's own plotly.js; without Chromium, the notebooks keep
 // their fallback line and the run says so in one line.
@@ -47,7 +48,7 @@ async function drawPng(page: import("playwright-core").Page, spec: FigureSpec): 
   return { base64: url.slice(prefix.length), width: size.width, height: size.height };
 }
 
-/** Adds image/png and an image in the HTML fallback to every chart of one notebook; returns how many. */
+/** Puts a PNG of every chart of one notebook into its HTML fallback; returns how many. */
 export async function addImagesToNotebook(page: import("playwright-core").Page, nb: Notebook): Promise<number> {
   let n = 0;
   for (const cell of nb.cells) {
@@ -55,18 +56,16 @@ export async function addImagesToNotebook(page: import("playwright-core").Page, 
     for (const o of cell.outputs) {
       if ((o.output_type !== "display_data" && o.output_type !== "execute_result") || !(PLOTLY_MIME in o.data)) continue;
       const spec = o.data[PLOTLY_MIME] as FigureSpec;
-      const png = await drawPng(page, spec);
-      o.data["image/png"] = png.base64;
-      o.metadata = { ...o.metadata, "image/png": { width: png.width, height: png.height } };
       // A notebook saved by Jupyter holds the HTML as a list of lines.
       const raw = o.data["text/html"];
       const html = typeof raw === "string" || Array.isArray(raw) ? joinSource(raw as MultilineString) : null;
       if (html !== null && FALLBACK_PATTERN.test(html)) {
+        const png = await drawPng(page, spec);
         const fallback = fallbackHtml(spec as PlotlyFigure, { src: `data:image/png;base64,${png.base64}`, width: png.width, height: png.height });
         // A function replacement: "$" in the base64-free caption must not be read as a pattern.
         o.data["text/html"] = html.replace(FALLBACK_PATTERN, () => fallback);
+        n++;
       }
-      n++;
     }
   }
   return n;

@@ -6,9 +6,8 @@
 //                                    holds a visible line (FALLBACK_CLASS) that the script replaces:
 //                                    where scripts do not run (an untrusted notebook, GitHub's view)
 //                                    the reader sees what the chart is and how to draw it, never an
-//                                    empty box. The notebooks `npm start` writes also carry an
-//                                    image/png of the chart, shown in that place too
-//                                    (scripts/runner/static-images.ts);
+//                                    empty box. In the notebooks `npm start` writes, the fallback
+//                                    also holds a PNG of the chart (scripts/runner/static-images.ts);
 //  - text/plain                      one line, "Figure: <title> (3 traces)".
 // renderBundle is the pure part (tests call it); show sends the bundle, or prints the line when no
 // notebook is listening.
