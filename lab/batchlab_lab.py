@@ -44,7 +44,15 @@ class BatchlabLab(LabServerApp):
         page = self.settings.setdefault("page_config_data", {})
         page["fullMathjaxUrl"] = self.serverapp.base_url.rstrip("/") + MATHJAX_URL + "MathJax.js"
         page["mathjaxConfig"] = "TeX-AMS_HTML-full,Safe"
-        page["disabledExtensions"] = ["jupyterlab-plotly"] if self.without_plotly else []
+        disabled = ["jupyterlab-plotly"] if self.without_plotly else []
+
+        # jupyterlab_server recomputes disabledExtensions from the installed lab extensions (none
+        # here); the hook runs last, so the choice made here is what the page gets.
+        def hook(handler, page_config):
+            page_config["disabledExtensions"] = disabled
+            return page_config
+
+        self.settings["page_config_hook"] = hook
 
     def initialize_handlers(self):
         super().initialize_handlers()
