@@ -2,6 +2,9 @@
 // npm test: every test/**/*.test.ts on node's test runner (through tsx), one file at a time, in
 // quick mode; then the type check (tsc --noEmit). Node 20's --test takes no glob, so the files are
 // listed here. Extra arguments replace the file list: `npm test -- test/display.test.ts`.
+// `npm run test:lab` (--lab) runs only test/lab/: the course in the live classic Notebook and in
+// the project's JupyterLab (lab/). Those tests need Debian's Jupyter packages and lab/ built; where
+// these are missing they are reported as skipped, with the command that installs them.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -20,8 +23,9 @@ function testFiles(dir) {
   return out;
 }
 
-const args = process.argv.slice(2);
-const files = (args.length > 0 ? args.map((a) => resolve(a)) : testFiles(join(root, "test")))
+const lab = process.argv.includes("--lab");
+const args = process.argv.slice(2).filter((a) => a !== "--lab");
+const files = (args.length > 0 ? args.map((a) => resolve(a)) : testFiles(join(root, "test", lab ? "lab" : "")))
   .map((f) => relative(root, f))
   .sort();
 const env = { ...process.env, BATCHLAB_QUICK: "1" };

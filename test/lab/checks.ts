@@ -115,7 +115,7 @@ export async function untrustedCopies(browser: Browser, saved: string): Promise<
 }
 
 /** A screenshot of the viewport after scrolling the first chart (or fallback) into view. */
-export async function screenshot(page: Page, name: string, selector = ".js-plotly-plot, .batchlab-fallback"): Promise<string> {
+export async function screenshot(page: Page, name: string, selector = ".js-plotly-plot, .jp-RenderedPlotly, .batchlab-fallback"): Promise<string> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   const first = page.locator(selector).first();
   if ((await first.count()) > 0) await first.scrollIntoViewIfNeeded().catch(() => undefined);

@@ -170,3 +170,20 @@ export const CLASSIC_MISSING =
 
 /** Whether uid 0 (CI containers): Jupyter refuses to run as root unless told. */
 export const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** A Python 3 that can import jupyterlab_server and jupyter_server (Debian's, when `python3` is another). */
+export function labPython(): string | null {
+  for (const py of ["python3", "/usr/bin/python3"]) {
+    const r = spawnSync(py, ["-c", "import jupyterlab_server, jupyter_server"], { stdio: "ignore", timeout: 60000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/** Why the JupyterLab test cannot run here, or null when it can. */
+export function labMissing(): string | null {
+  if (!labPython()) return "jupyterlab_server is not installed: sudo apt-get install python3-jupyterlab-server python3-jupyter-server libjs-mathjax chromium (then npm run test:lab)";
+  if (!fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") && !process.env.BATCHLAB_MATHJAX_DIR) return "MathJax 2 is not installed: sudo apt-get install libjs-mathjax (then npm run test:lab)";
+  if (!fs.existsSync(path.join(root, "lab", "build", "static", "bundle.js"))) return "the course's JupyterLab is not built: (cd lab && npm ci && npm run build), then npm run test:lab";
+  return null;
+}
