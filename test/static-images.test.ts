@@ -1,8 +1,8 @@
 // Charts where scripts do not run: the figure's HTML carries a visible fallback line that the
 // drawing script replaces, and the executed notebooks get a PNG of each chart in that fallback
 // (not as a separate image/png, which jupyterlab-plotly would show instead of the chart). In
-// Chromium: with the scripts the chart is drawn and the fallback is gone; with the scripts removed (what an untrusted notebook's sanitizer does) the picture and
-// its caption show.
+// Chromium: with the scripts the chart is drawn and the fallback is gone; with the scripts removed
+// (what an untrusted notebook's sanitizer does) the picture and its caption show.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
