@@ -24,6 +24,44 @@ export function writeKernelSpec(dir = join(root, ".jupyter")) {
   return specDir;
 }
 
+/**
+ * What the `jupyter` on PATH can do for the kernel install:
+ *  - "none":          no `jupyter` command at all;
+ *  - "no-kernelspec": `jupyter` runs but has no `kernelspec` subcommand (e.g. Debian's
+ *                     jupyter-notebook without jupyter-client): it cannot install kernels;
+ *  - "broken":        `jupyter kernelspec` exists but fails (`detail` says how);
+ *  - "ok":            `jupyter kernelspec install` can be used.
+ */
+export function probeJupyter(env = process.env) {
+  const probe = spawnSync("jupyter", ["kernelspec", "--version"], { encoding: "utf8", timeout: 30000, env });
+  if (probe.error) {
+    return probe.error.code === "ENOENT" ? { kind: "none" } : { kind: "broken", detail: probe.error.message };
+  }
+  if (probe.status === 0) return { kind: "ok" };
+  const said = `${probe.stderr ?? ""}${probe.stdout ?? ""}`.trim();
+  // jupyter_core answers an unknown subcommand with "Jupyter command `jupyter-kernelspec` not found."
+  if (/jupyter-kernelspec\W.*not found|unknown command.*kernelspec|invalid choice.*kernelspec/i.test(said)) return { kind: "no-kernelspec" };
+  return { kind: "broken", detail: said.split("\n").pop() || `exit ${probe.status}` };
+}
+
+/** The one line the install prints for a probe that rules out the user install, or null for "ok". */
+export function probeMessage(result) {
+  if (result.kind === "none") {
+    return `batchlab: kernel "batchlab" written to .jupyter/ (no jupyter command found; "npm run lab" uses it directly).`;
+  }
+  if (result.kind === "no-kernelspec") {
+    return (
+      `batchlab: kernel "batchlab" written to .jupyter/, but this jupyter has no "kernelspec" command, so it was not installed for the user: ` +
+      `install jupyter-client (Debian/Ubuntu: sudo apt-get install jupyter-client; pip: pip install jupyter-client), then run "node scripts/install-kernel.mjs" ` +
+      `("npm run lab" uses .jupyter/ directly meanwhile).`
+    );
+  }
+  if (result.kind === "broken") {
+    return `batchlab: kernel written to .jupyter/, but "jupyter kernelspec" does not work (${result.detail}); user install skipped.`;
+  }
+  return null;
+}
+
 function main() {
   let specDir;
   try {
@@ -33,9 +71,9 @@ function main() {
     return;
   }
   try {
-    const probe = spawnSync("jupyter", ["kernelspec", "--version"], { encoding: "utf8", timeout: 30000 });
-    if (probe.error || probe.status !== 0) {
-      console.log(`batchlab: kernel "batchlab" written to .jupyter/ (no jupyter command found; "npm run lab" uses it directly).`);
+    const message = probeMessage(probeJupyter());
+    if (message) {
+      console.log(message);
       return;
     }
     const r = spawnSync("jupyter", ["kernelspec", "install", "--user", "--replace", "--name", "batchlab", specDir], {

@@ -19,6 +19,7 @@ import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { signNotebooks } from "./runner/sign";
 import { lastOf, parseCommandLine, UsageError } from "./args";
 import { isQuick } from "../src/util/mode";
+import { addStaticImages } from "./runner/static-images";
 
 const root = path.resolve(__dirname, "..");
 
@@ -156,6 +157,7 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
       2,
     ) + "\n",
   );
+  await addStaticImages(results.map((r) => r.executed), log);
   if (options.sign) log(signNotebooks(results.map((r) => r.executed)).message);
   return results;
 }

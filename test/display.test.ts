@@ -76,6 +76,8 @@ test("the bundle holds the figure as JSON, HTML that draws it, and a one-line su
   const html = bundle["text/html"] as string;
   assert.match(html, /<div id="fig-test" class="batchlab-plot"/);
   assert.match(html, /Plotly\.newPlot/);
+  // Where scripts do not run, the box says what it is and how to draw it.
+  assert.match(html, /<div class="batchlab-fallback"><p>Chart: Loss against step\. Run the cell \(or trust the notebook\) to draw it\.<\/p><\/div>/);
   assert.doesNotMatch(html, /https?:\/\//, "no CDN or other remote URL in the HTML");
   assert.ok(html.length < 20000, "without embedPlotly the HTML stays small");
 });

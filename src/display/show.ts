@@ -2,7 +2,12 @@
 //  - application/vnd.plotly.v1+json  the figure itself, for front ends with a Plotly renderer;
 //  - text/html                       a div and a script that draws it with plotly.js, which is
 //                                    embedded inline (from node_modules, never a CDN) in the first
-//                                    figure of a kernel session; later figures wait for it;
+//                                    figure of a kernel session; later figures wait for it. The div
+//                                    holds a visible line (FALLBACK_CLASS) that the script replaces:
+//                                    where scripts do not run (an untrusted notebook, GitHub's view)
+//                                    the reader sees what the chart is and how to draw it, never an
+//                                    empty box. In the notebooks `npm start` writes, the fallback
+//                                    also holds a PNG of the chart (scripts/runner/static-images.ts);
 //  - text/plain                      one line, "Figure: <title> (3 traces)".
 // renderBundle is the pure part (tests call it); show sends the bundle, or prints the line when no
 // notebook is listening.
@@ -128,7 +133,48 @@ export function plotlyEmbedScript(): string {
   return plotlySource;
 }
 
-function drawScript(id: string, spec: unknown, summary: string): string {
+/** Class of the element in a figure's HTML that stands in for the chart until the script draws it. */
+export const FALLBACK_CLASS = "batchlab-fallback";
+
+/**
+ * "Chart: Loss against step. Run the cell (or trust the notebook) to draw it.", or, under a static
+ * image, "Chart: Loss against step (static image). Run the cell (or trust the notebook) for the
+ * interactive chart."
+ */
+export function fallbackLine(figure: PlotlyFigure, underImage = false): string {
+  const title = figureTitle(figure).replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim();
+  const name = `Chart${title ? `: ${title}` : ""}`;
+  return underImage
+    ? `${name} (static image). Run the cell (or trust the notebook) for the interactive chart.`
+    : `${name}. Run the cell (or trust the notebook) to draw it.`;
+}
+
+/** The fallback element as renderBundle writes it (FALLBACK_CLASS; one per figure's HTML). */
+export const FALLBACK_PATTERN = /<div class="batchlab-fallback">[\s\S]*?<\/div>/;
+
+/** A static picture of the chart, for the fallback: a data: URL and its size in CSS pixels. */
+export interface FallbackImage {
+  src: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * What stands in for the chart where scripts do not run: the line saying how to draw it, under a
+ * static image of the chart when there is one.
+ */
+export function fallbackHtml(figure: PlotlyFigure, image?: FallbackImage): string {
+  if (!image) return `<div class="${FALLBACK_CLASS}"><p>${escapeHtml(fallbackLine(figure))}</p></div>`;
+  const alt = figureSummary(figure);
+  return (
+    `<div class="${FALLBACK_CLASS}">` +
+    `<img src="${escapeHtml(image.src)}" alt="${escapeHtml(alt)}" width="${image.width}" height="${image.height}" style="max-width:100%;height:auto">` +
+    `<p>${escapeHtml(fallbackLine(figure, true))}</p>` +
+    `</div>`
+  );
+}
+
+function drawScript(id: string, spec: unknown, summary: string, height: number): string {
   return `(function () {
   var id = ${JSON.stringify(id)};
   var spec = ${scriptJson(spec)};
@@ -144,7 +190,9 @@ function drawScript(id: string, spec: unknown, summary: string): string {
     }
     found = el;
     if (window.Plotly && window.Plotly.newPlot) {
+      // The fallback line (or static image) gives way to the chart.
       el.textContent = "";
+      el.style.minHeight = "${height}px";
       window.Plotly.newPlot(el, spec);
       return;
     }
@@ -175,11 +223,14 @@ export function renderBundle(shown: PlotlyFigure, options: { embedPlotly?: boole
   const summary = figureSummary(figure);
   const id = options.id ?? freshId("batchlab-plot");
   const height = typeof spec.layout.height === "number" ? spec.layout.height : 420;
+  // No height on the box itself: until the script draws, it is only as tall as its fallback line.
   const html =
     `<div class="batchlab-figure">` +
-    `<div id="${escapeHtml(id)}" class="batchlab-plot" style="width:100%;min-height:${height}px" title="${escapeHtml(summary)}"></div>` +
+    `<div id="${escapeHtml(id)}" class="batchlab-plot" style="width:100%" title="${escapeHtml(summary)}">` +
+    fallbackHtml(figure) +
+    `</div>` +
     (options.embedPlotly ? `<script type="text/javascript">${plotlyEmbedScript()}</script>` : "") +
-    `<script type="text/javascript">${drawScript(id, spec, summary)}</script>` +
+    `<script type="text/javascript">${drawScript(id, spec, summary, height)}</script>` +
     `</div>`;
   return {
     [PLOTLY_MIME]: spec,

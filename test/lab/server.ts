@@ -1,0 +1,189 @@
+// A Jupyter server for the front-end tests, started the way a learner would start one but fenced
+// off from the user's own Jupyter: config, data (notebook signatures), runtime and kernelspec
+// folders all live in a fresh temporary folder; it listens on 127.0.0.1 on a free port with a
+// random token; its only kernel is the project's "batchlab" kernelspec (scripts/install-kernel.mjs)
+// with BATCHLAB_QUICK=1 in the kernel's environment; the notebooks are copies in a temporary folder
+// (the kernel runs from the project root whatever the notebook's folder, see scripts/kernel.cjs).
+
+import { spawn, spawnSync, type ChildProcess } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { which } from "../../scripts/runner/sign";
+
+export const root = path.resolve(__dirname, "..", "..");
+
+/** notebooks/*.ipynb, in name order: the tests cover whatever notebooks the course has. */
+export function courseNotebooks(): string[] {
+  const dir = path.join(root, "notebooks");
+  return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when `python3 -c <code>` succeeds. */
+export function pythonCan(code: string): boolean {
+  const r = spawnSync("python3", ["-c", code], { stdio: "ignore", timeout: 60000 });
+  return r.status === 0;
+}
+
+export interface JupyterHome {
+  dir: string;
+  /** Folder served as the notebook directory. */
+  notebooks: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A temporary Jupyter home: config, data, runtime and the project's kernelspec with quick mode on. */
+export async function jupyterHome(label: string): Promise<JupyterHome> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-${label}-`));
+  for (const sub of ["config", "data", "runtime", "ipython", "notebooks"]) fs.mkdirSync(path.join(dir, sub));
+  const { writeKernelSpec } = (await import(path.join(root, "scripts", "install-kernel.mjs"))) as {
+    writeKernelSpec: (dir: string) => string;
+  };
+  const specDir = writeKernelSpec(path.join(dir, "kernelspecs"));
+  const specFile = path.join(specDir, "kernel.json");
+  const spec = JSON.parse(fs.readFileSync(specFile, "utf8")) as Record<string, unknown>;
+  spec.env = { BATCHLAB_QUICK: "1" };
+  fs.writeFileSync(specFile, JSON.stringify(spec, null, 2));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JUPYTER_CONFIG_DIR: path.join(dir, "config"),
+    JUPYTER_DATA_DIR: path.join(dir, "data"),
+    JUPYTER_RUNTIME_DIR: path.join(dir, "runtime"),
+    JUPYTER_PATH: path.join(dir, "kernelspecs"),
+    IPYTHONDIR: path.join(dir, "ipython"),
+    JUPYTER_PLATFORM_DIRS: "0",
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+  delete env.NODE_TEST_CONTEXT;
+  delete env.BATCHLAB_QUICK; // the kernelspec sets it for the kernel only
+  return { dir, notebooks: path.join(dir, "notebooks"), env };
+}
+
+export interface JupyterServer {
+  /** Base URL, ending in "/". */
+  url: string;
+  token: string;
+  home: JupyterHome;
+  /** URL of a path under the server, with the token. */
+  at(p: string): string;
+  /** The server's log so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `argv` (a Jupyter server command; "{port}" and "{token}" are filled in) in `home`, and
+ * waits until its REST API answers with the token.
+ */
+export async function startServer(home: JupyterHome, argv: string[], timeoutMs = 120000): Promise<JupyterServer> {
+  const port = await freePort();
+  const token = crypto.randomBytes(24).toString("hex");
+  const args = argv.map((a) => a.replace("{port}", String(port)).replace("{token}", token));
+  let log = "";
+  const child: ChildProcess = spawn(args[0], args.slice(1), {
+    cwd: home.notebooks,
+    env: home.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group: stop() ends the server and the kernels it started
+  });
+  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  let exited: string | null = null;
+  child.on("exit", (code, signal) => (exited = `exited with ${signal ?? code}`));
+  const url = `http://127.0.0.1:${port}/`;
+  const at = (p: string) => `${url}${p.replace(/^\//, "")}${p.includes("?") ? "&" : "?"}token=${token}`;
+  const t0 = Date.now();
+  for (;;) {
+    if (exited) throw new Error(`the Jupyter server ${exited}:\n${log}`);
+    try {
+      const r = await fetch(at("api/status"));
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      stopGroup(child);
+      throw new Error(`the Jupyter server did not answer within ${timeoutMs / 1000} s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    token,
+    home,
+    at,
+    log: () => log,
+    stop: async () => {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => stopGroup(child), 10000);
+      await gone;
+      clearTimeout(timer);
+      stopGroup(child); // kernels the server left behind
+    },
+  };
+}
+
+function stopGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Shuts down every kernel session of the server (each opened notebook starts one). */
+export async function closeSessions(server: JupyterServer): Promise<void> {
+  const r = await fetch(server.at("api/sessions"));
+  if (!r.ok) return;
+  const sessions = (await r.json()) as Array<{ id: string }>;
+  for (const s of sessions) await fetch(server.at(`api/sessions/${s.id}`), { method: "DELETE" });
+}
+
+/** The classic Notebook's command, when it is installed. */
+export function classicNotebookCommand(): string | null {
+  return which("jupyter-notebook");
+}
+
+export const CLASSIC_MISSING =
+  "the classic Notebook is not installed: sudo apt-get install jupyter-notebook chromium (then npm run test:lab)";
+
+/** Whether uid 0 (CI containers): Jupyter refuses to run as root unless told. */
+export const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** A Python 3 that can import jupyterlab_server and jupyter_server (Debian's, when `python3` is another). */
+export function labPython(): string | null {
+  for (const py of ["python3", "/usr/bin/python3"]) {
+    const r = spawnSync(py, ["-c", "import jupyterlab_server, jupyter_server"], { stdio: "ignore", timeout: 60000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/** Why the JupyterLab test cannot run here, or null when it can. */
+export function labMissing(): string | null {
+  if (!labPython()) return "jupyterlab_server is not installed: sudo apt-get install python3-jupyterlab-server python3-jupyter-server libjs-mathjax chromium (then npm run test:lab)";
+  if (!fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") && !process.env.BATCHLAB_MATHJAX_DIR) return "MathJax 2 is not installed: sudo apt-get install libjs-mathjax (then npm run test:lab)";
+  if (!fs.existsSync(path.join(root, "lab", "build", "static", "bundle.js"))) return "the course's JupyterLab is not built: (cd lab && npm ci && npm run build), then npm run test:lab";
+  return null;
+}
