@@ -53,20 +53,33 @@ export function escapeRuns(model: LandscapeModel, data: Dataset, options: Escape
   checkPositiveFinite("lr", lr);
   const seed = options.seed ?? 0;
   checkNonNegativeInteger("seed", seed);
-  const start = options.start ?? model.start;
-  const times = new Float64Array(seeds);
-  const escaped = new Uint8Array(seeds);
   const rule = { momentum: 0, weightDecay: 0 };
-  for (let r = 0; r < seeds; r++) {
-    const theta = Float64Array.from(start);
+  return untilEscaped(seeds, budget, options.start ?? model.start, options.escaped, (theta, r) => {
     const next = batchesFor(data.n, m, rng(seed + r));
     const stepper = plainStepper(model, theta, rule);
+    return () => stepper.step(data, next(), lr);
+  });
+}
+
+/**
+ * The escape loop shared by SGD and noisy GD: for every seed r, θ starts at `start` and takes the
+ * steps `stepsFor(θ, r)` makes until it has escaped or the budget is spent (a censored run).
+ */
+function untilEscaped(
+  seeds: number, budget: number, start: ArrayLike<number>, hasEscaped: (theta: Float64Array) => boolean,
+  stepsFor: (theta: Float64Array, r: number) => () => void,
+): EscapeTimes {
+  const times = new Float64Array(seeds);
+  const escaped = new Uint8Array(seeds);
+  for (let r = 0; r < seeds; r++) {
+    const theta = Float64Array.from(start);
+    const step = stepsFor(theta, r);
     let t = 0;
-    while (t < budget && !options.escaped(theta)) {
-      stepper.step(data, next(), lr);
+    while (t < budget && !hasEscaped(theta)) {
+      step();
       t++;
     }
-    escaped[r] = options.escaped(theta) ? 1 : 0;
+    escaped[r] = hasEscaped(theta) ? 1 : 0;
     times[r] = t;
   }
   return { times, escaped, budget };
@@ -96,22 +109,14 @@ export function noisyGdRuns(landscape: Landscape, options: NoisyGdOptions): Esca
   const p = landscape.dims;
   if (options.start.length !== p) throw new BatchlabArgumentError("start.length", options.start.length, `${p}`);
   const seed = options.seed ?? 0;
-  const times = new Float64Array(seeds);
-  const escaped = new Uint8Array(seeds);
   const grad = new Float64Array(p);
-  for (let r = 0; r < seeds; r++) {
-    const theta = Float64Array.from(options.start);
+  return untilEscaped(seeds, budget, options.start, options.escaped, (theta, r) => {
     const random = rng(seed + r);
-    let t = 0;
-    while (t < budget && !options.escaped(theta)) {
+    return () => {
       for (let j = 0; j < p; j++) grad[j] = landscape.partial(theta, j) + Math.sqrt(options.variance(theta, j)) * random.normal();
       applyMeanGradient(theta, grad, lr);
-      t++;
-    }
-    escaped[r] = options.escaped(theta) ? 1 : 0;
-    times[r] = t;
-  }
-  return { times, escaped, budget };
+    };
+  });
 }
 
 export interface CloudOptions {

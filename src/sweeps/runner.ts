@@ -162,12 +162,7 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   const pool = options.job ? options.pool ?? sharedPool() : null;
   if (options.job && pool && pool.size > 1) return runParallel(options, options.job, pool);
   const run = options.run ?? (loadJob(options.job!) as unknown as NonNullable<SweepOptions<C>["run"]>);
-  const cache = options.cache === false ? null : options.cache ?? new RunCache();
-  const describe = options.describe ?? describeConfig;
-  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
-  const version = options.version ?? 1;
-  const corruptBefore = cache?.stats.corrupt ?? 0;
-  const check = storedOutputCheck(options.columns);
+  const { cache, describe, progress, version, corruptBefore, check } = sweepSetup(options);
 
   const outputs: StoredOutput[] = [];
   const fromCache: boolean[] = [];
@@ -212,6 +207,19 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
   return collect(configs, outputs, fromCache, { computed, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
 }
 
+/** What the serial and the parallel sweep both start from: the cache, the display, the cache key's version and the shape check. */
+function sweepSetup<C extends RunConfig>(options: SweepOptions<C>) {
+  const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  return {
+    cache,
+    describe: options.describe ?? describeConfig,
+    progress: options.progress === false ? null : (options.progress ?? consoleProgress())(options.name, options.configs.length),
+    version: options.version ?? 1,
+    corruptBefore: cache?.stats.corrupt ?? 0,
+    check: storedOutputCheck(options.columns),
+  };
+}
+
 /** A cached run of the expected shape, its columns in the order they were computed; undefined when there is none. */
 function readCached(cache: RunCache | null, name: string, key: unknown, check: (value: unknown) => value is StoredOutput): StoredOutput | undefined {
   const hit = cache?.get<StoredOutput>(name, key, check);
@@ -250,12 +258,7 @@ function collect<C extends RunConfig>(
  */
 async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: JobRef, pool: WorkerPool): Promise<SweepResult> {
   const { name, configs } = options;
-  const cache = options.cache === false ? null : options.cache ?? new RunCache();
-  const describe = options.describe ?? describeConfig;
-  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(name, configs.length);
-  const version = options.version ?? 1;
-  const corruptBefore = cache?.stats.corrupt ?? 0;
-  const check = storedOutputCheck(options.columns);
+  const { cache, describe, progress, version, corruptBefore, check } = sweepSetup(options);
   const outputs: StoredOutput[] = new Array(configs.length);
   const fromCache: boolean[] = configs.map(() => false);
   const keys = configs.map((config) => ({ sweep: name, version, config }));
