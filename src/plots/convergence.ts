@@ -323,8 +323,11 @@ export function paretoFigure(rows: RowsOrTable<TunedStepsRow>, fit: CriticalBatc
       marker: { symbol: "diamond", size: 12, color: FIT_COLOR },
     },
     ...valid.map((r, k): PlotlyTrace => ({
-      // Neighbouring points sit close along the curve: their labels alternate sides so they do not collide.
-      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)], textposition: k % 2 === 0 ? "top right" : "bottom left",
+      // Below B_crit the points climb the curve's vertical branch (nearly the same E, S doubling), above
+      // it they run along the horizontal one: labels beside the points on the first, above and below on
+      // the second, alternating sides, so that neighbours' labels do not collide.
+      type: "scatter", mode: "markers+text", x: [r.examples], y: [r.steps], text: [String(r.m)],
+      textposition: r.m < fit.bCrit ? (k % 2 === 0 ? "middle right" : "middle left") : k % 2 === 0 ? "top center" : "bottom center",
       ...batchSizeStyle(r.m), marker: { color: colorForBatchSize(r.m), size: 10, line: { color: COLORS.ink, width: 1 } },
       showlegend: false, hovertemplate: `${batchSizeLabel(r.m)}<br>E = %{x:.4g}<br>S = %{y:.4g}<extra></extra>`,
     })),
