@@ -24,7 +24,7 @@ import { rng } from "../src/util/rng";
 import { calibrateSteps, fusedRunner, trainRunner, tfjsRunner, type StepRunner } from "../src/compute/timing";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { wasmLinear } from "../src/engines/wasmLinear";
-import { kernelFeatures } from "../src/engines/wasm/runtime";
+import { kernelFeatures, loadKernels } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
 import { tfjsTrainer, type TfjsTrainer } from "../src/engines/tfjsNetwork";
 import { loadTfjs, type Tfjs } from "../src/backend/tfjs";
@@ -319,6 +319,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   log(`batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), ${options.threads} thread(s) per engine`);
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  await loadKernels();
   const kernels = kernelFeatures();
   const kernelNote = `batchlab kernels: WebAssembly 128-bit SIMD, ${kernels.fma ? "fused multiply-add (relaxed SIMD)" : "multiply then add (no relaxed SIMD here, or BATCHLAB_WASM_FMA=0)"}`;
   log(kernelNote);

@@ -4,7 +4,8 @@
 // BatchlabArgumentError (or a subclass) whose message names the argument: never return, never end
 // in a bare TypeError or RangeError from deep inside the arithmetic.
 
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadKernels } from "../src/engines/wasm/runtime";
 import assert from "node:assert/strict";
 import * as aq from "arquero";
 import {
@@ -18,6 +19,8 @@ import {
   activationBytesPerExample, alphaGrid, leastSquares, loadMnist, wasmLinear, wasmMlp, storedWidths, rescaleHiddenLayer,
   type Dataset,
 } from "../src/index";
+
+before(() => loadKernels()); // wabt, which assembles the kernels, loads asynchronously
 
 // A JavaScript caller passes anything: `js(v)` hands a value to a typed parameter unchecked.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadKernels } from "../src/engines/wasm/runtime";
 import assert from "node:assert/strict";
 import type { Dataset } from "../src/data/dataset";
 import { rng } from "../src/util/rng";
@@ -11,6 +12,8 @@ import { fastestBatch, interpolateStepTime, optimalBatchModel, timeToTarget } fr
 import { gradeMemoryBudget, gradeOptimalBatch, gradeOverheadBatch, MEMORY_EXERCISE, OPTIMUM_EXERCISE, OVERHEAD_EXERCISE } from "../src/compute/exercises";
 import { getSolution, grade } from "../src/exercises/check";
 import { epochTimeFigure, memoryFigure, rooflineFigure, stepTimeFigure, throughputFigure, timeToTargetFigure } from "../src/plots/compute";
+
+before(() => loadKernels()); // wabt, which assembles the kernels, loads asynchronously
 
 /** A runner whose "time" is exactly t₀ + c·m per step: what the fits must recover. */
 function syntheticRunner(t0: number, c: number): StepRunner & { calls: number[][] } {

@@ -1,8 +1,8 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Dataset } from "../src/data/dataset";
 import { assemble } from "../src/engines/wasm/wat";
-import { KernelInstance } from "../src/engines/wasm/runtime";
+import { KernelInstance, loadKernels } from "../src/engines/wasm/runtime";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { wasmLinear } from "../src/engines/wasmLinear";
 import { tfjsTrainer } from "../src/engines/tfjsNetwork";
@@ -13,6 +13,8 @@ import { logisticRegression } from "../src/models/logistic";
 import { meanGradient, meanLoss, type Model } from "../src/models/model";
 import { train } from "../src/update/train";
 import { rng } from "../src/util/rng";
+
+before(() => loadKernels()); // wabt, which assembles the kernels, loads asynchronously
 
 // Float32 engines against float64 references: a float32 sum of K products carries a relative
 // rounding error of order √K·6e-8 (≤ 2e-6 for K = 784), so 2e-5 of the largest entry leaves a 10×

@@ -9,10 +9,10 @@
 // and FMA's single rounding only lower it). The inputs themselves are float32, so the float64
 // reference is exact up to 2⁻⁵³. We allow twice the bound, plus the float32 rounding of a bias.
 
-import { test } from "node:test";
+import { before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "../src/engines/wasm/kernels";
-import { KernelInstance, kernelFeatures, relaxedSimdAvailable, wasmSimdAvailable } from "../src/engines/wasm/runtime";
+import { KernelInstance, kernelFeatures, loadKernels, relaxedSimdAvailable, wasmSimdAvailable } from "../src/engines/wasm/runtime";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { mlp } from "../src/models/mlp";
 import { meanGradient } from "../src/models/model";
@@ -46,16 +46,21 @@ const BC_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 52, 9], [1, 40, 300], [2, 20, 3], [3, 7, 1], [5, 36, 129], [11, 20, 300], [13, 9, 257],
 ];
 
-function arithmetics(): { arithmetic: Arithmetic; skip: string | false }[] {
-  return [
-    { arithmetic: "mul+add", skip: false },
-    { arithmetic: "fma", skip: relaxedSimdAvailable() ? false : "this JavaScript engine has no WebAssembly relaxed SIMD" },
-  ];
+before(() => loadKernels());
+
+/** Kernels with this arithmetic, or undefined (and the test marked skipped) for FMA without relaxed SIMD. */
+function kernelsOrSkip(t: TestContext, arithmetic: Arithmetic): KernelInstance | undefined {
+  if (arithmetic === "fma" && !relaxedSimdAvailable()) {
+    t.skip("this JavaScript engine has no WebAssembly relaxed SIMD");
+    return undefined;
+  }
+  return new KernelInstance(arithmetic);
 }
 
-for (const { arithmetic, skip } of arithmetics()) {
-  test(`gemm_nt (${arithmetic}): C = A·Bᵀ + bias, with and without ReLU, matches float64`, { skip }, () => {
-    const K = new KernelInstance(arithmetic);
+for (const arithmetic of ["mul+add", "fma"] as Arithmetic[]) {
+  test(`gemm_nt (${arithmetic}): C = A·Bᵀ + bias, with and without ReLU, matches float64`, (t) => {
+    const K = kernelsOrSkip(t, arithmetic);
+    if (!K) return;
     NT_SHAPES.forEach(([M, N, k], s) => {
       for (const relu of [0, 1]) {
         const kp = pad4(k), ldc = N + 3;
@@ -80,8 +85,9 @@ for (const { arithmetic, skip } of arithmetics()) {
     });
   });
 
-  test(`gemm_tn and gemm_nn (${arithmetic}): overwriting and accumulating match float64`, { skip }, () => {
-    const K = new KernelInstance(arithmetic);
+  test(`gemm_tn and gemm_nn (${arithmetic}): overwriting and accumulating match float64`, (t) => {
+    const K = kernelsOrSkip(t, arithmetic);
+    if (!K) return;
     BC_SHAPES.forEach(([M, N, k], s) => {
       const np = pad4(N);
       for (const layout of ["tn", "nn"] as const) {

@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { loadKernels } from "../src/engines/wasm/runtime";
 import assert from "node:assert/strict";
 import type { Dataset } from "../src/data/dataset";
 import { wasmMlp } from "../src/engines/wasmMlp";
@@ -10,6 +11,8 @@ import type { FastModel } from "../src/engines/fastModel";
 import { plainStepper, stepperFor, type Stepper, type UpdateRule } from "../src/update/sgd";
 import { train, type TrainOptions } from "../src/update/train";
 import { rng } from "../src/util/rng";
+
+before(() => loadKernels()); // wabt, which assembles the kernels, loads asynchronously
 
 // An engine's stepper runs train()'s update inside the engine. It must not be "close to" the plain
 // loops of sgd.ts: with the same gradient it performs the same float64 operations in the same

@@ -627,5 +627,7 @@ export function kernelModuleText(arithmetic: Arithmetic, shape: KernelShape = DE
   ${EXP}
   ${ELEMENTWISE}
   ${UPDATE_KERNELS}
+  ;; The engines read and write the operands in this memory (exported last, after the functions).
+  (export "memory" (memory 0))
 )`;
 }

@@ -2,8 +2,11 @@
 // memory. Engines ask for named f32/f64/i32 regions; a region keeps its address until the engine
 // asks for it again with a larger size (then it moves to the end of memory). Memory only grows:
 // WebAssembly cannot shrink it, so an engine that outgrows a budget starts a fresh instance.
+//
+// The kernels' text is assembled by wabt, which loads asynchronously: `await loadKernels()` once
+// (per process or worker thread) before anything here that builds kernels.
 
-import { assemble } from "./wat";
+import { assemble, loadAssembler, requireAssembler } from "./assemble";
 import { DEFAULT_SHAPES, kernelModuleText, type Arithmetic, type KernelShape } from "./kernels";
 
 // The few WebAssembly JS API members used here, typed locally: the notebook kernel compiles with a
@@ -40,6 +43,15 @@ export interface KernelExports {
     weightStride: number, rows: number, cols: number, lr: number, momentum: number, weightDecay: number): void;
 }
 
+/**
+ * Loads what the engines' kernels are built with (wabt, which assembles their WebAssembly text).
+ * Run `await loadKernels()` once per process, or per worker thread, before creating a wasm engine
+ * (wasmMlp, wasmLinear) or calling kernelFeatures(); later calls return at once.
+ */
+export async function loadKernels(): Promise<void> {
+  await loadAssembler();
+}
+
 const compiled = new Map<string, WasmModule>();
 
 /** The compiled module for a tile shape and arithmetic (assembled and compiled once per process). */
@@ -48,7 +60,7 @@ export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape
   let module = compiled.get(key);
   if (!module) {
     if (arithmetic === "fma" && !relaxedSimdAvailable()) throw new Error("FMA kernels need WebAssembly relaxed SIMD, which this JavaScript engine lacks");
-    module = new wasm.Module(assemble(kernelModuleText(arithmetic, shape)).bytes);
+    module = new wasm.Module(assemble(kernelModuleText(arithmetic, shape)));
     compiled.set(key, module);
   }
   return module;
@@ -56,6 +68,7 @@ export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape
 
 /** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
 export function wasmSimdAvailable(): boolean {
+  requireAssembler(); // "not loaded" is an error, not a "no"
   try {
     kernelModule("mul+add");
     return true;
@@ -76,7 +89,7 @@ let relaxed: boolean | undefined;
  */
 export function relaxedSimdAvailable(): boolean {
   if (relaxed !== undefined) return relaxed;
-  const probe = assemble(RELAXED_MADD_PROBE).bytes;
+  const probe = assemble(RELAXED_MADD_PROBE, "probe.wat");
   const valid = (): boolean => {
     try {
       return wasm.validate(probe);
