@@ -7,13 +7,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assemble } from "../src/engines/wasm/assemble";
-import { assemble as handAssemble } from "../src/engines/wasm/wat";
-import {
-  DEFAULT_SHAPES,
-  kernelModuleText,
-  type Arithmetic,
-  type KernelShape,
-} from "../src/engines/wasm/kernels";
 import { kernelFeatures, loadKernels } from "../src/engines/wasm/runtime";
 import { wasmMlp } from "../src/engines/wasmMlp";
 
@@ -40,37 +33,4 @@ test("a mistake in kernel text is reported with the file, line and column, and t
     /undefined local variable "\$nope"/,
   );
   assert.throws(() => assemble(`(module (func (result i32) (f32.const 1)))`), /type mismatch/);
-});
-
-test("wabt's binary is byte for byte the one the hand-written assembler made, for every kernel variant", () => {
-  // The hand-written assembler exported the memory implicitly, as the module's last export.
-  const withoutMemoryExport = (text: string): string =>
-    text.replace(`(export "memory" (memory 0))`, "");
-  const shapes: [string, KernelShape][] = [
-    ["fma default", DEFAULT_SHAPES.fma],
-    ["mul+add default", DEFAULT_SHAPES["mul+add"]],
-    // The shapes kernels.test.ts compiles besides the defaults.
-    ["dot products only", { ...DEFAULT_SHAPES["mul+add"], ntTransposeRows: 1 << 30 }],
-    ["transposed from row 1", { ...DEFAULT_SHAPES["mul+add"], ntTransposeRows: 1 }],
-  ];
-  for (const arithmetic of ["fma", "mul+add"] as Arithmetic[]) {
-    for (const [name, shape] of shapes) {
-      const text = kernelModuleText(arithmetic, shape);
-      const ours = assemble(text);
-      const theirs = handAssemble(withoutMemoryExport(text)).bytes;
-      assert.ok(
-        Buffer.from(ours).equals(Buffer.from(theirs)),
-        `${arithmetic}, ${name}: ${ours.length} bytes by wabt, ${theirs.length} by hand`,
-      );
-    }
-  }
-  const probe = `(module (func (param $x v128) (result v128) (f32x4.relaxed_madd (local.get $x) (local.get $x) (local.get $x))))`;
-  // Without exports, the hand-written assembler still wrote an empty export section (id 7, size 1,
-  // no entries: 07 01 00) before the code section; wabt leaves it out. Otherwise the same bytes.
-  const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
-  assert.equal(
-    hex(assemble(probe)).replace(/0a0d01/, "0701000a0d01"),
-    hex(handAssemble(probe).bytes),
-    "the relaxed-SIMD probe",
-  );
 });

@@ -1,7 +1,6 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Dataset } from "../src/data/dataset";
-import { assemble } from "../src/engines/wasm/wat";
 import { KernelInstance, loadKernels } from "../src/engines/wasm/runtime";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { wasmLinear } from "../src/engines/wasmLinear";
@@ -54,42 +53,6 @@ function perturbed(model: Model, seed: number): Float64Array {
   const r = rng(seed);
   return model.init(r.fork()).map((v) => v + 0.1 * r.normal());
 }
-
-// ---------------------------------------------------------------------------------------------
-// The assembler.
-
-test("the WAT assembler builds folded and flat code, SIMD, loops, imports and memory", () => {
-  const { bytes, exports } = assemble(`(module
-    (import "env" "twice" (func $twice (param f64) (result f64)))
-    (memory 1)
-    (func $add (export "add") (param $a i32) (param $b i32) (result i32) (i32.add (local.get $a) (local.get $b)))
-    (func (export "flat") (param $x f64) (result f64) local.get $x call $twice f64.const 1 f64.add)
-    (func (export "sum4") (param $p i32) (param $n i32) (result f32) (local $i i32) (local $acc v128)
-      (block $done (loop $next
-        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-        (local.set $acc (f32x4.add (local.get $acc) (v128.load offset=0 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $next)))
-      (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
-    (func (export "pick") (param $c i32) (result i32) (if (result i32) (local.get $c) (then (i32.const 7)) (else (i32.const -3)))))`);
-  assert.deepEqual(exports, ["add", "flat", "sum4", "pick"]);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), { env: { twice: (v: number) => 2 * v } });
-  const ex = instance.exports as unknown as { add(a: number, b: number): number; flat(x: number): number; sum4(p: number, n: number): number; pick(c: number): number; memory: WebAssembly.Memory };
-  assert.equal(ex.add(2, 40), 42);
-  assert.equal(ex.flat(1.5), 4);
-  new Float32Array(ex.memory.buffer, 0, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.equal(ex.sum4(0, 8), 36);
-  assert.equal(ex.pick(1), 7);
-  assert.equal(ex.pick(0), -3);
-});
-
-test("the assembler names what it cannot assemble", () => {
-  assert.throws(() => assemble(`(module (func (i32.frobnicate (i32.const 1))))`), /unknown instruction i32\.frobnicate/);
-  assert.throws(() => assemble(`(module (func (result i32) (local.get $nope)))`), /unknown local \$nope/);
-  assert.throws(() => assemble(`(module (func (br $nowhere)))`), /unknown label \$nowhere/);
-  assert.throws(() => assemble(`(module (func (i32.const 1)`), /missing \)/);
-});
 
 // ---------------------------------------------------------------------------------------------
 // The kernels, against naive loops.
