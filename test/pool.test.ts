@@ -11,6 +11,7 @@ import { JobError, WorkerPool, workerCount, type JobRef } from "../src/pool/inde
 import { RunCache } from "../src/sweeps/cache";
 import { grid, runSweep } from "../src/sweeps/runner";
 import { readNotebook, root, runCli } from "./helpers/run";
+import { lrRuleGrid, measureSharpnessOfRuns, mnistMlpProblem, runFixedEpochs, runToEqualLoss } from "../src/generalization/index";
 import { joinSource, type CodeCell } from "../scripts/runner/nbformat";
 
 const jobs = path.join(root, "test", "fixtures", "jobs.ts");
@@ -128,5 +129,38 @@ describe("worker pool", () => {
     assert.match(text, /workers: 2/);
     assert.match(text, /✓ The sweep on 2 workers equals the serial sweep/);
     assert.ok(joinSource(nb.cells[1].source).includes("job:"));
+  });
+});
+
+describe("chapter 4's experiments on the pool", () => {
+  // A small MNIST problem: the workers rebuild it from its spec, and their runs must be the serial ones.
+  const problem = mnistMlpProblem({ train: { perClass: 6, seed: 0 }, test: { perClass: 4, seed: 1 }, widths: [784, 8, 10] });
+  const noSeconds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, seconds: 0 }));
+
+  test("fixed-epoch runs, runs to a loss and their sharpness equal the serial ones, in the same order", async () => {
+    const serialPool = new WorkerPool(1);
+    const pool = new WorkerPool(2);
+    try {
+      const configs = lrRuleGrid({ batchSizes: [4, 12, 60], rules: ["same", "sqrt"], base: { lr: 0.1, batchSize: 12 }, seeds: 2 });
+      const labels: string[] = [];
+      const fixed = await runFixedEpochs(problem, configs, { epochs: 2, pool, onRun: (done, total) => labels.push(`${done}/${total}`) });
+      const fixedSerial = await runFixedEpochs(problem, configs, { epochs: 2, pool: serialPool });
+      assert.deepEqual(noSeconds(fixed), noSeconds(fixedSerial));
+      assert.equal(labels[labels.length - 1], `${configs.length}/${configs.length}`, "progress counts every config, shared runs included");
+
+      const equalConfigs = [{ m: 6, lr: 0.05, warmupSteps: 0, seed: 0 }, { m: 60, lr: 0.3, warmupSteps: 5, seed: 1 }, { m: 20, lr: 0.1, warmupSteps: 0, seed: 2 }];
+      const settings = { target: 1.0, momentum: 0.9, maxEpochs: 100 };
+      const equal = await runToEqualLoss(problem, equalConfigs, { ...settings, pool });
+      const equalSerial = await runToEqualLoss(problem, equalConfigs, { ...settings, pool: serialPool });
+      assert.deepEqual(noSeconds(equal.map((r) => r.row)), noSeconds(equalSerial.map((r) => r.row)));
+      equal.forEach((r, i) => assert.deepEqual(r.theta, equalSerial[i].theta, "θ bit for bit"));
+
+      const sharp = await measureSharpnessOfRuns(problem, equal, { pool, exactMlp: true, maxIterations: 10 });
+      const sharpSerial = await measureSharpnessOfRuns(problem, equalSerial, { pool: serialPool, exactMlp: true, maxIterations: 10 });
+      assert.deepEqual(noSeconds(sharp), noSeconds(sharpSerial));
+      assert.ok(sharp.every((r) => r.lambdaMax > 0));
+    } finally {
+      await pool.close();
+    }
   });
 });

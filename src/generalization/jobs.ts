@@ -1,0 +1,19 @@
+// Chapter 4's runs as worker-pool jobs (src/pool): each receives the problem's spec, rebuilds the
+// MNIST datasets and the MLP from it (once per worker), and calls the very function the calling
+// thread calls when it runs them itself, so both give the same numbers.
+
+import type { Params } from "../models/model";
+import { equalLossRun, fixedEpochRun, sharpnessOf, type EqualLossConfig, type EqualLossOptions, type SharpnessJobOptions } from "./experiments";
+import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
+
+export function fixedEpochJob(c: { spec: MnistMlpSpec; m: number; lr: number; seed: number; epochs: number }) {
+  return fixedEpochRun(mnistMlpProblem(c.spec), c, c.epochs);
+}
+
+export function equalLossJob(c: { spec: MnistMlpSpec; config: EqualLossConfig; options: EqualLossOptions }) {
+  return equalLossRun(mnistMlpProblem(c.spec), c.config, c.options);
+}
+
+export function sharpnessJob(c: { spec: MnistMlpSpec; theta: Params; options: SharpnessJobOptions }) {
+  return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
+}
