@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JobError, WorkerPool, workerCount, type JobRef } from "../src/pool/index";
+import { JobError, WorkerPool, sharedPool, whenPoolIdle, workerCount, type JobRef } from "../src/pool/index";
+import { timeInterleaved } from "../src/compute/timing";
 import { RunCache } from "../src/sweeps/cache";
 import { grid, runSweep } from "../src/sweeps/runner";
 import { readNotebook, root, runCli } from "./helpers/run";
@@ -162,5 +163,16 @@ describe("chapter 4's experiments on the pool", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("timings wait for an idle pool", () => {
+  test("timeInterleaved refuses to time while the shared pool runs a job, and times once it is idle", async () => {
+    const pool = sharedPool();
+    const job = pool.run(slow, { ms: 300, i: 1 });
+    assert.throws(() => timeInterleaved([{ key: 0, run: () => 0 }]), /worker pool is still running jobs; await whenPoolIdle\(\)/);
+    await whenPoolIdle();
+    await job;
+    assert.equal(timeInterleaved([{ key: 0, run: () => 1 }], { repeats: 1 })[0].median, 1);
   });
 });

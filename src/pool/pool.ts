@@ -187,6 +187,12 @@ export function sharedPool(): WorkerPool {
   return g.__batchlabPool__;
 }
 
+/** Whether the process's pool has a job queued or running (timings refuse to start then: compute/timing.ts). */
+export function poolBusy(): boolean {
+  const g = globalThis as { __batchlabPool__?: WorkerPool };
+  return g.__batchlabPool__?.busy ?? false;
+}
+
 /** Resolves when the process's pool has nothing queued or running: call it before timing anything. */
 export function whenPoolIdle(): Promise<void> {
   const g = globalThis as { __batchlabPool__?: WorkerPool };
