@@ -5,13 +5,10 @@
 
 import { stableStringify } from "../sweeps/cache";
 import type { Dataset } from "../data/dataset";
-import { loadMnist, mnistSubset } from "../data/mnist";
+import { mnistPick, type MnistPick } from "../data/mnist";
 import { wasmMlp } from "../engines/wasmMlp";
 import type { Model } from "../models/model";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveInteger } from "../util/validate";
-
-/** A stratified subset of one MNIST split (perClass digits of each class, drawn with seed); null: the whole split. */
-export type MnistPick = { perClass: number; seed: number } | null;
+import { BatchlabArgumentError } from "../util/validate";
 
 export interface MnistMlpSpec {
   train: MnistPick;
@@ -28,13 +25,6 @@ export interface GeneralizationProblem {
   spec?: MnistMlpSpec;
 }
 
-function checkPick(name: string, pick: MnistPick): void {
-  if (pick === null) return;
-  if (typeof pick !== "object") throw new BatchlabArgumentError(name, pick, "null (the whole split) or { perClass, seed }");
-  checkPositiveInteger(`${name}.perClass`, pick.perClass);
-  checkNonNegativeInteger(`${name}.seed`, pick.seed);
-}
-
 const built = new Map<string, Required<GeneralizationProblem>>();
 
 /**
@@ -43,18 +33,14 @@ const built = new Map<string, Required<GeneralizationProblem>>();
  */
 export function mnistMlpProblem(spec: MnistMlpSpec): Required<GeneralizationProblem> {
   if (spec === null || typeof spec !== "object") throw new BatchlabArgumentError("spec", spec, "{ train, test, widths }");
-  checkPick("spec.train", spec.train);
-  checkPick("spec.test", spec.test);
   if (!Array.isArray(spec.widths) || spec.widths.length < 2) throw new BatchlabArgumentError("spec.widths", spec.widths, "layer widths such as [784, 64, 10]");
   const key = stableStringify(spec);
   const hit = built.get(key);
   if (hit) return hit;
-  const mnist = loadMnist();
-  const pick = (data: Dataset, p: MnistPick) => (p === null ? data : mnistSubset(data, p.perClass, p.seed));
   const problem = {
     model: wasmMlp(spec.widths),
-    train: pick(mnist.train, spec.train),
-    test: pick(mnist.test, spec.test),
+    train: mnistPick("train", spec.train),
+    test: mnistPick("test", spec.test),
     spec: { train: spec.train, test: spec.test, widths: [...spec.widths] },
   };
   built.set(key, problem);
