@@ -11,6 +11,8 @@ import { JobError, WorkerPool, sharedPool, whenPoolIdle, workerCount, type JobRe
 import { timeInterleaved } from "../src/compute/timing";
 import { RunCache } from "../src/sweeps/cache";
 import { grid, runSweep } from "../src/sweeps/runner";
+import { stepsToTarget } from "../src/sweeps/tuning";
+import { tinyLogistic } from "./fixtures/jobs";
 import { readNotebook, root, runCli } from "./helpers/run";
 import { lrRuleGrid, measureSharpnessOfRuns, mnistMlpProblem, runFixedEpochs, runToEqualLoss } from "../src/generalization/index";
 import { joinSource, type CodeCell } from "../scripts/runner/nbformat";
@@ -160,6 +162,30 @@ describe("chapter 4's experiments on the pool", () => {
       const sharpSerial = await measureSharpnessOfRuns(problem, equalSerial, { pool: serialPool, exactMlp: true, maxIterations: 10 });
       assert.deepEqual(noSeconds(sharp), noSeconds(sharpSerial));
       assert.ok(sharp.every((r) => r.lambdaMax > 0));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe("steps to target on the pool", () => {
+  test("a trial's seeds side by side give the one-at-a-time search's tables, and the cache answers the rest", async () => {
+    const problem = tinyLogistic({ target: 0.6 });
+    const options = { batchSizes: [4, 32, 256], seeds: [0, 1, 2], maxSteps: 20_000, lrGrid: { min: 2 ** -4, max: 2 ** 8, perOctave: 1 }, startLr: 0.5, progress: false as const };
+    const pool = new WorkerPool(2);
+    try {
+      const serial = await stepsToTarget(problem, { ...options, cache: false, pool: new WorkerPool(1) });
+      const cache = new RunCache(path.join(tmp, "steps"));
+      const parallel = await stepsToTarget(problem, { ...options, cache, pool });
+      const strip = (rows: object[]) => rows.map((r) => ({ ...r, seconds: 0, cached: false }));
+      assert.deepEqual(parallel.trials.objects(), serial.trials.objects());
+      assert.deepEqual(parallel.best.objects(), serial.best.objects());
+      assert.deepEqual(strip(parallel.runs.objects()), strip(serial.runs.objects()));
+      assert.ok(serial.trials.numRows() >= 6 && (serial.trials.objects() as { status: string }[]).some((t) => t.status !== "reached"), "failing trials included");
+      assert.ok(parallel.computed >= serial.computed, "seeds beside a failing one may be computed too");
+      const again = await stepsToTarget(problem, { ...options, cache, pool });
+      assert.equal(again.computed, 0);
+      assert.deepEqual(again.best.objects(), serial.best.objects());
     } finally {
       await pool.close();
     }

@@ -283,6 +283,11 @@ export interface CriticalBatchStudy {
   options: Omit<StepsToTargetOptions, "cache" | "progress">;
 }
 
+/** The study's problem, rebuilt (a pool job: see TargetProblem.recipe). */
+export function criticalBatchProblem(c: { quick: boolean }): TargetProblem {
+  return criticalBatchStudy(c.quick).problem;
+}
+
 /**
  * The chapter's steps-to-target study: logistic regression on 8,192 examples of 50 features
  * whose variances span a factor 10, target L* + 0.01, with m = 4^k (quick) or 2^k (full) from 1
@@ -305,6 +310,8 @@ export function criticalBatchStudy(quick: boolean = isQuick()): CriticalBatchStu
       model: logisticRegression(d),
       data,
       target: optimum.loss + delta,
+      // A worker of the pool rebuilds the same problem (same data, same optimum) from this.
+      recipe: { job: { module: "sweeps/experiments", name: "criticalBatchProblem" }, config: { quick } },
     },
     optimum,
     delta,
