@@ -40,14 +40,15 @@ export function figuresOf(file: string): Map<string, Figure> {
   return out;
 }
 
-/** The figure without its measured times: x of traces on the timed axes, and those axes' ranges. */
+/** The figure without its measured times: x of traces on the timed axes, and those axes' ranges and ticks. */
 function withoutTimes(fig: Figure, axes: readonly string[]): Figure {
   if (axes.length === 0) return fig;
   const data = fig.data.map((trace) => (axes.includes((trace.xaxis as string | undefined) ?? "x") ? { ...trace, x: "(measured)" } : trace));
   const layout = { ...(fig.layout ?? {}) };
   for (const axis of axes) {
     const key = `xaxis${axis.slice(1)}`;
-    if (layout[key] && typeof layout[key] === "object") layout[key] = { ...(layout[key] as object), range: "(measured)" };
+    // The axis's range and its decade ticks follow the measured values.
+    if (layout[key] && typeof layout[key] === "object") layout[key] = { ...(layout[key] as object), range: "(measured)", tickvals: "(measured)", ticktext: "(measured)" };
   }
   return { data, layout };
 }
