@@ -97,11 +97,12 @@ export async function runFixedEpochs(
   const distinct = [...new Map(configs.map((c) => [keyOf(c), c])).values()];
   const label = (c: FixedEpochConfig) => `${c.rule} η = ${c.lr.toPrecision(3)}, m = ${c.m}, seed ${c.seed}`;
   // Progress counts configs, as the rows do: a distinct run finished reports every config it answers.
-  const weight = (c: FixedEpochConfig) => configs.filter((d) => keyOf(d) === keyOf(c)).length;
   let reported = 0;
+  const reportAll = async (c: FixedEpochConfig) => {
+    for (const d of configs) if (keyOf(d) === keyOf(c)) await reportRun(options.onRun, ++reported, configs.length, label(d));
+  };
   const results = await eachRun(problem, distinct, FIXED_EPOCH_JOB, (c) => ({ m: c.m, lr: c.lr, seed: c.seed, epochs: options.epochs }),
-    (c) => fixedEpochRun(problem, c, options.epochs), options.pool,
-    (c) => reportRun(options.onRun, (reported += weight(c)), configs.length, label(c)));
+    (c) => fixedEpochRun(problem, c, options.epochs), options.pool, reportAll);
   const done = new Map(distinct.map((c, i) => [keyOf(c), results[i]]));
   return configs.map((c) => ({ rule: c.rule, ...(done.get(keyOf(c)) as Omit<FixedEpochRow, "rule">) }));
 }
