@@ -84,7 +84,7 @@ test("the rule grid trains each distinct (m, η, seed) once and reports it under
   assert.equal(configs.length, 18);
   const model = softmaxRegression(5, 3);
   const labels: string[] = [];
-  const rows = await runFixedEpochs(model, blobs.train, blobs.test, configs, { epochs: 2, onRun: (done, total, label) => labels.push(`${done}/${total} ${label}`) });
+  const rows = await runFixedEpochs({ model, train: blobs.train, test: blobs.test }, configs, { epochs: 2, onRun: (done, total, label) => labels.push(`${done}/${total} ${label}`) });
   assert.equal(labels.length, 18);
   assert.equal(labels[17].slice(0, 5), "18/18");
   const atBase = rows.filter((r) => r.m === 20 && r.seed === 0);
@@ -100,7 +100,7 @@ test("the rule grid trains each distinct (m, η, seed) once and reports it under
 test("a fixed epoch budget at the same η leaves the full batch under-trained: fewer updates, higher training loss", async () => {
   const model = softmaxRegression(5, 3);
   const configs = lrRuleGrid({ batchSizes: [4, 40, 200], rules: ["same", "linear"], base: { lr: 0.05, batchSize: 4 }, seeds: 1 });
-  const rows = await runFixedEpochs(model, blobs.train, blobs.test, configs, { epochs: 3 });
+  const rows = await runFixedEpochs({ model, train: blobs.train, test: blobs.test }, configs, { epochs: 3 });
   const same = rows.filter((r) => r.rule === "same").sort((a, b) => a.m - b.m);
   // 150 updates against 3: the full batch has barely moved from the initial loss log 3 ≈ 1.10,
   // while m = 4 gets close to the optimum; seeds move these losses by a few hundredths.
@@ -114,7 +114,7 @@ test("a fixed epoch budget at the same η leaves the full batch under-trained: f
 test("runToEqualLoss brings every batch size to the target and keeps the solution", async () => {
   const model = softmaxRegression(5, 3);
   const target = 0.8; // the optimum of these overlapping blobs is 0.767
-  const runs = await runToEqualLoss(model, blobs.train, blobs.test, [
+  const runs = await runToEqualLoss({ model, train: blobs.train, test: blobs.test }, [
     { m: 10, lr: 0.05, warmupSteps: 0, seed: 0 },
     { m: 200, lr: 0.5, warmupSteps: 5, seed: 0 },
   ], { target, momentum: 0.9, maxEpochs: 200 });

@@ -7,10 +7,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JobError, WorkerPool, workerCount, type JobRef } from "../src/pool/index";
+import { JobError, WorkerPool, sharedPool, whenPoolIdle, workerCount, type JobRef } from "../src/pool/index";
+import { timeInterleaved } from "../src/compute/timing";
 import { RunCache } from "../src/sweeps/cache";
 import { grid, runSweep } from "../src/sweeps/runner";
+import { stepsToTarget } from "../src/sweeps/tuning";
+import { tinyLogistic } from "./fixtures/jobs";
 import { readNotebook, root, runCli } from "./helpers/run";
+import { lrRuleGrid, measureSharpnessOfRuns, mnistMlpProblem, runFixedEpochs, runToEqualLoss } from "../src/generalization/index";
 import { joinSource, type CodeCell } from "../scripts/runner/nbformat";
 
 const jobs = path.join(root, "test", "fixtures", "jobs.ts");
@@ -128,5 +132,73 @@ describe("worker pool", () => {
     assert.match(text, /workers: 2/);
     assert.match(text, /✓ The sweep on 2 workers equals the serial sweep/);
     assert.ok(joinSource(nb.cells[1].source).includes("job:"));
+  });
+});
+
+describe("chapter 4's experiments on the pool", () => {
+  // A small MNIST problem: the workers rebuild it from its spec, and their runs must be the serial ones.
+  const problem = mnistMlpProblem({ train: { perClass: 6, seed: 0 }, test: { perClass: 4, seed: 1 }, widths: [784, 8, 10] });
+  const noSeconds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, seconds: 0 }));
+
+  test("fixed-epoch runs, runs to a loss and their sharpness equal the serial ones, in the same order", async () => {
+    const serialPool = new WorkerPool(1);
+    const pool = new WorkerPool(2);
+    try {
+      const configs = lrRuleGrid({ batchSizes: [4, 12, 60], rules: ["same", "sqrt"], base: { lr: 0.1, batchSize: 12 }, seeds: 2 });
+      const labels: string[] = [];
+      const fixed = await runFixedEpochs(problem, configs, { epochs: 2, pool, onRun: (done, total) => labels.push(`${done}/${total}`) });
+      const fixedSerial = await runFixedEpochs(problem, configs, { epochs: 2, pool: serialPool });
+      assert.deepEqual(noSeconds(fixed), noSeconds(fixedSerial));
+      assert.equal(labels[labels.length - 1], `${configs.length}/${configs.length}`, "progress counts every config, shared runs included");
+
+      const equalConfigs = [{ m: 6, lr: 0.05, warmupSteps: 0, seed: 0 }, { m: 60, lr: 0.3, warmupSteps: 5, seed: 1 }, { m: 20, lr: 0.1, warmupSteps: 0, seed: 2 }];
+      const settings = { target: 1.0, momentum: 0.9, maxEpochs: 100 };
+      const equal = await runToEqualLoss(problem, equalConfigs, { ...settings, pool });
+      const equalSerial = await runToEqualLoss(problem, equalConfigs, { ...settings, pool: serialPool });
+      assert.deepEqual(noSeconds(equal.map((r) => r.row)), noSeconds(equalSerial.map((r) => r.row)));
+      equal.forEach((r, i) => assert.deepEqual(r.theta, equalSerial[i].theta, "θ bit for bit"));
+
+      const sharp = await measureSharpnessOfRuns(problem, equal, { pool, exactMlp: true, maxIterations: 10 });
+      const sharpSerial = await measureSharpnessOfRuns(problem, equalSerial, { pool: serialPool, exactMlp: true, maxIterations: 10 });
+      assert.deepEqual(noSeconds(sharp), noSeconds(sharpSerial));
+      assert.ok(sharp.every((r) => r.lambdaMax > 0));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe("steps to target on the pool", () => {
+  test("a trial's seeds side by side give the one-at-a-time search's tables, and the cache answers the rest", async () => {
+    const problem = tinyLogistic({ target: 0.6 });
+    const options = { batchSizes: [4, 32, 256], seeds: [0, 1, 2], maxSteps: 20_000, lrGrid: { min: 2 ** -4, max: 2 ** 8, perOctave: 1 }, startLr: 0.5, progress: false as const };
+    const pool = new WorkerPool(2);
+    try {
+      const serial = await stepsToTarget(problem, { ...options, cache: false, pool: new WorkerPool(1) });
+      const cache = new RunCache(path.join(tmp, "steps"));
+      const parallel = await stepsToTarget(problem, { ...options, cache, pool });
+      const strip = (rows: object[]) => rows.map((r) => ({ ...r, seconds: 0, cached: false }));
+      assert.deepEqual(parallel.trials.objects(), serial.trials.objects());
+      assert.deepEqual(parallel.best.objects(), serial.best.objects());
+      assert.deepEqual(strip(parallel.runs.objects()), strip(serial.runs.objects()));
+      assert.ok(serial.trials.numRows() >= 6 && (serial.trials.objects() as { status: string }[]).some((t) => t.status !== "reached"), "failing trials included");
+      assert.ok(parallel.computed >= serial.computed, "seeds beside a failing one may be computed too");
+      const again = await stepsToTarget(problem, { ...options, cache, pool });
+      assert.equal(again.computed, 0);
+      assert.deepEqual(again.best.objects(), serial.best.objects());
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe("timings wait for an idle pool", () => {
+  test("timeInterleaved refuses to time while the shared pool runs a job, and times once it is idle", async () => {
+    const pool = sharedPool();
+    const job = pool.run(slow, { ms: 300, i: 1 });
+    assert.throws(() => timeInterleaved([{ key: 0, run: () => 0 }]), /worker pool is still running jobs; await whenPoolIdle\(\)/);
+    await whenPoolIdle();
+    await job;
+    assert.equal(timeInterleaved([{ key: 0, run: () => 1 }], { repeats: 1 })[0].median, 1);
   });
 });

@@ -14,6 +14,7 @@ import * as os from "os";
 import { train, type SamplerKind } from "../update/train";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { median as medianOf } from "../util/stats";
+import { poolBusy } from "../pool/pool";
 
 /** Something that runs `steps` SGD steps with batches of m examples and returns the seconds they took. */
 export interface StepRunner {
@@ -130,6 +131,15 @@ function loadNow(): number {
 }
 
 /**
+ * Every timing starts here: while the worker pool (src/pool) trains on the other cores, a timing
+ * would measure that load, not the code timed. The notebooks await their sweeps, so the pool is
+ * idle by then; this makes the rule checked instead of assumed (await whenPoolIdle() first).
+ */
+export function checkPoolIdle(what: string): void {
+  if (poolBusy()) throw new Error(`${what}: the worker pool is still running jobs; await whenPoolIdle() before timing anything`);
+}
+
+/**
  * Seconds per step of several runners at every m, interleaved: each round times every (runner, m)
  * once, in forward order on even rounds and backward on odd ones, so that a burst of load or a
  * slow drift (another process starting, the CPU warming up) falls on all of them alike instead of
@@ -137,6 +147,7 @@ function loadNow(): number {
  * their relative spread, and the highest load average seen while it was timed.
  */
 export function measureInterleaved(runners: readonly StepRunner[], batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[][] {
+  checkPoolIdle("measureInterleaved");
   const seconds = options.seconds ?? 0.1;
   const repeats = options.repeats ?? 3;
   checkPositiveInteger("repeats", repeats);
@@ -226,6 +237,7 @@ export interface InterleaveOptions {
 
 /** Times every candidate `repeats` times, round-robin, after an untimed warm-up round. */
 export function timeInterleaved<K>(candidates: readonly TimedCandidate<K>[], options: InterleaveOptions = {}): InterleavedTiming<K>[] {
+  checkPoolIdle("timeInterleaved");
   const repeats = options.repeats ?? 3;
   checkPositiveInteger("repeats", repeats);
   if (candidates.length === 0) throw new BatchlabArgumentError("candidates", candidates, "at least one candidate");

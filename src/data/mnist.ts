@@ -271,6 +271,33 @@ export function mnistSubset(data: Dataset, perClass: number, seed: number): Data
   return stratifiedSubset(data, perClass, seed);
 }
 
+/** A stratified subset of an MNIST split (perClass digits of each class, drawn with seed), or null for the whole split. */
+export type MnistPick = { perClass: number; seed: number } | null;
+
+const picked = new Map<string, Dataset>();
+
+/**
+ * The digits a pick names: the same dataset wherever it is built, which is how a worker thread of
+ * the pool (src/pool) gets the data of a job from a few numbers. Built once per thread and pick;
+ * the dataset is shared, so callers only read it.
+ */
+export function mnistPick(split: "train" | "test", pick: MnistPick): Dataset {
+  if (split !== "train" && split !== "test") throw new BatchlabArgumentError("split", split, '"train" or "test"');
+  if (pick !== null) {
+    if (typeof pick !== "object") throw new BatchlabArgumentError("pick", pick, "null (the whole split) or { perClass, seed }");
+    checkPositiveInteger("pick.perClass", pick.perClass);
+    checkNonNegativeInteger("pick.seed", pick.seed);
+  }
+  const key = pick === null ? split : `${split}|${pick.perClass}|${pick.seed}`;
+  let data = picked.get(key);
+  if (!data) {
+    const whole = loadMnist()[split];
+    data = pick === null ? whole : mnistSubset(whole, pick.perClass, pick.seed);
+    picked.set(key, data);
+  }
+  return data;
+}
+
 /** Example i as 28 rows of 28 grey levels, top row first: ready for a Plotly heatmap. */
 export function mnistImage(data: Dataset, i: number): number[][] {
   if (data.d !== MNIST_FEATURES) throw new BatchlabArgumentError("data.d", data.d, `${MNIST_FEATURES} (28 × 28 pixels)`);

@@ -17,6 +17,10 @@ import { yieldToEventLoop } from "../sweeps/progress";
 import { scaledLearningRate, type LrBase, type LrRule } from "./rules";
 import { evaluateSolution, type Evaluation } from "./stats";
 import { trainToLoss, type LossRunStatus } from "./trainToLoss";
+import type { GeneralizationProblem, MnistMlpSpec } from "./problem";
+import { mlpHessianVectorProduct } from "../curvature/mlpHessian";
+import type { JobRef } from "../pool/job";
+import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
 
 /** Progress of a grid: called after each run with the number done, the total and the run's label. */
 export type RunProgress = (done: number, total: number, label: string) => void;
@@ -60,41 +64,47 @@ export function lrRuleGrid(options: { batchSizes: readonly number[]; rules: read
   return configs;
 }
 
+/** One fixed-epoch run (the rule's name aside): what runFixedEpochs reports for a config. */
+export function fixedEpochRun(problem: GeneralizationProblem, config: { m: number; lr: number; seed: number }, epochs: number): Omit<FixedEpochRow, "rule"> {
+  const { model, train: trainData, test: testData } = problem;
+  const steps = Math.ceil((epochs * trainData.n) / config.m);
+  // Record the loss on a small subset only: train() uses it to stop diverged runs early, and
+  // the final evaluation below is done on all examples anyway.
+  const run = train(model, trainData, {
+    batchSize: config.m, lr: config.lr, steps, seed: config.seed,
+    evalEvery: Math.max(1, Math.ceil(steps / 10)), evalSize: Math.min(trainData.n, 256),
+  });
+  const seconds = run.history[run.history.length - 1].seconds;
+  return {
+    m: config.m, lr: config.lr, seed: config.seed, epochs, steps: run.steps,
+    lrOverM: config.lr / config.m, diverged: run.diverged, seconds,
+    ...evaluateSolution(model, run.theta, trainData, testData),
+  };
+}
+
 /**
  * Plain minibatch SGD for the same number of epochs, one run per config, evaluated on both splits.
  * Configs that differ only in the rule's name (at the reference m every rule gives the same η)
- * are trained once and reported under each name.
+ * are trained once and reported under each name. With a problem `spec` the runs go to the worker
+ * pool (all cores at once); the rows are the same, in the same order.
  */
 export async function runFixedEpochs(
-  model: Model, trainData: Dataset, testData: Dataset, configs: readonly FixedEpochConfig[],
-  options: { epochs: number; onRun?: RunProgress },
+  problem: GeneralizationProblem, configs: readonly FixedEpochConfig[],
+  options: { epochs: number; onRun?: RunProgress; pool?: WorkerPool },
 ): Promise<FixedEpochRow[]> {
   checkPositiveFinite("epochs", options.epochs);
-  const done = new Map<string, Omit<FixedEpochRow, "rule">>();
-  const rows: FixedEpochRow[] = [];
-  for (const config of configs) {
-    const key = `${config.m}|${config.lr}|${config.seed}`;
-    let result = done.get(key);
-    if (!result) {
-      const steps = Math.ceil((options.epochs * trainData.n) / config.m);
-      // Record the loss on a small subset only: train() uses it to stop diverged runs early, and
-      // the final evaluation below is done on all examples anyway.
-      const run = train(model, trainData, {
-        batchSize: config.m, lr: config.lr, steps, seed: config.seed,
-        evalEvery: Math.max(1, Math.ceil(steps / 10)), evalSize: Math.min(trainData.n, 256),
-      });
-      const seconds = run.history[run.history.length - 1].seconds;
-      result = {
-        m: config.m, lr: config.lr, seed: config.seed, epochs: options.epochs, steps: run.steps,
-        lrOverM: config.lr / config.m, diverged: run.diverged, seconds,
-        ...evaluateSolution(model, run.theta, trainData, testData),
-      };
-      done.set(key, result);
-    }
-    rows.push({ rule: config.rule, ...result });
-    await reportRun(options.onRun, rows.length, configs.length, `${config.rule} η = ${config.lr.toPrecision(3)}, m = ${config.m}, seed ${config.seed}`);
-  }
-  return rows;
+  const keyOf = (c: FixedEpochConfig) => `${c.m}|${c.lr}|${c.seed}`;
+  const distinct = [...new Map(configs.map((c) => [keyOf(c), c])).values()];
+  const label = (c: FixedEpochConfig) => `${c.rule} η = ${c.lr.toPrecision(3)}, m = ${c.m}, seed ${c.seed}`;
+  // Progress counts configs, as the rows do: a distinct run finished reports every config it answers.
+  let reported = 0;
+  const reportAll = async (c: FixedEpochConfig) => {
+    for (const d of configs) if (keyOf(d) === keyOf(c)) await reportRun(options.onRun, ++reported, configs.length, label(d));
+  };
+  const results = await eachRun(problem, distinct, FIXED_EPOCH_JOB, (c) => ({ m: c.m, lr: c.lr, seed: c.seed, epochs: options.epochs }),
+    (c) => fixedEpochRun(problem, c, options.epochs), options.pool, reportAll);
+  const done = new Map(distinct.map((c, i) => [keyOf(c), results[i]]));
+  return configs.map((c) => ({ rule: c.rule, ...(done.get(keyOf(c)) as Omit<FixedEpochRow, "rule">) }));
 }
 
 export interface EqualLossConfig {
@@ -123,33 +133,45 @@ export interface EqualLossRun {
   theta: Params;
 }
 
+/** One run to the target loss: what runToEqualLoss reports for a config. */
+export function equalLossRun(problem: GeneralizationProblem, config: EqualLossConfig, options: EqualLossOptions): EqualLossRun {
+  checkNonNegativeInteger("warmupSteps", config.warmupSteps);
+  const { model, train: trainData, test: testData } = problem;
+  const result = trainToLoss(model, trainData, {
+    batchSize: config.m, lr: linearWarmup(config.lr, config.warmupSteps), target: options.target,
+    maxSteps: Math.ceil((options.maxEpochs * trainData.n) / config.m), momentum: options.momentum, seed: config.seed,
+  });
+  return {
+    row: {
+      ...config, momentum: options.momentum, target: options.target, status: result.status, steps: result.steps,
+      epochs: result.epochs, seconds: result.seconds, ...evaluateSolution(model, result.theta, trainData, testData),
+    },
+    theta: result.theta,
+  };
+}
+
+export interface EqualLossOptions {
+  target: number;
+  momentum: number;
+  maxEpochs: number;
+}
+
 /**
  * Heavy-ball SGD until the training loss reaches `target` (checked four times an epoch, or every
- * step for the full batch), one run per config, evaluated on both splits.
+ * step for the full batch), one run per config, evaluated on both splits. With a problem `spec`
+ * the runs go to the worker pool; the runs are the same, in the same order.
  */
 export async function runToEqualLoss(
-  model: Model, trainData: Dataset, testData: Dataset, configs: readonly EqualLossConfig[],
-  options: { target: number; momentum: number; maxEpochs: number; onRun?: RunProgress },
+  problem: GeneralizationProblem, configs: readonly EqualLossConfig[],
+  options: EqualLossOptions & { onRun?: RunProgress; pool?: WorkerPool },
 ): Promise<EqualLossRun[]> {
   checkPositiveFinite("target", options.target);
   checkPositiveFinite("maxEpochs", options.maxEpochs);
-  const runs: EqualLossRun[] = [];
-  for (const config of configs) {
-    checkNonNegativeInteger("warmupSteps", config.warmupSteps);
-    const result = trainToLoss(model, trainData, {
-      batchSize: config.m, lr: linearWarmup(config.lr, config.warmupSteps), target: options.target,
-      maxSteps: Math.ceil((options.maxEpochs * trainData.n) / config.m), momentum: options.momentum, seed: config.seed,
-    });
-    runs.push({
-      row: {
-        ...config, momentum: options.momentum, target: options.target, status: result.status, steps: result.steps,
-        epochs: result.epochs, seconds: result.seconds, ...evaluateSolution(model, result.theta, trainData, testData),
-      },
-      theta: result.theta,
-    });
-    await reportRun(options.onRun, runs.length, configs.length, `m = ${config.m}, η = ${config.lr}, seed ${config.seed}`);
-  }
-  return runs;
+  configs.forEach((c, i) => checkNonNegativeInteger(`configs[${i}].warmupSteps`, c.warmupSteps));
+  const settings: EqualLossOptions = { target: options.target, momentum: options.momentum, maxEpochs: options.maxEpochs };
+  let reported = 0;
+  return eachRun(problem, configs, EQUAL_LOSS_JOB, (c) => ({ config: c, options: settings }), (c) => equalLossRun(problem, c, settings), options.pool,
+    (c) => reportRun(options.onRun, ++reported, configs.length, `m = ${c.m}, η = ${c.lr}, seed ${c.seed}`));
 }
 
 export interface SharpnessMeasurement {
@@ -190,15 +212,56 @@ export function measureSharpness(model: Model, theta: Params, data: Dataset, opt
   return { lambdaMax: top.value, powerIterations: top.iterations, converged: top.converged, phi: sharp.phi, epsilon: sharp.epsilon };
 }
 
-/** measureSharpness for every solution, with progress: one row per run, its configuration kept. */
+/**
+ * measureSharpness for every solution (on the problem's training set), with progress: one row per
+ * run, its configuration kept. With a problem `spec` the solutions are measured on the worker pool.
+ */
 export async function measureSharpnessOfRuns<R extends { m: number; seed: number }>(
-  model: Model, runs: readonly { row: R; theta: Params }[], data: Dataset,
-  options: SharpnessMeasureOptions & { onRun?: RunProgress } = {},
+  problem: GeneralizationProblem, runs: readonly { row: R; theta: Params }[],
+  options: SharpnessJobOptions & { onRun?: RunProgress; pool?: WorkerPool } = {},
 ): Promise<(R & SharpnessMeasurement)[]> {
-  const rows: (R & SharpnessMeasurement)[] = [];
-  for (const run of runs) {
-    rows.push({ ...run.row, ...measureSharpness(model, run.theta, data, options) });
-    await reportRun(options.onRun, rows.length, runs.length, `m = ${run.row.m}, seed ${run.row.seed}`);
+  const { onRun, pool, ...settings } = options;
+  let reported = 0;
+  const measured = await eachRun(problem, runs, SHARPNESS_JOB, (run) => ({ theta: run.theta, options: settings }),
+    (run) => sharpnessOf(problem, run.theta, settings), pool,
+    (run) => reportRun(onRun, ++reported, runs.length, `m = ${run.row.m}, seed ${run.row.seed}`));
+  return runs.map((run, i) => ({ ...run.row, ...measured[i] }));
+}
+
+/** SharpnessMeasureOptions without the exact product (a function): `exactMlp` asks for the MLP's, built where the job runs. */
+export type SharpnessJobOptions = Omit<SharpnessMeasureOptions, "exact"> & { exactMlp?: boolean };
+
+/** Both sharpness measures of one solution on the problem's training set. */
+export function sharpnessOf(problem: GeneralizationProblem, theta: Params, options: SharpnessJobOptions): SharpnessMeasurement {
+  const { exactMlp, ...rest } = options;
+  if (exactMlp && !problem.spec) throw new BatchlabArgumentError("exactMlp", exactMlp, "used with a problem spec (it names the MLP's widths)");
+  const exact = exactMlp && problem.spec ? mlpHessianVectorProduct(problem.spec.widths) : undefined;
+  return measureSharpness(problem.model, theta, problem.train, { ...rest, exact });
+}
+
+// The jobs (see ./jobs): each rebuilds the problem from its spec in the worker.
+const FIXED_EPOCH_JOB: JobRef = { module: "generalization/jobs", name: "fixedEpochJob" };
+const EQUAL_LOSS_JOB: JobRef = { module: "generalization/jobs", name: "equalLossJob" };
+const SHARPNESS_JOB: JobRef = { module: "generalization/jobs", name: "sharpnessJob" };
+
+/**
+ * Runs `local` for every item in this thread, one after another (no spec, or a one-worker pool:
+ * the serial behaviour), or `job` for every item on the worker pool, all at once. Results come
+ * back in item order either way; `after` is called as each one finishes (for progress).
+ */
+async function eachRun<T, R>(
+  problem: GeneralizationProblem, items: readonly T[], job: JobRef, jobConfig: (item: T) => object,
+  local: (item: T) => R, pool: WorkerPool | undefined, after: (item: T) => Promise<void>,
+): Promise<R[]> {
+  const workers = problem.spec ? pool ?? sharedPool() : null;
+  if (!workers || workers.size === 1) {
+    const results: R[] = [];
+    for (const item of items) {
+      results.push(local(item));
+      await after(item);
+    }
+    return results;
   }
-  return rows;
+  const spec = problem.spec as MnistMlpSpec;
+  return runJobs<R>(workers, job, items.map((item) => ({ spec, ...jobConfig(item) })), (i) => after(items[i]));
 }

@@ -3,3 +3,4 @@ export * from "./stats";
 export * from "./trainToLoss";
 export * from "./experiments";
 export * from "./exercises";
+export * from "./problem";

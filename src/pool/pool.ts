@@ -163,11 +163,34 @@ export class WorkerPool {
   }
 }
 
+/**
+ * Runs `job` once per configuration on the pool, all queued at once (the pool runs as many at a
+ * time as it has workers), and resolves with the results in configuration order, whatever order
+ * they finished in. `onResult` is called as each finishes (for progress). A job that throws fails
+ * the whole with its JobError, but only after every other job has finished.
+ */
+export async function runJobs<R>(pool: WorkerPool, job: JobRef, configs: readonly unknown[], onResult?: (index: number) => void | Promise<void>): Promise<R[]> {
+  const results: R[] = new Array(configs.length);
+  const settled = await Promise.allSettled(configs.map(async (config, i) => {
+    results[i] = (await pool.run<R>(job, config)).value;
+    await onResult?.(i);
+  }));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return results;
+}
+
 /** The process's pool (kept on globalThis: tslab may re-evaluate library modules between cells). */
 export function sharedPool(): WorkerPool {
   const g = globalThis as { __batchlabPool__?: WorkerPool };
   if (!g.__batchlabPool__) g.__batchlabPool__ = new WorkerPool();
   return g.__batchlabPool__;
+}
+
+/** Whether the process's pool has a job queued or running (timings refuse to start then: compute/timing.ts). */
+export function poolBusy(): boolean {
+  const g = globalThis as { __batchlabPool__?: WorkerPool };
+  return g.__batchlabPool__?.busy ?? false;
 }
 
 /** Resolves when the process's pool has nothing queued or running: call it before timing anything. */

@@ -13,7 +13,9 @@ import { isQuick } from "../util/mode";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
 import { logisticTeacher } from "./problems";
-import type { SweepRow, RunOutput } from "./runner";
+import type { RunConfig, SweepRow, RunOutput } from "./runner";
+import { MNIST_CLASSES, MNIST_FEATURES, mnistPick } from "../data/mnist";
+import { softmaxRegression } from "../models/softmax";
 import { timeInterleaved } from "../compute/timing";
 import { firstCrossing, trainToTarget } from "./target";
 import type { StepsToTargetOptions, TargetProblem } from "./tuning";
@@ -72,6 +74,42 @@ export function curveRun(model: Model, data: Dataset, options: CurveRunOptions):
     diverged: run.status === "diverged",
     summary: { stepsRun: run.stepsRun, finalLoss: run.status === "diverged" ? null : last?.loss ?? null, trainSeconds: last?.seconds ?? null },
   };
+}
+
+/** A run of chapter 3's MNIST sweep: softmax regression on the training digits `perClass` (null: all) picks. */
+export interface MnistCurveConfig extends RunConfig {
+  /** Digits of each class (seed 0), or null for the whole training split. */
+  perClass: number | null;
+  m: number;
+  lr: number;
+  epochs: number;
+  seed: number;
+}
+
+/**
+ * The worker-pool job of chapter 3's MNIST sweep (runSweep's `job`): rebuilds the digits from the
+ * config and trains `epochs` epochs (at least 50 steps) with curveRun, the loss on 1,000 digits.
+ */
+export function mnistSoftmaxCurve(c: MnistCurveConfig): RunOutput {
+  const digits = mnistPick("train", c.perClass === null ? null : { perClass: c.perClass, seed: 0 });
+  return curveRun(softmaxRegression(MNIST_FEATURES, MNIST_CLASSES), digits, {
+    batchSize: c.m, lr: c.lr, seed: c.seed, steps: Math.max(50, Math.ceil((c.epochs * digits.n) / c.m)), evalSize: 1000,
+  });
+}
+
+/**
+ * Loss curves on a clock of separately measured seconds: a row at step s of a run with batch size
+ * m gets seconds = s × m's time per step from `stepTimes` (timedSteps, timed serially and
+ * interleaved across m once the worker pool is idle). The seconds a run records while it trains
+ * are not used: runs trained side by side on the pool slow each other down.
+ */
+export function onStepClock<R extends { m: number; step: number }>(rows: readonly R[], stepTimes: readonly { m: number; secondsPerStep: number }[]): (R & { seconds: number })[] {
+  const perStep = new Map(stepTimes.map((t) => [t.m, t.secondsPerStep]));
+  return rows.map((r) => {
+    const t = perStep.get(r.m);
+    if (t === undefined) throw new BatchlabArgumentError("stepTimes", stepTimes.map((x) => x.m), `a time per step for m = ${r.m}`);
+    return { ...r, seconds: r.step * t };
+  });
 }
 
 /**
@@ -245,6 +283,11 @@ export interface CriticalBatchStudy {
   options: Omit<StepsToTargetOptions, "cache" | "progress">;
 }
 
+/** The study's problem, rebuilt (a pool job: see TargetProblem.recipe). */
+export function criticalBatchProblem(c: { quick: boolean }): TargetProblem {
+  return criticalBatchStudy(c.quick).problem;
+}
+
 /**
  * The chapter's steps-to-target study: logistic regression on 8,192 examples of 50 features
  * whose variances span a factor 10, target L* + 0.01, with m = 4^k (quick) or 2^k (full) from 1
@@ -267,6 +310,8 @@ export function criticalBatchStudy(quick: boolean = isQuick()): CriticalBatchStu
       model: logisticRegression(d),
       data,
       target: optimum.loss + delta,
+      // A worker of the pool rebuilds the same problem (same data, same optimum) from this.
+      recipe: { job: { module: "sweeps/experiments", name: "criticalBatchProblem" }, config: { quick } },
     },
     optimum,
     delta,

@@ -14,7 +14,9 @@ import type { Model } from "../models/model";
 import { gradientNoise } from "../noise/statistics";
 import type { SamplerKind } from "../update/train";
 import { BatchlabArgumentError, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-import { RunCache } from "./cache";
+import { RunCache, stableStringify } from "./cache";
+import { loadJob, type JobRef } from "../pool/job";
+import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
 import { consoleProgress, yieldToEventLoop, type ProgressFactory } from "./progress";
 import { nextEvaluation, trainToTarget, type TargetRun, type TargetStatus } from "./target";
 
@@ -28,6 +30,11 @@ export interface TargetProblem {
   data: Dataset;
   /** The training loss to reach. */
   target: number;
+  /**
+   * How another thread rebuilds this problem: a named function (src/pool) that returns it when
+   * called with `config`. With it, stepsToTarget runs a trial's seeds side by side on the worker pool.
+   */
+  recipe?: { job: JobRef; config: unknown };
 }
 
 /** The learning rates min·2^(k/perOctave), k = 0, 1, …, up to max. */
@@ -97,30 +104,79 @@ export function cachedTargetRun(
   settings: TargetRunSettings = {},
   cache: RunCache | null = new RunCache(),
 ): TargetRunRecord {
-  const growth = settings.evalGrowth ?? 1.04;
-  const sampler = settings.sampler ?? "with-replacement";
-  const divergenceFactor = settings.divergenceFactor ?? 10;
-  const key = {
+  const hit = cache ? answerFromCache(problem, run, settings, cache) : undefined;
+  if (hit) return hit;
+  const record = computeTargetRun(problem, run, settings);
+  cache?.set("steps-to-target", targetRunKey(problem, run, settings), record);
+  return { ...record, cached: false };
+}
+
+/** What the cache says of a run with this cap, when it can say (see cachedTargetRun); undefined when the run must be computed. */
+function answerFromCache(
+  problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings, cache: RunCache,
+): TargetRunRecord | undefined {
+  const lastEval = lastEvaluationAtMost(run.maxSteps, settings.evalGrowth ?? 1.04);
+  const stored = cache.get<StoredTargetRun>("steps-to-target", targetRunKey(problem, run, settings), isStoredTargetRun);
+  if (!stored) return undefined;
+  const notReached: TargetRunRecord = { status: "not-reached", steps: null, seconds: null, stepsRun: lastEval, finalLoss: NaN, cached: true };
+  if (stored.status === "reached" && stored.steps !== null) return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;
+  if (stored.status === "diverged") return stored.stepsRun <= run.maxSteps ? { ...stored, cached: true } : notReached;
+  if (stored.status === "not-reached" && lastEval <= stored.stepsRun) return { ...notReached, finalLoss: stored.stepsRun === lastEval ? stored.finalLoss : NaN };
+  return undefined;
+}
+
+/** The cache key of a target run (the cap left out: see cachedTargetRun). */
+function targetRunKey(problem: TargetProblem, run: { m: number; lr: number; seed: number }, settings: TargetRunSettings) {
+  return {
     version: TARGET_RUN_VERSION, problem: problem.id, target: problem.target, m: run.m, lr: run.lr, seed: run.seed,
-    sampler, growth, divergenceFactor,
+    sampler: settings.sampler ?? "with-replacement", growth: settings.evalGrowth ?? 1.04, divergenceFactor: settings.divergenceFactor ?? 10,
   };
-  const lastEval = lastEvaluationAtMost(run.maxSteps, growth);
-  const stored = cache?.get<StoredTargetRun>("steps-to-target", key, isStoredTargetRun);
-  if (stored) {
-    const notReached: TargetRunRecord = { status: "not-reached", steps: null, seconds: null, stepsRun: lastEval, finalLoss: NaN, cached: true };
-    if (stored.status === "reached" && stored.steps !== null) return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;
-    if (stored.status === "diverged") return stored.stepsRun <= run.maxSteps ? { ...stored, cached: true } : notReached;
-    if (stored.status === "not-reached" && lastEval <= stored.stepsRun) return { ...notReached, finalLoss: stored.stepsRun === lastEval ? stored.finalLoss : NaN };
-  }
+}
+
+/** One trainToTarget run, computed (what the cache stores). */
+function computeTargetRun(problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings): StoredTargetRun {
   const result = trainToTarget(problem.model, problem.data, {
     batchSize: run.m, lr: run.lr, target: problem.target, maxSteps: run.maxSteps, seed: run.seed,
-    sampler, evalGrowth: growth, divergenceFactor,
+    sampler: settings.sampler ?? "with-replacement", evalGrowth: settings.evalGrowth ?? 1.04, divergenceFactor: settings.divergenceFactor ?? 10,
   });
-  const record: StoredTargetRun = {
-    status: result.status, steps: result.steps, seconds: result.seconds, stepsRun: result.stepsRun, finalLoss: result.finalLoss,
-  };
-  cache?.set("steps-to-target", key, record);
-  return { ...record, cached: false };
+  return { status: result.status, steps: result.steps, seconds: result.seconds, stepsRun: result.stepsRun, finalLoss: result.finalLoss };
+}
+
+const rebuilt = new Map<string, TargetProblem>();
+
+/** The worker-pool job of one target run: rebuilds the problem from its recipe (once per worker) and computes the run. */
+export async function targetRunJob(c: { recipe: NonNullable<TargetProblem["recipe"]>; run: { m: number; lr: number; seed: number; maxSteps: number }; settings: TargetRunSettings }): Promise<StoredTargetRun> {
+  const key = stableStringify(c.recipe);
+  let problem = rebuilt.get(key);
+  if (!problem) {
+    problem = (await loadJob(c.recipe.job)(c.recipe.config, { report() {} })) as TargetProblem;
+    rebuilt.set(key, problem);
+  }
+  return computeTargetRun(problem, c.run, c.settings);
+}
+
+const TARGET_RUN_JOB: JobRef = { module: "sweeps/tuning", name: "targetRunJob" };
+
+/**
+ * cachedTargetRun for several runs: those the cache cannot answer run side by side on the pool
+ * when there is one and the problem has a recipe, else one after another here. Records in run order.
+ */
+async function cachedTargetRuns(
+  problem: TargetProblem, runs: { m: number; lr: number; seed: number; maxSteps: number }[], settings: TargetRunSettings,
+  cache: RunCache | null, pool: WorkerPool | null,
+): Promise<TargetRunRecord[]> {
+  if (!pool || !problem.recipe || runs.length === 1) return runs.map((run) => cachedTargetRun(problem, run, settings, cache));
+  // Ask the cache first (a miss costs nothing), then compute the misses at once and store them.
+  const records: (TargetRunRecord | undefined)[] = runs.map((run) => (cache ? answerFromCache(problem, run, settings, cache) : undefined));
+  const missing = runs.map((run, i) => (records[i] ? -1 : i)).filter((i) => i >= 0);
+  // Only the run settings cross to the worker (the caller may pass all of stepsToTarget's options).
+  const plain: TargetRunSettings = { sampler: settings.sampler, evalGrowth: settings.evalGrowth, divergenceFactor: settings.divergenceFactor };
+  const computed = await runJobs<StoredTargetRun>(pool, TARGET_RUN_JOB, missing.map((i) => ({ recipe: problem.recipe, run: runs[i], settings: plain })));
+  missing.forEach((i, k) => {
+    cache?.set("steps-to-target", targetRunKey(problem, runs[i], settings), computed[k]);
+    records[i] = { ...computed[k], cached: false };
+  });
+  return records as TargetRunRecord[];
 }
 
 export interface StepsToTargetOptions extends TargetRunSettings {
@@ -143,6 +199,8 @@ export interface StepsToTargetOptions extends TargetRunSettings {
   cache?: RunCache | false;
   /** Progress display (default a line on stderr now and then); false for none. */
   progress?: ProgressFactory | false;
+  /** The worker pool for a problem with a recipe (default the process's shared pool; one worker: no pool). */
+  pool?: WorkerPool;
 }
 
 export interface StepsToTargetResult {
@@ -211,6 +269,9 @@ export async function stepsToTarget(problem: TargetProblem, options: StepsToTarg
   checkPositiveInteger("patience", patience);
   const cache = options.cache === false ? null : options.cache ?? new RunCache();
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(`steps to target (${problem.id})`, batchSizes.length);
+  const pool = problem.recipe ? options.pool ?? sharedPool() : null;
+  const workers = pool && pool.size > 1 ? pool : null;
+  const group = workers ? workers.size : 1;
   const nearestIndex = (lr: number) => {
     let best = 0;
     for (let k = 1; k < lrs.length; k++) if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
@@ -241,16 +302,23 @@ export async function stepsToTarget(problem: TargetProblem, options: StepsToTarg
         const lr = lrs[k];
         const stepsBySeed: number[] = [];
         let status: TargetStatus = "reached";
-        for (const seed of seeds) {
-          const record = cachedTargetRun(problem, { m, lr, seed, maxSteps: cap }, options, cache);
-          if (record.cached) cached++;
-          else computed++;
-          runs.push({ m, lr, seed, status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
-          if (record.status !== "reached" || record.steps === null) {
-            status = record.status;
-            break; // the trial has failed; the other seeds cannot change that
+        // As many seeds at a time as the pool has workers (one at a time without it). A trial fails
+        // at its first failing seed; seeds computed beside it are cached but not reported, so the
+        // tables are those of the one-at-a-time search.
+        seedGroups: for (let s = 0; s < seeds.length; s += group) {
+          const chunk = seeds.slice(s, s + group);
+          const records = await cachedTargetRuns(problem, chunk.map((seed) => ({ m, lr, seed, maxSteps: cap })), options, cache, workers);
+          computed += records.filter((r) => !r.cached).length;
+          for (let j = 0; j < chunk.length; j++) {
+            const record = records[j];
+            if (record.cached) cached++;
+            runs.push({ m, lr, seed: chunk[j], status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
+            if (record.status !== "reached" || record.steps === null) {
+              status = record.status;
+              break seedGroups; // the trial has failed; the other seeds cannot change that
+            }
+            stepsBySeed.push(record.steps);
           }
-          stepsBySeed.push(record.steps);
         }
         const reached = status === "reached";
         const steps = reached ? stepsBySeed.reduce((s, v) => s + v, 0) / stepsBySeed.length : null;

@@ -1,0 +1,24 @@
+// Chapter 4's runs as worker-pool jobs (src/pool): each receives the problem's spec, rebuilds the
+// MNIST datasets and the MLP from it (once per worker), and calls the very function the calling
+// thread calls when it runs them itself, so both give the same numbers. Each worker loads the
+// WebAssembly kernels' assembler (wabt) once, asynchronously, before its first MLP.
+
+import { loadKernels } from "../engines/wasm/runtime";
+import type { Params } from "../models/model";
+import { equalLossRun, fixedEpochRun, sharpnessOf, type EqualLossConfig, type EqualLossOptions, type SharpnessJobOptions } from "./experiments";
+import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
+
+export async function fixedEpochJob(c: { spec: MnistMlpSpec; m: number; lr: number; seed: number; epochs: number }) {
+  await loadKernels();
+  return fixedEpochRun(mnistMlpProblem(c.spec), c, c.epochs);
+}
+
+export async function equalLossJob(c: { spec: MnistMlpSpec; config: EqualLossConfig; options: EqualLossOptions }) {
+  await loadKernels();
+  return equalLossRun(mnistMlpProblem(c.spec), c.config, c.options);
+}
+
+export async function sharpnessJob(c: { spec: MnistMlpSpec; theta: Params; options: SharpnessJobOptions }) {
+  await loadKernels();
+  return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
+}
