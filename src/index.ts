@@ -11,6 +11,7 @@ export * from "./data/index";
 export * from "./sampling/index";
 export * from "./models/index";
 export * from "./update/index";
+export * from "./learningRate/index";
 export * from "./noise/index";
 export * from "./display/index";
 export * from "./plots/index";

@@ -7,9 +7,9 @@ import { gaussianBlobs, linearData, trainTestSplit } from "../src/data/index";
 import { grade, getSolution, todo } from "../src/exercises/check";
 import {
   accuracyStandardError, evaluateSolution, gradePhi, gradeSqrtRule, gradeTopEigenvalue, gradeUpdates, lrRuleGrid, measureSharpness,
-  compareMeans, noiseScale, ranks, runFixedEpochs, runToEqualLoss, scaledLearningRate, spearman, summarizeBy, summarizeSeeds, trainToLoss,
-  type LrRule,
+  compareMeans, noiseScale, ranks, runFixedEpochs, runToEqualLoss, spearman, summarizeBy, summarizeSeeds, trainToLoss,
 } from "../src/generalization/index";
+import { scaledLearningRate, type LrRule } from "../src/learningRate/index";
 import { linearRegression, meanLoss, mlp, softmaxRegression } from "../src/models/index";
 import {
   accuracyByRuleFigure, accuracyVsStepsFigure, budgetComparisonFigure, gapVsNoiseScaleFigure, interpolationFigure, sharpnessFigure, sharpnessVsGapFigure,

@@ -28,7 +28,7 @@ import { chooseWithinBand, smoothStepTimes, toleranceFromSpread } from "../compu
 import { fitOverhead, type OverheadFit } from "../compute/roofline";
 import { interpolateStepTime } from "../compute/target";
 import { largestBatchWithin } from "../compute/memory";
-import { scaledLearningRate } from "../generalization/rules";
+import { scaledLearningRate } from "../learningRate/scaling";
 import { paretoSteps } from "../sweeps/pareto";
 import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";

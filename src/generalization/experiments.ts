@@ -12,9 +12,9 @@ import type { Dataset } from "../data/dataset";
 import type { Model, Params } from "../models/model";
 import { train } from "../update/train";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-import { linearWarmup } from "../sweeps/experiments";
+import { linearWarmup } from "../learningRate/schedules";
 import { yieldToEventLoop } from "../sweeps/progress";
-import { scaledLearningRate, type LrBase, type LrRule } from "./rules";
+import { scaledLearningRate, type LrBase, type LrRule } from "../learningRate/scaling";
 import { evaluateSolution, type Evaluation } from "./stats";
 import { trainToLoss, type LossRunStatus } from "./trainToLoss";
 

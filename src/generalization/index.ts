@@ -1,4 +1,4 @@
-export * from "./rules";
+export * from "./noiseScale";
 export * from "./stats";
 export * from "./trainToLoss";
 export * from "./experiments";

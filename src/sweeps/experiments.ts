@@ -8,9 +8,10 @@ import { logisticRegressionHessian } from "../curvature/hessian";
 import type { Dataset } from "../data/dataset";
 import { logisticRegression } from "../models/logistic";
 import type { Model } from "../models/model";
-import { train, type LearningRate, type SamplerKind } from "../update/train";
+import type { LearningRate } from "../learningRate/learningRate";
+import { train, type SamplerKind } from "../update/train";
 import { isQuick } from "../util/mode";
-import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
+import { checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
 import { logisticTeacher } from "./problems";
 import type { SweepRow, RunOutput } from "./runner";
@@ -305,13 +306,6 @@ export function warmupRuns(
     return { label: v.label, stepsToTarget: reached ? reached.step : null, finalLoss: run.finalLoss };
   });
   return { rows, summary };
-}
-
-/** A linear warmup: η grows from η/steps to η over the first `steps` steps, then stays. */
-export function linearWarmup(lr: number, steps: number): (step: number) => number {
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
-  if (!Number.isInteger(steps) || steps < 0) throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
-  return (step) => (step < steps ? (lr * (step + 1)) / steps : lr);
 }
 
 /**

@@ -6,7 +6,6 @@ export * from "./runner";
 export * from "./target";
 export * from "./tuning";
 export * from "./pareto";
-export * from "./scaling";
 export * from "./optimum";
 export * from "./problems";
 export * from "./experiments";
