@@ -1,4 +1,6 @@
 export * from "./dataset";
 export * from "./synthetic";
+export * from "./logisticTeacher";
+export * from "./airfoilLike";
 export * from "./mnist";
 export * from "./landscape";

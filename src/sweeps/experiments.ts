@@ -13,7 +13,7 @@ import { train, type SamplerKind } from "../update/train";
 import { isQuick } from "../util/mode";
 import { checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
-import { logisticTeacher } from "./problems";
+import { logisticTeacher } from "../data/logisticTeacher";
 import type { SweepRow, RunOutput } from "./runner";
 import { timeInterleaved } from "../compute/timing";
 import { firstCrossing, trainToTarget } from "./target";

@@ -7,5 +7,4 @@ export * from "./target";
 export * from "./tuning";
 export * from "./pareto";
 export * from "./optimum";
-export * from "./problems";
 export * from "./experiments";
