@@ -8,7 +8,7 @@ import { chooseWithinBand, MAX_BAND_TOLERANCE, MIN_BAND_TOLERANCE, monotoneStepT
 import { fitOverhead, linearFlopsPerExample, mlpFlopsPerExample, rooflineRows, wasmMatmulRate } from "../src/compute/roofline";
 import { activationBytesPerExample, fitLine, formatBytes, largestBatchWithin, measureEngineMemory, mlpParameterCount, storedWidths } from "../src/compute/memory";
 import { fastestBatch, interpolateStepTime, optimalBatchModel, timeToTarget } from "../src/compute/target";
-import { gradeMemoryBudget, gradeOptimalBatch, gradeOverheadBatch, MEMORY_EXERCISE, OPTIMUM_EXERCISE, OVERHEAD_EXERCISE } from "../src/compute/exercises";
+import { gradeMemoryBudget, gradeOptimalBatch, gradeOverheadBatch, MEMORY_EXERCISE, OPTIMUM_EXERCISE, OVERHEAD_EXERCISE } from "../src/exercises/compute";
 import { getSolution, grade } from "../src/exercises/check";
 import { epochTimeFigure, memoryFigure, rooflineFigure, stepTimeFigure, throughputFigure, timeToTargetFigure } from "../src/plots/compute";
 

@@ -5,8 +5,9 @@ import {
 } from "../src/curvature/index";
 import { gaussianBlobs, linearData, trainTestSplit } from "../src/data/index";
 import { grade, getSolution, todo } from "../src/exercises/check";
+import { gradePhi, gradeSqrtRule, gradeTopEigenvalue, gradeUpdates } from "../src/exercises/generalization";
 import {
-  accuracyStandardError, evaluateSolution, gradePhi, gradeSqrtRule, gradeTopEigenvalue, gradeUpdates, lrRuleGrid, measureSharpness,
+  accuracyStandardError, evaluateSolution, lrRuleGrid, measureSharpness,
   compareMeans, noiseScale, ranks, runFixedEpochs, runToEqualLoss, spearman, summarizeBy, summarizeSeeds, trainToLoss,
 } from "../src/generalization/index";
 import { scaledLearningRate, type LrRule } from "../src/learningRate/index";

@@ -3,4 +3,3 @@
 export * from "./inputs";
 export * from "./advise";
 export * from "./arrays";
-export * from "./exercises";

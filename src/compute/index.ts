@@ -3,4 +3,3 @@ export * from "./roofline";
 export * from "./memory";
 export * from "./target";
 export * from "./band";
-export * from "./exercises";

@@ -4,5 +4,4 @@ export * from "./survival";
 export * from "./theory";
 export * from "./experiments";
 export * from "./fit";
-export * from "./exercises";
 export * from "./covariance";

@@ -2,4 +2,3 @@ export * from "./noiseScale";
 export * from "./stats";
 export * from "./trainToLoss";
 export * from "./experiments";
-export * from "./exercises";
