@@ -80,15 +80,15 @@ export function curveRun(model: Model, data: Dataset, options: CurveRunOptions):
  * excluded): `runs` is the runs table of runSweep, with columns m, lr, status and the metric.
  */
 export function bestPerBatchSize(runs: aq.ColumnTable, metric = "finalLoss"): aq.ColumnTable {
-  const best = new Map<number, Record<string, unknown>>();
-  for (const r of runs.objects() as Record<string, unknown>[]) {
-    const value = r[metric];
-    if (r.status !== "ok" || typeof value !== "number" || !Number.isFinite(value)) continue;
-    const m = r.m as number;
-    const current = best.get(m);
-    if (!current || value < (current[metric] as number)) best.set(m, r);
-  }
-  return aq.from(Array.from(best.keys()).sort((a, b) => a - b).map((m) => best.get(m) as Record<string, unknown>));
+  const column = JSON.stringify(metric);
+  return runs
+    .filter(aq.escape((r: Record<string, unknown>) => r.status === "ok" && typeof r[metric] === "number" && Number.isFinite(r[metric])))
+    .groupby("m")
+    .filter(`d => d[${column}] === op.min(d[${column}])`)
+    .ungroup()
+    .dedupe("m") // ties: the first run in the table's order wins
+    .orderby("m")
+    .reify();
 }
 
 export interface ClockRow {
