@@ -8,7 +8,7 @@ import type { TimeToTargetRow } from "../compute/target";
 import { fitLine, largestBatchWithin, type MemoryRow } from "../compute/memory";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { formatSeconds } from "../backend/tfjs";
-import { logGrid } from "./noise";
+import { logGrid } from "../util/stats";
 import { baseLayout, CATEGORICAL_PALETTE, COLORS } from "./style";
 
 /** One colour per engine, stable across the chapter's figures (engines are not batch sizes). */
