@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backendName, formatSeconds, formatTiming, loadTfjs, type BackendLoader, type BackendName, type Tfjs } from "../src/backend";
+import { formatSeconds } from "../src/util/format";
+import { backendName, formatTiming, loadTfjs, type BackendLoader, type BackendName, type Tfjs } from "../src/backend";
 
 /** A loader that records its call and fails with the given reason. */
 function failing(name: BackendName, reason: string, calls: string[]): BackendLoader {

@@ -7,9 +7,11 @@ import { wasmMlp } from "../src/engines/wasmMlp";
 import { calibrateSteps, measureInterleaved, measureStepTimes, medianOf, relativeSpread, timingLoad, type StepRunner } from "../src/compute/timing";
 import { chooseWithinBand, MAX_BAND_TOLERANCE, MIN_BAND_TOLERANCE, monotoneStepTimes, smoothStepTimes, toleranceFromSpread } from "../src/compute/band";
 import { fitOverhead, linearFlopsPerExample, mlpFlopsPerExample, rooflineRows, wasmMatmulRate } from "../src/compute/roofline";
-import { activationBytesPerExample, fitLine, formatBytes, largestBatchWithin, measureEngineMemory, mlpParameterCount, storedWidths } from "../src/compute/memory";
+import { fitLine } from "../src/util/stats";
+import { formatBytes } from "../src/util/format";
+import { activationBytesPerExample, largestBatchWithin, measureEngineMemory, mlpParameterCount, storedWidths } from "../src/compute/memory";
 import { fastestBatch, interpolateStepTime, optimalBatchModel, timeToTarget } from "../src/compute/target";
-import { gradeMemoryBudget, gradeOptimalBatch, gradeOverheadBatch, MEMORY_EXERCISE, OPTIMUM_EXERCISE, OVERHEAD_EXERCISE } from "../src/compute/exercises";
+import { gradeMemoryBudget, gradeOptimalBatch, gradeOverheadBatch, MEMORY_EXERCISE, OPTIMUM_EXERCISE, OVERHEAD_EXERCISE } from "../src/exercises/compute";
 import { getSolution, grade } from "../src/exercises/check";
 import { epochTimeFigure, memoryFigure, rooflineFigure, stepTimeFigure, throughputFigure, timeToTargetFigure } from "../src/plots/compute";
 

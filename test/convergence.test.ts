@@ -4,11 +4,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-  RunCache, fitCriticalBatch, paretoSteps, paretoCurve, logLogSlope, lrRules, linearScalingLimit, criticalBatchStudy,
-  stepsToTarget, noiseScaleAtTarget, logisticOptimum, linearOptimum, airfoilLike, logisticTeacher, linearWarmup,
+  RunCache, fitCriticalBatch, paretoSteps, paretoCurve, logLogSlope, criticalBatchStudy,
+  stepsToTarget, noiseScaleAtTarget, logisticOptimum, linearOptimum,
   clocksToLevel, warmupRuns, bestPerBatchSize, logisticStabilityLimit, timedSteps,
   timedCurves, D2L_SCHEDULES, type TunedStepsRow,
 } from "../src/sweeps/index";
+import { airfoilLike, logisticTeacher } from "../src/data/index";
+import { linearScalingLimit, linearWarmup, lrRules } from "../src/learningRate/index";
 import { timeInterleaved, chooseWithinBand, machineLoad } from "../src/compute/index";
 import {
   stepsToTargetFigure, paretoFigure, convergencePanelsFigure, lrSensitivityFigure, bestLrFigure, timeToLossFigure,

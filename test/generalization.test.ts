@@ -5,11 +5,12 @@ import {
 } from "../src/curvature/index";
 import { gaussianBlobs, linearData, trainTestSplit } from "../src/data/index";
 import { grade, getSolution, todo } from "../src/exercises/check";
+import { gradePhi, gradeSqrtRule, gradeTopEigenvalue, gradeUpdates } from "../src/exercises/generalization";
 import {
-  accuracyStandardError, evaluateSolution, gradePhi, gradeSqrtRule, gradeTopEigenvalue, gradeUpdates, lrRuleGrid, measureSharpness,
-  compareMeans, noiseScale, ranks, runFixedEpochs, runToEqualLoss, scaledLearningRate, spearman, summarizeBy, summarizeSeeds, trainToLoss,
-  type LrRule,
+  accuracyStandardError, evaluateSolution, lrRuleGrid, measureSharpness,
+  compareMeans, noiseScale, ranks, runFixedEpochs, runToEqualLoss, spearman, summarizeBy, summarizeSeeds, trainToLoss,
 } from "../src/generalization/index";
+import { scaledLearningRate, type LrRule } from "../src/learningRate/index";
 import { linearRegression, meanLoss, mlp, softmaxRegression } from "../src/models/index";
 import {
   accuracyByRuleFigure, accuracyVsStepsFigure, budgetComparisonFigure, gapVsNoiseScaleFigure, interpolationFigure, sharpnessFigure, sharpnessVsGapFigure,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  linearRegression, logisticRegression, softmaxRegression, mlp,
+  linearRegression, logisticRegression, softmaxRegression, mlp, mlpLayout,
   meanGradient, meanLoss, perExampleGradients, accuracy, type Model,
 } from "../src/models";
 import { dataset, gaussianBlobs, linearData, type Dataset } from "../src/data";
@@ -99,4 +99,15 @@ test("a model rejects parameters or data of the wrong shape", () => {
   assert.throws(() => meanGradient(model, new Float64Array(16), multi, []), /batch must be a non-empty list/);
   assert.throws(() => mlp([3, 4]), /widths must be \[inputs, hidden…, classes\]/);
   assert.throws(() => mlp([3, 0, 2]), /widths\[1\] must be a positive integer, got 0/);
+});
+
+test("mlpLayout: W then b per layer, back to back, and the total is the model's size", () => {
+  const { layers, size } = mlpLayout([3, 5, 2]);
+  assert.deepEqual(layers, [
+    { inputs: 3, outputs: 5, w: 0, b: 15 },
+    { inputs: 5, outputs: 2, w: 20, b: 30 },
+  ]);
+  assert.equal(size, 32);
+  assert.equal(mlp([3, 5, 2]).size, size);
+  assert.throws(() => mlpLayout([3, 4]), /widths must be \[inputs, hidden…, classes\]/);
 });

@@ -4,11 +4,12 @@ import { dataset, gaussianBlobs, linearData, type Dataset } from "../src/data/in
 import { linearRegression, softmaxRegression } from "../src/models/index";
 import {
   NoiseScaleEstimator, asGradientMatrix, bSimpleStandardError, batchDrawer, drawsForBudget, estimateNoiseScale, fitPowerLaw, gradientMatrix,
-  gradientNoise, matrixNoise, measureBatchVariance, powersOfTwo, predictedVariance, projectedBatchGradients,
+  gradientNoise, matrixNoise, measureBatchVariance, predictedVariance, projectedBatchGradients,
   signalToNoise, simpleNoiseScale, trackNoiseScale, twoBatchEstimate, withoutReplacementCorrection,
 } from "../src/noise/index";
 import { rng } from "../src/util/rng";
-import { estimatorConvergenceFigure, isRoundingZero, logGrid, noiseScaleFigure, snrFigure, spreadFigure, varianceFigure } from "../src/plots/noise";
+import { logGrid, powersOfTwo, powersOfTwoUpTo } from "../src/util/stats";
+import { estimatorConvergenceFigure, isRoundingZero, noiseScaleFigure, snrFigure, spreadFigure, varianceFigure } from "../src/plots/noise";
 
 const close = (actual: number, expected: number, rtol: number, what = "") =>
   assert.ok(Math.abs(actual - expected) <= rtol * Math.abs(expected), `${what} ${actual} vs ${expected} (rtol ${rtol})`);
@@ -172,6 +173,8 @@ test("fitPowerLaw, powersOfTwo and drawsForBudget", () => {
   close(Math.exp(fit.intercept), 3, 1e-12);
   assert.deepEqual(powersOfTwo(16), [1, 2, 4, 8, 16]);
   assert.deepEqual(powersOfTwo(20), [1, 2, 4, 8, 16, 20]);
+  assert.deepEqual(powersOfTwoUpTo(20), [1, 2, 4, 8, 16], "the advisor's candidates: powers of two only");
+  assert.deepEqual(powersOfTwoUpTo(0.5), []);
   const rule = drawsForBudget(1000, 10, 500);
   assert.deepEqual([1, 2, 64, 1024].map(rule), [500, 500, 15, 10]);
   assert.throws(() => fitPowerLaw([1, 2], [1, 0]), /point 1 must be positive/);

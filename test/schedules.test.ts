@@ -1,10 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  batchGrowth, cosineDecay, decayVersusGrowth, divergenceEdge, divergenceTable, epochsToSteps, ewaStartupFactor,
-  exponentialAverage, inverseTimeDecay, IterateAverage, largestSafeRatio, leastSquaresEdge, levelAt, robbinsMonroSums,
-  scheduleComparison, stepDecay, stepsPerEpoch, train, updatesWithBatchSchedule, type DivergenceRow,
+  decayVersusGrowth, divergenceEdge, divergenceTable, ewaStartupFactor, exponentialAverage, IterateAverage,
+  largestSafeRatio, leastSquaresEdge, scheduleComparison, train, type DivergenceRow,
 } from "../src/update";
+import {
+  batchGrowth, cosineDecay, epochsToSteps, inverseTimeDecay, levelAt, robbinsMonroSums, stepDecay, stepsPerEpoch,
+  updatesWithBatchSchedule,
+} from "../src/learningRate/index";
 import { linearRegression, meanLoss } from "../src/models";
 import { correlatedPair, linearData } from "../src/data";
 import { distance, leastSquares } from "../src/util/linalg";

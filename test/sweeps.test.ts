@@ -12,7 +12,7 @@ import { BatchlabArgumentError } from "../src/util/validate";
 import { linearRegression } from "../src/models/linear";
 import { logisticRegression } from "../src/models/logistic";
 import { linearOptimum } from "../src/sweeps/optimum";
-import { logisticTeacher } from "../src/sweeps/problems";
+import { logisticTeacher } from "../src/data/logisticTeacher";
 
 const tempDirs: string[] = [];
 function tempDir(): string {

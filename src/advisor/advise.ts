@@ -28,13 +28,13 @@ import { chooseWithinBand, smoothStepTimes, toleranceFromSpread } from "../compu
 import { fitOverhead, type OverheadFit } from "../compute/roofline";
 import { interpolateStepTime } from "../compute/target";
 import { largestBatchWithin } from "../compute/memory";
-import { scaledLearningRate } from "../generalization/rules";
+import { scaledLearningRate } from "../learningRate/scaling";
 import { paretoSteps } from "../sweeps/pareto";
 import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
 import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
-import { median as medianOf } from "../util/stats";
+import { median as medianOf, powersOfTwoUpTo } from "../util/stats";
 
 export type ScalingRule = "linear" | "sqrt";
 
@@ -169,12 +169,6 @@ export interface BatchSizeAdvice extends Measurements {
   baseline: CandidateRow;
   warnings: string[];
   assumptions: Required<Pick<DecisionOptions, "rule" | "baseEpochs" | "stabilityFraction">> & { maxBatchSize: number };
-}
-
-function powersOfTwoUpTo(max: number): number[] {
-  const out: number[] = [];
-  for (let m = 1; m <= max; m *= 2) out.push(m);
-  return out;
 }
 
 /**

@@ -131,8 +131,6 @@ export function describeBackends(loaded: LoadedTfjs): string {
   return loaded.tried.map((t) => `${t.name}: ${t.error === undefined ? "active" : `unavailable (${t.error})`}`).join("\n");
 }
 
-export { formatSeconds };
-
 /** "12.4 ms (wasm)": a timing always travels with the engine or backend that produced it. */
 export function formatTiming(seconds: number, backend: string = backendName()): string {
   return `${formatSeconds(seconds)} (${backend})`;

@@ -5,7 +5,8 @@
 // the claims of every notebook and fail the run when one does not hold. A claim that fails does
 // not throw: the notebook goes on, and the run reports it at the end, as a failed cell would be.
 
-import { emitBundle, escapeHtml } from "../display/emit";
+import { emitBundle } from "../display/emit";
+import { escapeHtml } from "../util/format";
 import { COLORS } from "../plots/style";
 import { BatchlabArgumentError } from "../util/validate";
 import type { Condition } from "./condition";

@@ -104,8 +104,6 @@ export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], dat
   }
 }
 
-export { fitLine } from "../util/stats";
-
 /** The largest m whose fixed + m·perExample bytes fit the budget (0 when even m = 1 does not). */
 export function largestBatchWithin(budgetBytes: number, fixedBytes: number, bytesPerExample: number): number {
   checkPositiveFinite("budgetBytes", budgetBytes);
@@ -113,5 +111,3 @@ export function largestBatchWithin(budgetBytes: number, fixedBytes: number, byte
   if (!(fixedBytes >= 0)) throw new BatchlabArgumentError("fixedBytes", fixedBytes, "≥ 0");
   return Math.max(0, Math.floor((budgetBytes - fixedBytes) / bytesPerExample));
 }
-
-export { formatBytes } from "../util/format";

@@ -13,35 +13,18 @@
 
 import type { Dataset } from "../data/dataset";
 import type { Params } from "../models/model";
+import { mlpLayout } from "../models/mlp";
 import { softmaxInPlace } from "../models/softmax";
-import { BatchlabArgumentError, checkLength, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkLength } from "../util/validate";
 
 /** H·v of the mean loss over `batch` at θ, written into out. */
 export type HessianVectorProduct = (
   theta: Params, data: Dataset, batch: ArrayLike<number>, v: ArrayLike<number>, out: Float64Array,
 ) => void;
 
-interface Layer {
-  inputs: number;
-  outputs: number;
-  w: number;
-  b: number;
-}
-
 /** The exact H·v for mlp(widths): ReLU hidden layers, softmax cross-entropy output. */
 export function mlpHessianVectorProduct(widths: readonly number[]): HessianVectorProduct {
-  if (!Array.isArray(widths) || widths.length < 3) {
-    throw new BatchlabArgumentError("widths", widths, "[inputs, hidden…, classes] with at least one hidden layer");
-  }
-  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
-  const layers: Layer[] = [];
-  let size = 0;
-  for (let l = 1; l < widths.length; l++) {
-    const inputs = widths[l - 1];
-    const outputs = widths[l];
-    layers.push({ inputs, outputs, w: size, b: size + inputs * outputs });
-    size += inputs * outputs + outputs;
-  }
+  const { layers, size } = mlpLayout(widths);
   const L = layers.length;
   const d = widths[0];
   // a[l]: activations (a[0] = x, a[L] = logits); ra[l] = R{a[l]}; delta/rdelta: ∂L/∂z and R{∂L/∂z}.

@@ -86,5 +86,3 @@ export function freshId(prefix: string): string {
   state.counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 0x100000).toString(36)}-${state.counter}`;
 }
-
-export { escapeHtml } from "../util/format";

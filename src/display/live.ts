@@ -3,13 +3,11 @@
 // SVG, so updates never need plotly.js. Outside a notebook both write throttled lines to stderr,
 // which is what a console (or a log) wants.
 
-import { emitBundle, escapeHtml, freshId } from "./emit";
+import { emitBundle, freshId } from "./emit";
 import type { PlotlyFigure } from "./show";
 import { baseLayout, CATEGORICAL_PALETTE, colorForBatchSize, COLORS } from "../plots/style";
 import { BatchlabArgumentError, checkString } from "../util/validate";
-import { formatDuration } from "../util/format";
-
-export { formatDuration };
+import { escapeHtml, formatDuration } from "../util/format";
 
 function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);

@@ -15,7 +15,8 @@
 import * as fs from "fs";
 import { BatchlabArgumentError, checkObject } from "../util/validate";
 import { readableLogAxes } from "../plots/ticks";
-import { emitBundle, escapeHtml, freshId, sessionState, type MimeBundle } from "./emit";
+import { emitBundle, freshId, sessionState, type MimeBundle } from "./emit";
+import { escapeHtml } from "../util/format";
 
 export type PlotlyTrace = Record<string, unknown>;
 

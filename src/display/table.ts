@@ -2,7 +2,8 @@
 // Typed structurally, so this module does not load arquero itself.
 
 import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkString } from "../util/validate";
-import { emitBundle, escapeHtml, type MimeBundle } from "./emit";
+import { emitBundle, type MimeBundle } from "./emit";
+import { escapeHtml } from "../util/format";
 import { COLORS } from "../plots/style";
 
 /** What showTable needs of a table; every arquero table has it. */

@@ -6,7 +6,8 @@
 import type { Dataset } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
 import { checkedRule, type Stepper, type UpdateRule } from "../update/sgd";
-import { learningRateAt, makeSampler, type TrainOptions } from "../update/train";
+import { learningRateAt } from "../learningRate/learningRate";
+import { makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkIndices, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { KernelInstance, padded, type Region } from "./wasm/runtime";

@@ -51,22 +51,22 @@ export interface TfjsTrainerOptions {
   seed?: number;
 }
 
-/** An SGD trainer for `data` on tfjs. Call dispose() when done: tensors are not garbage collected. */
-export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, options: TfjsTrainerOptions = {}): TfjsTrainer {
-  const output = options.output ?? "softmax";
+interface DenseLayer {
+  inputs: number;
+  outputs: number;
+}
+
+/** The widths and labels a trainer accepts: an MLP [d, h…, K] for softmax, [d, 1] for logistic. */
+function checkTrainerInputs(widths: readonly number[], data: Dataset, output: NetworkOutput): void {
   if (output !== "softmax" && output !== "logistic") throw new BatchlabArgumentError("output", output, `"softmax" or "logistic"`);
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   if (output === "logistic" && (widths.length !== 2 || widths[1] !== 1)) throw new BatchlabArgumentError("widths", widths, "[d, 1] for logistic output");
   if (output === "softmax" && widths.length < 2) throw new BatchlabArgumentError("widths", widths, "[d, …, K]");
   if (data.d !== widths[0]) throw new BatchlabArgumentError("data.d", data.d, `${widths[0]} features`);
+}
 
-  const d = widths[0];
-  const K = widths[widths.length - 1];
-  const layers = widths.slice(1).map((outputs, l) => ({ inputs: widths[l], outputs }));
-  const size = layers.reduce((s, l) => s + l.inputs * l.outputs + l.outputs, 0);
-
-  // Features once as float32; labels as one-hot rows (softmax) or 0/1 (logistic).
-  const features = Float32Array.from(data.x);
+/** Labels as float32 rows of K: one-hot (softmax) or 0/1 (logistic, K = 1), each checked. */
+function targetRows(data: Dataset, K: number, output: NetworkOutput): Float32Array {
   const targets = new Float32Array(data.n * K);
   for (let i = 0; i < data.n; i++) {
     const y = data.y[i];
@@ -78,14 +78,16 @@ export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, 
       targets[i] = y;
     }
   }
+  return targets;
+}
 
-  const weights: Variable[] = [];
-  const biases: Variable[] = [];
-  layers.forEach((l) => {
-    weights.push(tf.tidy(() => tf.variable(tf.zeros([l.inputs, l.outputs]) as Tensor2D)));
-    biases.push(tf.tidy(() => tf.variable(tf.zeros([l.outputs]))));
-  });
-
+/**
+ * The network's loss on a batch, x·W + b layer after layer with ReLU between, through dense layers
+ * whose gradients are written out (see the file's header for why).
+ */
+function networkLoss(
+  tf: Tfjs, layers: readonly DenseLayer[], weights: Variable[], biases: Variable[], output: NetworkOutput,
+): (x: Tensor2D, y: Tensor2D) => TfTypes.Scalar {
   // Hidden and output layers: gradients for the layer's input, W and b.
   const dense = tf.customGrad(((x: Tensor2D, W: Tensor2D, b: Tensor, save: TfTypes.GradSaveFunc) => {
     save([x, W]);
@@ -110,7 +112,7 @@ export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, 
     };
   }) as unknown as Parameters<Tfjs["customGrad"]>[0]) as (W: Tensor2D, b: Tensor) => Tensor2D;
 
-  const lossOf = (x: Tensor2D, y: Tensor2D): TfTypes.Scalar => {
+  return (x, y) => {
     batchX = x;
     let h = x;
     layers.forEach((_, l) => {
@@ -119,11 +121,17 @@ export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, 
     });
     return output === "softmax" ? tf.losses.softmaxCrossEntropy(y, h) : tf.losses.sigmoidCrossEntropy(y, h);
   };
+}
 
+/** Batch tensors (features, targets) for a list of example indices, filled row by row into reused buffers. */
+function batchMaker(
+  tf: Tfjs, data: Dataset, features: Float32Array, targets: Float32Array, K: number,
+): (batch: ArrayLike<number>) => [Tensor2D, Tensor2D] {
+  const d = data.d;
   // Batch buffers, reused while m stays the same.
   let xBuf = new Float32Array(0);
   let yBuf = new Float32Array(0);
-  const batchTensors = (batch: ArrayLike<number>): [Tensor2D, Tensor2D] => {
+  return (batch) => {
     const m = batch.length;
     if (m === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
     if (xBuf.length !== m * d) {
@@ -138,35 +146,57 @@ export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, 
     }
     return [tf.tensor2d(xBuf, [m, d]), tf.tensor2d(yBuf, [m, K])];
   };
+}
 
+/** θ (the course's layout: W out × in, then b, per layer) into the variables (W in × out). */
+function assignTheta(tf: Tfjs, layers: readonly DenseLayer[], weights: Variable[], biases: Variable[], theta: Float64Array): void {
+  let o = 0;
+  layers.forEach((l, k) => {
+    const w = new Float32Array(l.inputs * l.outputs);
+    for (let r = 0; r < l.outputs; r++) for (let c = 0; c < l.inputs; c++) w[c * l.outputs + r] = theta[o + r * l.inputs + c];
+    o += l.inputs * l.outputs;
+    // assign() keeps the new data alive; tidy disposes only the temporary tensor handle.
+    tf.tidy(() => weights[k].assign(tf.tensor2d(w, [l.inputs, l.outputs])));
+    tf.tidy(() => biases[k].assign(tf.tensor1d(Float32Array.from(theta.subarray(o, o + l.outputs)))));
+    o += l.outputs;
+  });
+}
+
+/** Tensors for W (in × out) and b, back into θ's layout (out × in, then b). */
+function readTheta(layers: readonly DenseLayer[], ws: Tensor[], bs: Tensor[], out: Float64Array): void {
+  let o = 0;
+  layers.forEach((l, k) => {
+    const w = ws[k].dataSync();
+    for (let r = 0; r < l.outputs; r++) for (let c = 0; c < l.inputs; c++) out[o + r * l.inputs + c] = w[c * l.outputs + r];
+    o += l.inputs * l.outputs;
+    out.set(bs[k].dataSync(), o);
+    o += l.outputs;
+  });
+}
+
+/** An SGD trainer for `data` on tfjs. Call dispose() when done: tensors are not garbage collected. */
+export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, options: TfjsTrainerOptions = {}): TfjsTrainer {
+  const output = options.output ?? "softmax";
+  checkTrainerInputs(widths, data, output);
+  const K = widths[widths.length - 1];
+  const layers: DenseLayer[] = widths.slice(1).map((outputs, l) => ({ inputs: widths[l], outputs }));
+  const size = layers.reduce((s, l) => s + l.inputs * l.outputs + l.outputs, 0);
+
+  // Features once as float32; labels as one-hot rows (softmax) or 0/1 (logistic).
+  const batchTensors = batchMaker(tf, data, Float32Array.from(data.x), targetRows(data, K, output), K);
+  const weights: Variable[] = [];
+  const biases: Variable[] = [];
+  layers.forEach((l) => {
+    weights.push(tf.tidy(() => tf.variable(tf.zeros([l.inputs, l.outputs]) as Tensor2D)));
+    biases.push(tf.tidy(() => tf.variable(tf.zeros([l.outputs]))));
+  });
+  const lossOf = networkLoss(tf, layers, weights, biases, output);
   const variables = (): Variable[] => layers.flatMap((_, l) => [weights[l], biases[l]]);
 
   const setTheta = (theta: Float64Array): void => {
     if (theta.length !== size) throw new BatchlabArgumentError("theta.length", theta.length, `${size}`);
-    let o = 0;
-    layers.forEach((l, k) => {
-      const w = new Float32Array(l.inputs * l.outputs);
-      for (let r = 0; r < l.outputs; r++) for (let c = 0; c < l.inputs; c++) w[c * l.outputs + r] = theta[o + r * l.inputs + c];
-      o += l.inputs * l.outputs;
-      // assign() keeps the new data alive; tidy disposes only the temporary tensor handle.
-      tf.tidy(() => weights[k].assign(tf.tensor2d(w, [l.inputs, l.outputs])));
-      tf.tidy(() => biases[k].assign(tf.tensor1d(Float32Array.from(theta.subarray(o, o + l.outputs)))));
-      o += l.outputs;
-    });
+    assignTheta(tf, layers, weights, biases, theta);
   };
-
-  /** Tensors for W (in × out) and b, back into θ's layout (out × in, then b). */
-  const toTheta = (ws: Tensor[], bs: Tensor[], out: Float64Array): void => {
-    let o = 0;
-    layers.forEach((l, k) => {
-      const w = ws[k].dataSync();
-      for (let r = 0; r < l.outputs; r++) for (let c = 0; c < l.inputs; c++) out[o + r * l.inputs + c] = w[c * l.outputs + r];
-      o += l.inputs * l.outputs;
-      out.set(bs[k].dataSync(), o);
-      o += l.outputs;
-    });
-  };
-
   const initial = output === "softmax" ? mlp(widths).init(rng(options.seed ?? 0)) : new Float64Array(size);
   setTheta(initial);
 
@@ -189,13 +219,13 @@ export function tfjsTrainer(tf: Tfjs, widths: readonly number[], data: Dataset, 
       return tf.tidy(() => {
         const [x, y] = batchTensors(batch);
         const { value, grads } = tf.variableGrads(() => lossOf(x, y), variables());
-        toTheta(weights.map((w) => grads[w.name]), biases.map((b) => grads[b.name]), out);
+        readTheta(layers, weights.map((w) => grads[w.name]), biases.map((b) => grads[b.name]), out);
         return value.dataSync()[0];
       });
     },
     getTheta() {
       const theta = new Float64Array(size);
-      toTheta(weights, biases, theta);
+      readTheta(layers, weights, biases, theta);
       return theta;
     },
     setTheta,

@@ -14,7 +14,7 @@
 // between steps and applies sgd.ts's update there: only the f32 weights are refreshed per step.
 
 import type { Dataset } from "../data/dataset";
-import { mlp } from "../models/mlp";
+import { mlp, mlpLayout } from "../models/mlp";
 import type { Model, Params } from "../models/model";
 import type { UpdateRule } from "../update/sgd";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
@@ -38,14 +38,7 @@ class MlpEngine extends EngineBase {
 
   constructor(readonly widths: readonly number[], size: number) {
     super(size, widths[0]);
-    this.layers = [];
-    let offset = 0;
-    for (let l = 1; l < widths.length; l++) {
-      const inputs = widths[l - 1];
-      const outputs = widths[l];
-      this.layers.push({ inputs, outputs, pin: padded(inputs), pout: padded(outputs), w: offset, b: offset + inputs * outputs });
-      offset += inputs * outputs + outputs;
-    }
+    this.layers = mlpLayout(widths).layers.map((layer) => ({ ...layer, pin: padded(layer.inputs), pout: padded(layer.outputs) }));
     this.classes = widths[widths.length - 1];
   }
 

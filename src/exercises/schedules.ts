@@ -3,7 +3,7 @@
 // stability edge of gradient descent. Each grader names the usual slip.
 
 import { exponentialAverage } from "../update/averaging";
-import { batchGrowth, updatesWithBatchSchedule } from "../update/schedules";
+import { batchGrowth, updatesWithBatchSchedule } from "../learningRate/schedules";
 import { answered, describeValue, expectNumber, fail, formatNumber, nearlyEqual, registerSolutions } from "./check";
 
 /** The learner's EWA: the bias-corrected averages v₁/(1 − β), v₂/(1 − β²), … of a series. */

@@ -2,6 +2,7 @@
 // spread over seeds, how much a finite test set alone can move an accuracy, and a rank correlation
 // for "does this quantity predict that one?".
 
+import * as aq from "arquero";
 import { datasetLoss } from "../curvature/loss";
 import type { Dataset } from "../data/dataset";
 import { accuracy, type Model, type Params } from "../models/model";
@@ -114,23 +115,27 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function summarizeBy<T extends object>(
   rows: readonly T[], by: readonly (keyof T & string)[], metrics: Record<string, (row: T) => number>,
 ): Record<string, unknown>[] {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = JSON.stringify(by.map((k) => row[k]));
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
+  if (rows.length === 0) return [];
+  const names = Object.keys(metrics);
+  // The metrics are functions of a row, which arquero's expressions cannot call: they become
+  // columns of a tidy table first, which groupby/rollup then summarise.
+  const tidy: Record<string, unknown[]> = {};
+  for (const k of by) tidy[k] = rows.map((row) => row[k]);
+  for (const name of names) {
+    tidy[name] = rows.map(metrics[name]);
+    checkAllFinite(`metrics["${name}"] of the rows`, tidy[name] as number[]);
   }
-  return Array.from(groups.values(), (group) => {
-    const out: Record<string, unknown> = {};
-    for (const k of by) out[k] = group[0][k];
-    out.n = group.length;
-    for (const [name, metric] of Object.entries(metrics)) {
-      const s = summarizeSeeds(group.map(metric));
-      out[name] = s.mean;
-      out[`${name} sd`] = s.sd;
-    }
-    return out;
+  const summaries: Record<string, unknown> = { n: aq.op.count() };
+  for (const name of names) {
+    summaries[name] = aq.op.mean(name);
+    summaries[`${name} sd`] = aq.op.stdev(name);
+  }
+  // Groups come out in order of first appearance; arquero's sample sd of a single value is
+  // undefined, which the table shows as 0 (no spread measured).
+  const table = aq.table(tidy).groupby(...by).rollup(summaries as Parameters<aq.ColumnTable["rollup"]>[0]);
+  return (table.objects() as Record<string, unknown>[]).map((row) => {
+    for (const name of names) row[`${name} sd`] ??= 0;
+    return row;
   });
 }
 

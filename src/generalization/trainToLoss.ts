@@ -14,7 +14,8 @@ import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
 import { checkCompatible, type Model, type Params } from "../models/model";
 import { stepperFor } from "../update/sgd";
-import { learningRateAt, makeSampler, type LearningRate } from "../update/train";
+import { learningRateAt, type LearningRate } from "../learningRate/learningRate";
+import { makeSampler } from "../update/train";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 

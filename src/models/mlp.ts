@@ -8,7 +8,8 @@ import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import type { Model, Params } from "./model";
 import { softmaxInPlace } from "./softmax";
 
-interface Layer {
+/** One layer's place in θ: W (outputs × inputs, row-major) from offset w, then b (outputs) from b. */
+export interface MlpLayer {
   inputs: number;
   outputs: number;
   /** Offset of W in θ; b follows at w + inputs·outputs. */
@@ -16,12 +17,17 @@ interface Layer {
   b: number;
 }
 
-export function mlp(widths: readonly number[]): Model {
+/**
+ * Where each layer's W and b sit in the θ of mlp(widths), and θ's size. The one place the layout
+ * is derived: the exact Hessian product (curvature/mlpHessian.ts) and the WebAssembly engine
+ * (engines/wasmMlp.ts) read θ through it too.
+ */
+export function mlpLayout(widths: readonly number[]): { layers: MlpLayer[]; size: number } {
   if (!Array.isArray(widths) || widths.length < 3) {
     throw new BatchlabArgumentError("widths", widths, "[inputs, hidden…, classes] with at least one hidden layer");
   }
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
-  const layers: Layer[] = [];
+  const layers: MlpLayer[] = [];
   let offset = 0;
   for (let l = 1; l < widths.length; l++) {
     const inputs = widths[l - 1];
@@ -29,7 +35,11 @@ export function mlp(widths: readonly number[]): Model {
     layers.push({ inputs, outputs, w: offset, b: offset + inputs * outputs });
     offset += inputs * outputs + outputs;
   }
-  const size = offset;
+  return { layers, size: offset };
+}
+
+export function mlp(widths: readonly number[]): Model {
+  const { layers, size } = mlpLayout(widths);
   const K = widths[widths.length - 1];
   const d = widths[0];
   // Scratch buffers (one activation and one delta vector per layer): the model is not re-entrant.

@@ -175,5 +175,3 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>): { slope
   const slope = (k * sxy - sx * sy) / denom;
   return { slope, intercept: (sy - slope * sx) / k };
 }
-
-export { powersOfTwo } from "../util/stats";

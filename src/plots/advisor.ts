@@ -5,7 +5,7 @@
 import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { BatchSizeAdvice } from "../advisor/advise";
 import { BatchlabArgumentError } from "../util/validate";
-import { logGrid } from "./noise";
+import { logGrid } from "../util/stats";
 import { baseLayout, batchSizeStyle, colorForBatchSize, COLORS } from "./style";
 
 const EXACT = COLORS.ink;

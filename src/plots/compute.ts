@@ -5,10 +5,11 @@ import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { OverheadFit, MatmulRate, RooflineRow } from "../compute/roofline";
 import type { StepTimeRow } from "../compute/timing";
 import type { TimeToTargetRow } from "../compute/target";
-import { fitLine, largestBatchWithin, type MemoryRow } from "../compute/memory";
+import { largestBatchWithin, type MemoryRow } from "../compute/memory";
+import { fitLine } from "../util/stats";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-import { formatSeconds } from "../backend/tfjs";
-import { logGrid } from "./noise";
+import { formatSeconds } from "../util/format";
+import { logGrid } from "../util/stats";
 import { baseLayout, CATEGORICAL_PALETTE, COLORS } from "./style";
 
 /** One colour per engine, stable across the chapter's figures (engines are not batch sizes). */

@@ -5,7 +5,7 @@
 
 import type { PlotlyFigure, PlotlyTrace } from "../display/show";
 import type { CriticalBatchFit } from "../sweeps/pareto";
-import type { LrRuleRow } from "../sweeps/scaling";
+import type { LrRuleRow } from "../learningRate/scaling";
 import type { LrTrial, TunedStepsRow } from "../sweeps/tuning";
 import { BatchlabArgumentError } from "../util/validate";
 import { powerOfTwoTicks } from "./ticks";

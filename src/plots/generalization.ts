@@ -5,7 +5,7 @@
 
 import type { InterpolationPoint } from "../curvature/interpolate";
 import type { PlotlyFigure, PlotlyTrace } from "../display/show";
-import type { LrRule } from "../generalization/rules";
+import type { LrRule } from "../learningRate/scaling";
 import { summarizeSeeds } from "../generalization/stats";
 import { BatchlabArgumentError } from "../util/validate";
 import { baseLayout, batchSizeLabel, colorForBatchSize, COLORS } from "./style";

@@ -21,8 +21,6 @@ export function isRoundingZero(variance: number, traceCov: number): boolean {
   return variance <= 1e-20 * traceCov;
 }
 
-export { logGrid };
-
 export interface VarianceFigureOptions {
   /** tr Σ (1/N normalisation) of the population. */
   traceCov: number;

@@ -1,1 +1,4 @@
-export * from "./samplers";
+// Batch samplers: which examples the next batch holds.
+
+// Samplers
+export { shuffledEpochs, fixedOrder, withReplacement, type LastBatchPolicy, type Sampler } from "./samplers";

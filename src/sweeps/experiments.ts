@@ -8,11 +8,12 @@ import { logisticRegressionHessian } from "../curvature/hessian";
 import type { Dataset } from "../data/dataset";
 import { logisticRegression } from "../models/logistic";
 import type { Model } from "../models/model";
-import { train, type LearningRate, type SamplerKind } from "../update/train";
+import type { LearningRate } from "../learningRate/learningRate";
+import { train, type SamplerKind } from "../update/train";
 import { isQuick } from "../util/mode";
 import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
 import { logisticOptimum, type Optimum } from "./optimum";
-import { logisticTeacher } from "./problems";
+import { logisticTeacher } from "../data/logisticTeacher";
 import type { RunConfig, SweepRow, RunOutput } from "./runner";
 import { MNIST_CLASSES, MNIST_FEATURES, mnistPick } from "../data/mnist";
 import { softmaxRegression } from "../models/softmax";
@@ -117,15 +118,15 @@ export function onStepClock<R extends { m: number; step: number }>(rows: readonl
  * excluded): `runs` is the runs table of runSweep, with columns m, lr, status and the metric.
  */
 export function bestPerBatchSize(runs: aq.ColumnTable, metric = "finalLoss"): aq.ColumnTable {
-  const best = new Map<number, Record<string, unknown>>();
-  for (const r of runs.objects() as Record<string, unknown>[]) {
-    const value = r[metric];
-    if (r.status !== "ok" || typeof value !== "number" || !Number.isFinite(value)) continue;
-    const m = r.m as number;
-    const current = best.get(m);
-    if (!current || value < (current[metric] as number)) best.set(m, r);
-  }
-  return aq.from(Array.from(best.keys()).sort((a, b) => a - b).map((m) => best.get(m) as Record<string, unknown>));
+  const column = JSON.stringify(metric);
+  return runs
+    .filter(aq.escape((r: Record<string, unknown>) => r.status === "ok" && typeof r[metric] === "number" && Number.isFinite(r[metric])))
+    .groupby("m")
+    .filter(`d => d[${column}] === op.min(d[${column}])`)
+    .ungroup()
+    .dedupe("m") // ties: the first run in the table's order wins
+    .orderby("m")
+    .reify();
 }
 
 export interface ClockRow {
@@ -350,13 +351,6 @@ export function warmupRuns(
     return { label: v.label, stepsToTarget: reached ? reached.step : null, finalLoss: run.finalLoss };
   });
   return { rows, summary };
-}
-
-/** A linear warmup: η grows from η/steps to η over the first `steps` steps, then stays. */
-export function linearWarmup(lr: number, steps: number): (step: number) => number {
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
-  if (!Number.isInteger(steps) || steps < 0) throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
-  return (step) => (step < steps ? (lr * (step + 1)) / steps : lr);
 }
 
 /**

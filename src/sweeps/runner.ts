@@ -4,7 +4,7 @@
 
 import * as aq from "arquero";
 import { RunCache } from "./cache";
-import { formatDuration } from "../display/live";
+import { formatDuration } from "../util/format";
 import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
 import { BatchlabArgumentError, checkObject } from "../util/validate";
 import { loadJob, type JobRef } from "../pool/job";

@@ -6,7 +6,8 @@
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
 import { checkCompatible, meanLoss, type Model, type Params } from "../models/model";
-import { learningRateAt, makeSampler, type LearningRate, type SamplerKind } from "../update/train";
+import { learningRateAt, type LearningRate } from "../learningRate/learningRate";
+import { makeSampler, type SamplerKind } from "../update/train";
 import { stepperFor } from "../update/sgd";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";

@@ -250,11 +250,16 @@ export interface TunedStepsRow {
   valid: boolean;
 }
 
-/**
- * Measures steps-to-target against m with η tuned per m. Returns tidy tables; `best` is the
- * curve of Shallue et al.'s Fig. 1 (and the input of the critical-batch fit).
- */
-export async function stepsToTarget(problem: TargetProblem, options: StepsToTargetOptions): Promise<StepsToTargetResult> {
+/** The checked settings of a search: sorted batch sizes, the η grid, seeds, cap factor, patience. */
+interface SearchSettings {
+  batchSizes: number[];
+  lrs: number[];
+  seeds: readonly number[];
+  capFactor: number;
+  patience: number;
+}
+
+function searchSettings(options: StepsToTargetOptions): SearchSettings {
   const batchSizes = [...options.batchSizes].sort((a, b) => a - b);
   if (batchSizes.length === 0) throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty array");
   batchSizes.forEach((m, i) => checkPositiveInteger(`batchSizes[${i}]`, m));
@@ -267,117 +272,180 @@ export async function stepsToTarget(problem: TargetProblem, options: StepsToTarg
   checkInRange("capFactor", capFactor, 1, 1e6);
   const patience = options.patience ?? 2;
   checkPositiveInteger("patience", patience);
+  return { batchSizes, lrs, seeds, capFactor, patience };
+}
+
+/** What a search has done so far: its trials, its runs, and how many runs were computed or cached. */
+interface SearchLog {
+  trials: LrTrial[];
+  runs: Record<string, unknown>[];
+  computed: number;
+  cached: number;
+}
+
+/** The previous batch size's best: where the next one starts, and what bounds its runs. */
+interface PreviousBest {
+  m: number;
+  lrIndex: number;
+  steps: number;
+}
+
+/** The step limit of every run at batch size m. */
+function stepLimit(m: number, options: StepsToTargetOptions, capFactor: number, previous: PreviousBest | null): number {
+  let limit = options.maxSteps;
+  if (options.maxExamples !== undefined) limit = Math.max(1, Math.min(limit, Math.floor(options.maxExamples / m)));
+  // Tuned η can only help a larger batch, so the previous batch size's best step count, with
+  // a margin for seed noise, bounds every run of this one.
+  if (previous) limit = Math.min(limit, Math.ceil(capFactor * previous.steps));
+  return limit;
+}
+
+/**
+ * Where the search at m starts on the grid: the previous best η moved by half the square-root
+ * rule's octaves, else the grid point nearest options.startLr, else the grid's middle.
+ */
+function startIndex(lrs: readonly number[], options: StepsToTargetOptions, m: number, previous: PreviousBest | null): number {
+  if (previous) return Math.min(lrs.length - 1, previous.lrIndex + Math.round(0.5 * options.lrGrid.perOctave * Math.log2(m / previous.m)));
+  if (options.startLr === undefined) return Math.floor(lrs.length / 2);
+  const lr = options.startLr;
+  let best = 0;
+  for (let k = 1; k < lrs.length; k++) if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
+  return best;
+}
+
+/**
+ * One (m, η) trial: every seed with a step cap, stopped at the first seed that fails. Logged.
+ * As many seeds at a time as the pool has workers (one at a time without it). A trial fails at its
+ * first failing seed; seeds computed beside it are cached but not reported, so the tables are those
+ * of the one-at-a-time search.
+ */
+async function runTrial(
+  problem: TargetProblem, options: StepsToTargetOptions, cache: RunCache | null, seeds: readonly number[], log: SearchLog,
+  workers: WorkerPool | null, m: number, k: number, lr: number, cap: number,
+): Promise<LrTrial> {
+  const group = workers ? workers.size : 1;
+  const stepsBySeed: number[] = [];
+  let status: TargetStatus = "reached";
+  seedGroups: for (let s = 0; s < seeds.length; s += group) {
+    const chunk = seeds.slice(s, s + group);
+    const records = await cachedTargetRuns(problem, chunk.map((seed) => ({ m, lr, seed, maxSteps: cap })), options, cache, workers);
+    log.computed += records.filter((r) => !r.cached).length;
+    for (let j = 0; j < chunk.length; j++) {
+      const record = records[j];
+      if (record.cached) log.cached++;
+      log.runs.push({ m, lr, seed: chunk[j], status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
+      if (record.status !== "reached" || record.steps === null) {
+        status = record.status;
+        break seedGroups; // the trial has failed; the other seeds cannot change that
+      }
+      stepsBySeed.push(record.steps);
+    }
+  }
+  const reached = status === "reached";
+  const steps = reached ? stepsBySeed.reduce((s, v) => s + v, 0) / stepsBySeed.length : null;
+  const trial: LrTrial = {
+    m, lr, lrIndex: k, status, steps, examples: steps === null ? null : steps * m,
+    stepsMin: reached ? Math.min(...stepsBySeed) : null, stepsMax: reached ? Math.max(...stepsBySeed) : null, cap,
+  };
+  log.trials.push(trial);
+  return trial;
+}
+
+/**
+ * The search at one batch size: the start, then up the grid and down from the best so far, each
+ * way until `patience` trials in a row fail to improve. Returns the best grid index (−1 if no η
+ * reached the target) and how many η were tried.
+ */
+async function tuneBatchSize(
+  problem: TargetProblem, options: StepsToTargetOptions, settings: SearchSettings, cache: RunCache | null,
+  log: SearchLog, workers: WorkerPool | null, m: number, limit: number, start: number, report: (text: string) => void,
+): Promise<{ bestIndex: number; tried: number }> {
+  const { lrs, seeds, capFactor, patience } = settings;
+  const tried = new Map<number, number>();
+  let bestIndex = -1;
+  let bestSteps = Infinity;
+
+  const visit = async (k: number): Promise<number> => {
+    const cap = Number.isFinite(bestSteps) ? Math.min(limit, Math.ceil(capFactor * bestSteps)) : limit;
+    const trial = await runTrial(problem, options, cache, seeds, log, workers, m, k, lrs[k], cap);
+    const value = trial.steps ?? Infinity;
+    tried.set(k, value);
+    if (value < bestSteps) {
+      bestSteps = value;
+      bestIndex = k;
+    }
+    report(`m = ${m}: η = ${trial.lr} → ${trial.steps === null ? trial.status : `${Math.round(trial.steps)} steps`}`);
+    await yieldToEventLoop();
+    return value;
+  };
+
+  await visit(start);
+  for (const direction of [1, -1]) {
+    let worse = 0;
+    let k = (direction === 1 || bestIndex < 0 ? start : bestIndex) + direction;
+    while (k >= 0 && k < lrs.length && worse < patience) {
+      const before = bestSteps;
+      const value = tried.has(k) ? (tried.get(k) as number) : await visit(k);
+      worse = value < before ? 0 : worse + 1;
+      k += direction;
+    }
+  }
+  return { bestIndex, tried: tried.size };
+}
+
+/** Batch size m's row of `best`: its best trial, or nulls when no η reached the target. */
+function bestRow(m: number, trials: readonly LrTrial[], bestIndex: number, tried: number, gridSize: number): TunedStepsRow {
+  const bestTrial = trials.find((t) => t.m === m && t.lrIndex === bestIndex && t.steps !== null);
+  const atEdge = bestIndex === 0 || bestIndex === gridSize - 1;
+  return {
+    m,
+    lr: bestTrial ? bestTrial.lr : null,
+    lrIndex: bestTrial ? bestIndex : null,
+    steps: bestTrial ? bestTrial.steps : null,
+    examples: bestTrial ? bestTrial.examples : null,
+    stepsMin: bestTrial ? bestTrial.stepsMin : null,
+    stepsMax: bestTrial ? bestTrial.stepsMax : null,
+    trials: tried,
+    atEdge: bestTrial ? atEdge : false,
+    valid: bestTrial !== undefined && !atEdge,
+  };
+}
+
+/**
+ * Measures steps-to-target against m with η tuned per m. Returns tidy tables; `best` is the
+ * curve of Shallue et al.'s Fig. 1 (and the input of the critical-batch fit).
+ */
+export async function stepsToTarget(problem: TargetProblem, options: StepsToTargetOptions): Promise<StepsToTargetResult> {
+  const settings = searchSettings(options);
+  const { batchSizes, lrs } = settings;
   const cache = options.cache === false ? null : options.cache ?? new RunCache();
   const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(`steps to target (${problem.id})`, batchSizes.length);
   const pool = problem.recipe ? options.pool ?? sharedPool() : null;
   const workers = pool && pool.size > 1 ? pool : null;
-  const group = workers ? workers.size : 1;
-  const nearestIndex = (lr: number) => {
-    let best = 0;
-    for (let k = 1; k < lrs.length; k++) if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
-    return best;
-  };
-
-  const trials: LrTrial[] = [];
-  const runs: Record<string, unknown>[] = [];
+  const log: SearchLog = { trials: [], runs: [], computed: 0, cached: 0 };
   const bestRows: TunedStepsRow[] = [];
-  let computed = 0;
-  let cached = 0;
-  let previous: { m: number; lrIndex: number; steps: number } | null = null;
+  let previous: PreviousBest | null = null;
 
   try {
     for (let mi = 0; mi < batchSizes.length; mi++) {
       const m = batchSizes[mi];
-      let limit = options.maxSteps;
-      if (options.maxExamples !== undefined) limit = Math.max(1, Math.min(limit, Math.floor(options.maxExamples / m)));
-      // Tuned η can only help a larger batch, so the previous batch size's best step count, with
-      // a margin for seed noise, bounds every run of this one.
-      if (previous) limit = Math.min(limit, Math.ceil(capFactor * previous.steps));
-      const tried = new Map<number, number>();
-      let bestIndex = -1;
-      let bestSteps = Infinity;
-
-      const visit = async (k: number): Promise<number> => {
-        const cap = Number.isFinite(bestSteps) ? Math.min(limit, Math.ceil(capFactor * bestSteps)) : limit;
-        const lr = lrs[k];
-        const stepsBySeed: number[] = [];
-        let status: TargetStatus = "reached";
-        // As many seeds at a time as the pool has workers (one at a time without it). A trial fails
-        // at its first failing seed; seeds computed beside it are cached but not reported, so the
-        // tables are those of the one-at-a-time search.
-        seedGroups: for (let s = 0; s < seeds.length; s += group) {
-          const chunk = seeds.slice(s, s + group);
-          const records = await cachedTargetRuns(problem, chunk.map((seed) => ({ m, lr, seed, maxSteps: cap })), options, cache, workers);
-          computed += records.filter((r) => !r.cached).length;
-          for (let j = 0; j < chunk.length; j++) {
-            const record = records[j];
-            if (record.cached) cached++;
-            runs.push({ m, lr, seed: chunk[j], status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
-            if (record.status !== "reached" || record.steps === null) {
-              status = record.status;
-              break seedGroups; // the trial has failed; the other seeds cannot change that
-            }
-            stepsBySeed.push(record.steps);
-          }
-        }
-        const reached = status === "reached";
-        const steps = reached ? stepsBySeed.reduce((s, v) => s + v, 0) / stepsBySeed.length : null;
-        trials.push({
-          m, lr, lrIndex: k, status, steps, examples: steps === null ? null : steps * m,
-          stepsMin: reached ? Math.min(...stepsBySeed) : null, stepsMax: reached ? Math.max(...stepsBySeed) : null, cap,
-        });
-        const value = steps ?? Infinity;
-        tried.set(k, value);
-        if (value < bestSteps) {
-          bestSteps = value;
-          bestIndex = k;
-        }
-        progress?.update(mi, `m = ${m}: η = ${lr} → ${steps === null ? status : `${Math.round(steps)} steps`}`);
-        await yieldToEventLoop();
-        return value;
-      };
-
-      const start = previous
-        ? Math.min(lrs.length - 1, previous.lrIndex + Math.round(0.5 * options.lrGrid.perOctave * Math.log2(m / previous.m)))
-        : options.startLr !== undefined ? nearestIndex(options.startLr) : Math.floor(lrs.length / 2);
-      await visit(start);
-      for (const direction of [1, -1]) {
-        let worse = 0;
-        let k = (direction === 1 || bestIndex < 0 ? start : bestIndex) + direction;
-        while (k >= 0 && k < lrs.length && worse < patience) {
-          const before = bestSteps;
-          const value = tried.has(k) ? (tried.get(k) as number) : await visit(k);
-          worse = value < before ? 0 : worse + 1;
-          k += direction;
-        }
-      }
-
-      const bestTrial = trials.find((t) => t.m === m && t.lrIndex === bestIndex && t.steps !== null);
-      const atEdge = bestIndex === 0 || bestIndex === lrs.length - 1;
-      bestRows.push({
-        m,
-        lr: bestTrial ? bestTrial.lr : null,
-        lrIndex: bestTrial ? bestIndex : null,
-        steps: bestTrial ? bestTrial.steps : null,
-        examples: bestTrial ? bestTrial.examples : null,
-        stepsMin: bestTrial ? bestTrial.stepsMin : null,
-        stepsMax: bestTrial ? bestTrial.stepsMax : null,
-        trials: tried.size,
-        atEdge: bestTrial ? atEdge : false,
-        valid: bestTrial !== undefined && !atEdge,
-      });
-      if (bestTrial && bestTrial.steps !== null) previous = { m, lrIndex: bestIndex, steps: bestTrial.steps };
-      progress?.update(mi + 1, `m = ${m}: best η = ${bestTrial?.lr ?? "none"}, ${bestTrial ? Math.round(bestTrial.steps as number) + " steps" : "target not reached"}`);
+      const limit = stepLimit(m, options, settings.capFactor, previous);
+      const start = startIndex(lrs, options, m, previous);
+      const { bestIndex, tried } = await tuneBatchSize(problem, options, settings, cache, log, workers, m, limit, start, (text) => progress?.update(mi, text));
+      const row = bestRow(m, log.trials, bestIndex, tried, lrs.length);
+      bestRows.push(row);
+      if (row.steps !== null) previous = { m, lrIndex: bestIndex, steps: row.steps };
+      progress?.update(mi + 1, `m = ${m}: best η = ${row.lr ?? "none"}, ${row.steps !== null ? Math.round(row.steps) + " steps" : "target not reached"}`);
     }
   } finally {
     progress?.done();
   }
   return {
-    trials: aq.from(trials),
-    runs: aq.from(runs),
+    trials: aq.from(log.trials),
+    runs: aq.from(log.runs),
     best: aq.from(bestRows),
-    computed,
-    cached,
+    computed: log.computed,
+    cached: log.cached,
   };
 }
 

@@ -9,8 +9,9 @@ import { allIndices } from "../data/dataset";
 import { meanLoss, type Model, type Params } from "../models/model";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { IterateAverage } from "./averaging";
-import { batchGrowth, epochsToSteps, stepDecay, updatesWithBatchSchedule } from "./schedules";
-import { train, type LearningRate } from "./train";
+import { batchGrowth, epochsToSteps, stepDecay, updatesWithBatchSchedule } from "../learningRate/schedules";
+import type { LearningRate } from "../learningRate/learningRate";
+import { train } from "./train";
 
 /** The schedules to compare for a run of `steps` updates at batch size m, by name. */
 export type ScheduleFamily = (steps: number, m: number) => Record<string, LearningRate>;

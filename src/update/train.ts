@@ -8,17 +8,16 @@ import { meanLoss, checkCompatible, type Model, type Params } from "../models/mo
 import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
 import { rng } from "../util/rng";
 import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-import { stepsPerEpoch, updatesWithBatchSchedule, type BatchSchedule } from "./schedules";
+import { learningRateAt, type LearningRate } from "../learningRate/learningRate";
+import { stepsPerEpoch, updatesWithBatchSchedule, type BatchSchedule } from "../learningRate/schedules";
 import { stepperFor } from "./sgd";
 
 export type SamplerKind = Sampler["kind"];
-/** A constant learning rate, or a schedule η(step) with step counted from 0. */
-export type LearningRate = number | ((step: number) => number);
 
 export interface TrainOptions {
   /**
    * m, the number of examples averaged per step; or m(epoch), a batch size that changes at epoch
-   * boundaries (give `epochs` then; see batchGrowth in schedules.ts).
+   * boundaries (give `epochs` then; see batchGrowth in learningRate/schedules.ts).
    */
   batchSize: number | BatchSchedule;
   /** η, constant or a schedule. */
@@ -86,13 +85,6 @@ export function makeSampler(kind: SamplerKind, n: number, m: number, seed: numbe
     case "fixed-order": return fixedOrder(n, m, last);
     default: throw new BatchlabArgumentError("sampler", kind, `"shuffled", "with-replacement" or "fixed-order"`);
   }
-}
-
-/** η at a step (counted from 0), checked: a schedule that returns 0, a negative or a non-finite rate fails naming the step. */
-export function learningRateAt(lr: LearningRate, step: number): number {
-  const value = typeof lr === "function" ? lr(step) : lr;
-  checkPositiveFinite(typeof lr === "function" ? `lr(${step})` : "lr", value);
-  return value;
 }
 
 export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {

@@ -44,8 +44,14 @@ export function logGrid(lo: number, hi: number, points = 120): number[] {
 /** 1, 2, 4, … up to and including `max` (and `max` itself when it is not a power of two). */
 export function powersOfTwo(max: number): number[] {
   checkPositiveInteger("max", max);
+  const out = powersOfTwoUpTo(max);
+  if (out[out.length - 1] !== max) out.push(max);
+  return out;
+}
+
+/** The powers of two 1, 2, 4, … that are at most `max` (none when max < 1). */
+export function powersOfTwoUpTo(max: number): number[] {
   const out: number[] = [];
   for (let m = 1; m <= max; m *= 2) out.push(m);
-  if (out[out.length - 1] !== max) out.push(max);
   return out;
 }

@@ -3,9 +3,9 @@
 // margin, the square-root rule for the linear one; perfect scaling or the plateau S_min for the
 // steps at a large batch; and, for cleaning data, rows dropped that were fine or bad values kept.
 
-import { answered, describeValue, expectNumber, fail, formatNumber, nearlyEqual, registerSolutions } from "../exercises/check";
+import { answered, describeValue, expectNumber, fail, formatNumber, nearlyEqual, registerSolutions } from "./check";
 import { paretoSteps } from "../sweeps/pareto";
-import { STABILITY_FRACTION } from "./advise";
+import { STABILITY_FRACTION } from "../advisor/advise";
 
 /** Exercise 1: scale η from the base batch size, then cap it by the curvature. */
 export const CAPPED_LR_EXERCISE = { baseLr: 0.02, baseM: 32, m: 512, lambdaMax: 10 } as const;

@@ -5,7 +5,7 @@
 
 import { matrixOperator, type LinearOperator } from "../curvature/hessian";
 import { symmetricEigenvalues } from "../curvature/eigen";
-import { answered, expectNumber, fail, formatNumber as fmt, nearlyEqual as near, registerSolutions } from "../exercises/check";
+import { answered, expectNumber, fail, formatNumber as fmt, nearlyEqual as near, registerSolutions } from "./check";
 import { rng } from "../util/rng";
 
 /** The numbers of exercise 1: η = 0.05 at m = 32, scaled to m = 512 by the square-root rule. */

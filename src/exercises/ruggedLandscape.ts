@@ -3,7 +3,7 @@
 // censored runs counted as if they had escaped at the budget, the rate instead of the mean time;
 // and for the slope, the barrier cap left out, the share s inverted, the factor 2 forgotten.
 
-import { answered, expectNumber, fail, formatNumber as fmt, nearlyEqual as near, registerSolutions } from "../exercises/check";
+import { answered, expectNumber, fail, formatNumber as fmt, nearlyEqual as near, registerSolutions } from "./check";
 
 /** Exercise 1: ten runs of 1,000 steps each, escape times in steps, 0 = still in the well at the end. */
 export const CENSORED_EXERCISE = {

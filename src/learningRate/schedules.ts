@@ -1,6 +1,7 @@
-// Learning-rate schedules, and the batch-size schedule that mirrors step decay. A schedule is a
-// plain function of the step (counted from 0), the LearningRate type train() already takes, so
-// `train(model, data, { lr: cosineDecay(0.5, 1000), ... })` needs nothing new.
+// Learning-rate schedules (warmup, step, inverse-time and cosine decay), and the batch-size schedule
+// that mirrors step decay. A schedule is a plain function of the step (counted from 0), the
+// LearningRate type train() already takes, so `train(model, data, { lr: cosineDecay(0.5, 1000), ... })`
+// needs nothing new. A new schedule goes here, as one more function returning a Schedule.
 //
 // Why decay at all: with a constant η, SGD never settles; its iterate keeps a noise floor whose size
 // grows with η/m (chapter 1 shows it at m = 1). Robbins and Monro (1951): if Σ ηₜ = ∞ (the steps
@@ -10,9 +11,7 @@
 
 import type { LastBatchPolicy } from "../sampling/samplers";
 import { BatchlabArgumentError, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
-
-/** η(step), step counted from 0 (train()'s LearningRate when it is a function). */
-export type Schedule = (step: number) => number;
+import type { Schedule } from "./learningRate";
 
 /** How many of the (sorted) boundaries t has reached: the number of drops so far. */
 export function levelAt(t: number, boundaries: readonly number[]): number {
@@ -30,6 +29,13 @@ function checkBoundaries(name: string, boundaries: readonly number[]): number[] 
     }
   }
   return boundaries.slice();
+}
+
+/** A linear warmup: η grows from η/steps to η over the first `steps` steps, then stays. */
+export function linearWarmup(lr: number, steps: number): Schedule {
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
+  if (!Number.isInteger(steps) || steps < 0) throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
+  return (step) => (step < steps ? (lr * (step + 1)) / steps : lr);
 }
 
 /** Step decay: η₀, divided by `factor` at each boundary (in steps). */

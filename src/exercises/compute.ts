@@ -3,9 +3,9 @@
 // that misses the target, activations counted without their gradients or without the input,
 // decimal megabytes for binary ones, and the noise scale taken for the fastest batch size.
 
-import { answered, expectNumber, fail, formatNumber, nearlyEqual, registerSolutions } from "../exercises/check";
-import { activationBytesPerExample, largestBatchWithin } from "./memory";
-import { optimalBatchModel } from "./target";
+import { answered, expectNumber, fail, formatNumber, nearlyEqual, registerSolutions } from "./check";
+import { activationBytesPerExample, largestBatchWithin } from "../compute/memory";
+import { optimalBatchModel } from "../compute/target";
 
 /** Exercise 1: a step costs t₀ + c·m. */
 export const OVERHEAD_EXERCISE = { overheadSeconds: 180e-6, secondsPerExample: 3.5e-6, share: 0.9 } as const;
