@@ -9,6 +9,10 @@
 // node:worker_threads. They share, through SharedArrayBuffers, θ (float64), the batch's indices,
 // one gradient slot per worker and every dataset used; each keeps its own float32 copy of the data
 // in its own kernels' memory. Steps are synchronised with Atomics (layout.ts): no message per step.
+// A worker that has not woken up by the time the calling thread has finished its own share loses
+// that share to the calling thread (a compare-and-swap decides who computes it), so that on a
+// machine with more runnable threads than cores a step does not wait for a thread that is not
+// scheduled; whoever computes a share, its gradient is the same to the bit (the same kernels).
 // The combined gradient then goes through plainStepper's update, in float64, with the same
 // operations in the same order, so θ differs from the one-worker engine's only by the float32
 // rounding of the gradients' sums, which run over different groupings of the examples (tested).
@@ -28,7 +32,8 @@ import { BatchlabArgumentError, checkIndices, checkPositiveFinite, checkPositive
 import type { FastModel } from "../fastModel";
 import { wasmMlp } from "../wasmMlp";
 import {
-  COMMAND, DATA, EPOCH, ERROR, ERROR_BYTES, ERROR_LENGTH, PAUSE, PENDING, READY, STEP, STOP, controlSlots, readError, shareCount, shareStart,
+  COMMAND, DATA, EPOCH, ERROR, ERROR_BYTES, ERROR_LENGTH, PAUSE, PENDING, READY, STEP, STOP, controlSlots, readError, shareClaimed, shareCount,
+  shareDone, shareStart,
   type ShardMessage, type ShardSetup,
 } from "./layout";
 
@@ -138,7 +143,7 @@ class Workers {
     this.post({ type: "buffers", theta: theta.buffer as SharedArrayBuffer, gradients, batch: this.batch.buffer as SharedArrayBuffer });
   }
 
-  /** Blocks until control[slot] reaches `target` (READY) or 0 (PENDING); throws a worker's error. */
+  /** Blocks until control[slot] reaches `target` (READY, a share's DONE) or 0 (PENDING); throws a worker's error. */
   private waitFor(slot: number, target: number, what: string): void {
     const deadline = performance.now() + PATIENCE * 1000;
     for (;;) {
@@ -156,19 +161,21 @@ class Workers {
     }
   }
 
-  /** Sends a command to every worker thread and waits until all have done it. */
-  private command(command: number, what: string): void {
-    if (this.count === 1) return;
-    Atomics.store(this.control, PENDING, this.count - 1);
+  /** Sends a command to every worker thread (a step is not acknowledged; anything else is waited for); returns the new epoch. */
+  private command(command: number, what: string): number {
+    if (command !== STEP) Atomics.store(this.control, PENDING, this.count - 1);
     Atomics.store(this.control, COMMAND, command);
-    Atomics.add(this.control, EPOCH, 1);
+    const epoch = Atomics.add(this.control, EPOCH, 1) + 1;
     Atomics.notify(this.control, EPOCH);
     if (command !== STEP) this.waitFor(PENDING, 0, what);
+    return epoch;
   }
 
   /** Pauses the workers, lets `change` post its messages, and resumes them. */
   private reconfigure(change: () => void): void {
-    this.command(PAUSE, "pause");
+    const epoch = this.command(PAUSE, "pause");
+    // No share of the pause's epoch exists: mark them claimed, so that the next step's swaps start from it.
+    for (let w = 1; w < this.count; w++) Atomics.store(this.control, shareClaimed(w), epoch);
     change();
     this.post({ type: "run", epoch: Atomics.load(this.control, EPOCH) });
   }
@@ -213,11 +220,21 @@ class Workers {
       start += n;
     }
     this.control[DATA] = id;
-    this.command(STEP, "step");
+    const epoch = this.command(STEP, "step");
+    const resolved = Array.from({ length: this.count }, (_, w) => w === 0);
+    const share = (w: number): Int32Array => this.batch.subarray(this.control[shareStart(w)], this.control[shareStart(w)] + this.control[shareCount(w)]);
+    const claim = (w: number): boolean => Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
     try {
       own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
+      // Every share whose worker has not woken up yet is done here.
+      for (let w = 1; w < this.count; w++) {
+        if (!claim(w)) continue;
+        resolved[w] = true;
+        if (this.control[shareCount(w)] > 0) own(share(w), this.gradients[w]);
+      }
     } finally {
-      this.waitFor(PENDING, 0, "finish a step");
+      // Shares claimed by their workers are waited for (after a failure here, unclaimed ones are abandoned).
+      for (let w = 1; w < this.count; w++) if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step");
     }
     return { sizes, slots: this.gradients };
   }
@@ -225,8 +242,7 @@ class Workers {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.started || this.count === 1) return;
-    Atomics.store(this.control, PENDING, this.count - 1);
+    if (!this.started) return;
     Atomics.store(this.control, COMMAND, STOP);
     Atomics.add(this.control, EPOCH, 1);
     Atomics.notify(this.control, EPOCH);

@@ -1,8 +1,14 @@
 // The shared control block of the data-parallel engine: one Int32Array over a SharedArrayBuffer
 // that the calling thread and its worker threads read and write with Atomics. A step is a bump of
-// EPOCH (Atomics.notify wakes the workers), and its end is PENDING reaching zero (the last worker
-// to finish notifies): no message crosses a thread per step, so a step costs two wake-ups, not a
-// message-passing round trip through the event loops.
+// EPOCH (Atomics.notify wakes the workers); no message crosses a thread per step, so a step costs
+// a wake-up, not a message-passing round trip through the event loops.
+//
+// Each share of a step is claimed exactly once, by compare-and-swap of its CLAIMED slot from the
+// previous epoch to this one: by its worker when it wakes, or by the calling thread once its own
+// share is done and the worker has not woken yet (on a machine with more runnable threads than
+// cores, a worker may not be scheduled for milliseconds). Whoever claims it computes it; a worker
+// marks it DONE with the epoch and notifies. So a step never waits for a thread that is not running.
+// Commands other than a step (pause, stop) are rare and acknowledged: PENDING counts down to zero.
 
 /** Incremented by the calling thread to start a command; each worker waits on it. */
 export const EPOCH = 0;
@@ -19,10 +25,14 @@ export const ERROR_LENGTH = 5;
 /** Id of the dataset the current step reads. */
 export const DATA = 6;
 /** Worker w's share of the batch: indices [start, start + count) of the shared batch buffer. */
-export const shareStart = (w: number): number => 8 + 2 * w;
-export const shareCount = (w: number): number => 9 + 2 * w;
+export const shareStart = (w: number): number => 8 + 4 * w;
+export const shareCount = (w: number): number => 9 + 4 * w;
+/** The last epoch whose share w was claimed (by worker w or by the calling thread). */
+export const shareClaimed = (w: number): number => 10 + 4 * w;
+/** The last epoch whose share w worker w has finished. */
+export const shareDone = (w: number): number => 11 + 4 * w;
 /** Int32 slots of the control block for K workers. */
-export const controlSlots = (workers: number): number => 8 + 2 * workers;
+export const controlSlots = (workers: number): number => 8 + 4 * workers;
 
 /** Compute the gradient of the share. */
 export const STEP = 1;

@@ -6,7 +6,7 @@
 import type { Dataset } from "../../data/dataset";
 import { wasmMlp } from "../wasmMlp";
 import type { FastModel } from "../fastModel";
-import { COMMAND, DATA, EPOCH, PAUSE, PENDING, READY, STEP, shareCount, shareStart, writeError, type ShardMessage, type ShardSetup } from "./layout";
+import { COMMAND, DATA, EPOCH, PAUSE, PENDING, READY, STEP, shareClaimed, shareCount, shareDone, shareStart, writeError, type ShardMessage, type ShardSetup } from "./layout";
 
 interface MessagePortLike {
   on(event: "message", listener: (message: ShardMessage) => void): void;
@@ -28,7 +28,7 @@ export function serveShard(setup: ShardSetup, port: MessagePortLike): void {
 
   const step = (): void => {
     const count = Atomics.load(control, shareCount(w));
-    if (count === 0) return; // m < K: this worker has no share
+    if (count === 0) return; // m < K: this share has no examples
     const start = Atomics.load(control, shareStart(w));
     const data = datasets.get(Atomics.load(control, DATA));
     if (!data) throw new Error(`worker ${w} has no dataset ${Atomics.load(control, DATA)}`);
@@ -44,12 +44,16 @@ export function serveShard(setup: ShardSetup, port: MessagePortLike): void {
       seen = now;
       const command = Atomics.load(control, COMMAND);
       if (command === STEP) {
+        // The calling thread may have taken this share (and even started later steps) while this
+        // thread was not scheduled: then the swap fails and there is nothing to do.
+        if (Atomics.compareExchange(control, shareClaimed(w), now - 1, now) !== now - 1) continue;
         try {
           step();
         } catch (e) {
           writeError(control, setup.errorText, w, e instanceof Error ? e.stack ?? e.message : String(e));
         }
-        finish();
+        Atomics.store(control, shareDone(w), now);
+        Atomics.notify(control, shareDone(w));
         continue;
       }
       finish();
