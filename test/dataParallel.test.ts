@@ -1,7 +1,8 @@
 // The data-parallel MLP engine (src/engines/dataParallel): its gradient and train()'s θ agree with
 // the one-worker engine to float32 rounding for batches of every shape (m < K, m not divisible by
 // K, m large), a bad number of workers is named, and the worker threads shut down cleanly (close()
-// stops them; a process that never calls it still exits).
+// stops them; a process that never calls it still exits). And the reading of its timings
+// (src/compute/parallel.ts): synchronisation cost and crossover.
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { dataParallelMlp, shareSizes, type DataParallelModel } from "../src/engi
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { train } from "../src/update/train";
 import { rng } from "../src/util/rng";
+import { crossoverBatch, parallelRows } from "../src/compute/parallel";
+import type { StepTimeRow } from "../src/compute/timing";
 import { root } from "./helpers/run";
 
 function syntheticData(n: number, d: number, classes: number, seed: number): Dataset {
@@ -145,5 +148,31 @@ describe("data-parallel MLP", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /computed true/);
     assert.ok(Date.now() - t0 < 120_000);
+  });
+});
+
+describe("reading t₁(m) against t_K(m)", () => {
+  const row = (engine: string, m: number, seconds: number): StepTimeRow => ({ engine, m, secondsPerStep: seconds, examplesPerSecond: m / seconds, steps: 1, samples: [seconds] });
+  // t₁ = 10 µs + 1 µs·m; t₂ = t₁/2 + 40 µs: the split pays where t₁/2 > 40 µs, i.e. from m = 71 on.
+  const ms = [1, 16, 64, 128, 512];
+  const one = ms.map((m) => row("1", m, 1e-5 + 1e-6 * m));
+  const two = ms.map((m) => row("2", m, (1e-5 + 1e-6 * m) / 2 + 4e-5));
+
+  test("parallelRows splits t₂ into the perfect split and the synchronisation cost", () => {
+    const rows = parallelRows(one, two, 2);
+    for (const r of rows) {
+      assert.ok(Math.abs(r.syncSeconds - 4e-5) < 1e-12);
+      assert.ok(Math.abs(r.idealSeconds + r.syncSeconds - r.parallelSeconds) < 1e-15);
+      assert.ok(Math.abs(r.savedSeconds - r.oneSeconds / 2) < 1e-15);
+    }
+    assert.throws(() => parallelRows(one, two.slice(1), 2), /m = 1 is missing/);
+  });
+
+  test("crossoverBatch: the smallest m from which every larger m pays; none if the largest does not", () => {
+    assert.equal(crossoverBatch(parallelRows(one, two, 2)), 128);
+    const lucky = [...two];
+    lucky[1] = row("2", 16, 1e-6); // one fast timing below the crossover does not move it
+    assert.equal(crossoverBatch(parallelRows(one, lucky, 2)), 128);
+    assert.equal(crossoverBatch(parallelRows(one.slice(0, 2), two.slice(0, 2), 2)), null);
   });
 });

@@ -4,3 +4,4 @@ export * from "./memory";
 export * from "./target";
 export * from "./band";
 export * from "./exercises";
+export * from "./parallel";

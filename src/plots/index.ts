@@ -8,3 +8,4 @@ export * from "./compute";
 export * from "./advisor";
 export * from "./schedules";
 export * from "./landscape";
+export * from "./parallel";
