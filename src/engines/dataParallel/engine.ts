@@ -70,6 +70,8 @@ export interface DataParallelModel extends Model {
 
 /** How long the calling thread waits for its workers before it gives up on them (seconds). */
 const PATIENCE = 120;
+/** Longest busy wait for a worker's share before sleeping (ms). */
+const MAX_SPIN_MS = 2;
 /** Datasets whose shared copies the workers keep (a training set and an evaluation set, typically). */
 const SHARED_DATASETS = 4;
 
@@ -144,7 +146,11 @@ class Workers {
   }
 
   /** Blocks until control[slot] reaches `target` (READY, a share's DONE) or 0 (PENDING); throws a worker's error. */
-  private waitFor(slot: number, target: number, what: string): void {
+  private waitFor(slot: number, target: number, what: string, spinMs = 0): void {
+    // Spinning first keeps this thread on its core: once asleep, on a busy machine it may wait
+    // milliseconds to be scheduled again, far longer than a share of a step.
+    const spinUntil = performance.now() + spinMs;
+    while (spinMs > 0 && Atomics.load(this.control, slot) !== target && performance.now() < spinUntil);
     const deadline = performance.now() + PATIENCE * 1000;
     for (;;) {
       const v = Atomics.load(this.control, slot);
@@ -221,11 +227,15 @@ class Workers {
     }
     this.control[DATA] = id;
     const epoch = this.command(STEP, "step");
+    let spinMs = 0;
     const resolved = Array.from({ length: this.count }, (_, w) => w === 0);
     const share = (w: number): Int32Array => this.batch.subarray(this.control[shareStart(w)], this.control[shareStart(w)] + this.control[shareCount(w)]);
     const claim = (w: number): boolean => Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
+    const t0 = performance.now();
     try {
       own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
+      // A worker that claimed its share should finish about as long after this thread as it woke after it: spin that long.
+      spinMs = Math.min(MAX_SPIN_MS, 0.1 + performance.now() - t0);
       // Every share whose worker has not woken up yet is done here.
       for (let w = 1; w < this.count; w++) {
         if (!claim(w)) continue;
@@ -234,7 +244,7 @@ class Workers {
       }
     } finally {
       // Shares claimed by their workers are waited for (after a failure here, unclaimed ones are abandoned).
-      for (let w = 1; w < this.count; w++) if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step");
+      for (let w = 1; w < this.count; w++) if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step", spinMs);
     }
     return { sizes, slots: this.gradients };
   }
