@@ -41,9 +41,11 @@ import {
 export const MAX_WORKERS = 64;
 
 /**
- * The m from which two workers pay, measured with chapter 5's interleaved timing on the
- * development machine (2 cores, MLP 784-128-10): below it the synchronisation costs more than the
- * second worker saves. measureCrossover() (src/compute/parallel.ts) measures it on another machine.
+ * The m from which two workers pay on the development machine (2 cores, MLP 784-128-10): the
+ * smallest m at which two workers timed faster than one (1.4× at m = 64, 1.05× at m = 32, in
+ * interleaved timings on a machine busy with other work), in line with the parts of a step
+ * (a share of 32 examples takes about 0.3 ms; converting θ, combining the gradients and the update
+ * add about 0.1 ms). measureParallelSteps (src/compute/parallel.ts) measures it on another machine.
  */
 export const DEFAULT_CROSSOVER = 64;
 
@@ -262,12 +264,20 @@ class Workers {
 
 /**
  * g ← Σ_k (n_k/m)·slot_k over the shares that have examples, then plainStepper's update of θ (and
- * the velocity) with g: weight decay, momentum, θ ← θ − η·g, in that order.
+ * the velocity) with g: weight decay, momentum, θ ← θ − η·g, the same operations in the same order.
+ * With two shares all of it is one pass over θ (the usual case; three passes cost ~0.1 ms more at
+ * p = 101,770, a third of the synchronisation budget of a step).
  */
 function combineAndUpdate(sizes: number[], slots: Float64Array[], theta: Float64Array, velocity: Float64Array | null, grad: Float64Array, lr: number, rule: UpdateRule): void {
-  combine(sizes, slots, grad);
   const { momentum, weightDecay } = rule;
   const p = theta.length;
+  const used = sharesUsed(sizes, slots);
+  if (used.length === 2 && !velocity && weightDecay === 0) {
+    const [{ w: wa, slot: sa }, { w: wb, slot: sb }] = used;
+    for (let j = 0; j < p; j++) theta[j] = theta[j] - lr * (wa * sa[j] + wb * sb[j]);
+    return;
+  }
+  combine(sizes, slots, grad);
   if (weightDecay > 0) for (let j = 0; j < p; j++) grad[j] += weightDecay * theta[j];
   if (velocity) {
     for (let j = 0; j < p; j++) velocity[j] = momentum * velocity[j] + grad[j];
@@ -277,10 +287,15 @@ function combineAndUpdate(sizes: number[], slots: Float64Array[], theta: Float64
   }
 }
 
+/** The shares with examples, with their weights n_k/m. */
+function sharesUsed(sizes: number[], slots: Float64Array[]): { w: number; slot: Float64Array }[] {
+  const m = sizes.reduce((a, b) => a + b, 0);
+  return sizes.map((n, k) => ({ w: n / m, slot: slots[k] })).filter((s) => s.w > 0);
+}
+
 /** out ← Σ_k (n_k/m)·slot_k, in float64 (slots of empty shares are stale and skipped). */
 function combine(sizes: number[], slots: Float64Array[], out: Float64Array): void {
-  const m = sizes.reduce((a, b) => a + b, 0);
-  const used = sizes.map((n, k) => ({ w: n / m, slot: slots[k] })).filter((s) => s.w > 0);
+  const used = sharesUsed(sizes, slots);
   const p = out.length;
   if (used.length === 2) {
     // The common case, K = 2, in one pass.
