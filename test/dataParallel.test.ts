@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { Dataset } from "../src/data/dataset";
-import { dataParallelMlp, shareSizes, type DataParallelModel } from "../src/engines/dataParallel/engine";
+import {
+  dataParallelMlp,
+  shareSizes,
+  type DataParallelModel,
+} from "../src/engines/dataParallel/engine";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { train } from "../src/update/train";
 import { rng } from "../src/util/rng";
@@ -60,23 +64,44 @@ describe("data-parallel MLP", () => {
   test("shares: K contiguous sizes that add up to m and differ by at most one", () => {
     assert.deepEqual(shareSizes(7, 2), [4, 3]);
     assert.deepEqual(shareSizes(2, 3), [1, 1, 0]);
-    for (const [m, K] of [[1, 2], [5, 4], [512, 2], [1000, 3]]) {
+    for (const [m, K] of [
+      [1, 2],
+      [5, 4],
+      [512, 2],
+      [1000, 3],
+    ]) {
       const sizes = shareSizes(m, K);
-      assert.equal(sizes.reduce((a, b) => a + b, 0), m);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        m,
+      );
       assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
     }
   });
 
   test("the gradient equals the one-worker engine's to float32 rounding (m < K, m not divisible by K, large m)", () => {
-    const cases: [number, number][] = [[2, 1], [2, 2], [2, 7], [2, 64], [2, 255], [3, 2], [3, 10], [3, 301]];
+    const cases: [number, number][] = [
+      [2, 1],
+      [2, 2],
+      [2, 7],
+      [2, 64],
+      [2, 255],
+      [3, 2],
+      [3, 10],
+      [3, 301],
+    ];
     for (const [K, m] of cases) {
       const model = parallel(K);
       const batch = Int32Array.from({ length: m }, (_, k) => (97 * k + 13) % data.n);
-      const g1 = new Float64Array(single.size), gK = new Float64Array(single.size);
+      const g1 = new Float64Array(single.size),
+        gK = new Float64Array(single.size);
       single.batchGradient(theta0, data, batch, g1);
       model.batchGradient(theta0, data, batch, gK);
       const relative = maxDiff(g1, gK) / maxAbs(g1);
-      assert.ok(relative <= TOLERANCE, `K = ${K}, m = ${m}: gradients differ by ${relative.toExponential(2)} of the largest entry`);
+      assert.ok(
+        relative <= TOLERANCE,
+        `K = ${K}, m = ${m}: gradients differ by ${relative.toExponential(2)} of the largest entry`,
+      );
       assert.ok(maxAbs(gK) > 0);
     }
   });
@@ -84,7 +109,9 @@ describe("data-parallel MLP", () => {
   test("a share weighted wrongly would fail the tolerance (the test can fail)", () => {
     // The equal-weight mean of the shares' means (1/K instead of n_k/m) for m = 3 on 2 workers.
     const batch = Int32Array.from([4, 90, 333]);
-    const g = new Float64Array(single.size), a = new Float64Array(single.size), b = new Float64Array(single.size);
+    const g = new Float64Array(single.size),
+      a = new Float64Array(single.size),
+      b = new Float64Array(single.size);
     single.batchGradient(theta0, data, batch, g);
     single.batchGradient(theta0, data, batch.subarray(0, 2), a);
     single.batchGradient(theta0, data, batch.subarray(2), b);
@@ -93,37 +120,81 @@ describe("data-parallel MLP", () => {
   });
 
   test("train(): θ agrees with the one-worker engine to float32 rounding, with and without momentum", () => {
-    for (const [K, m, momentum, weightDecay] of [[2, 33, 0, 0], [3, 100, 0.9, 1e-3], [2, 1, 0, 0]] as const) {
-      const options = { batchSize: m, lr: 0.05, steps: 40, seed: 3, init: theta0, evalEvery: 40, evalSize: 1, momentum, weightDecay };
+    for (const [K, m, momentum, weightDecay] of [
+      [2, 33, 0, 0],
+      [3, 100, 0.9, 1e-3],
+      [2, 1, 0, 0],
+    ] as const) {
+      const options = {
+        batchSize: m,
+        lr: 0.05,
+        steps: 40,
+        seed: 3,
+        init: theta0,
+        evalEvery: 40,
+        evalSize: 1,
+        momentum,
+        weightDecay,
+      };
       const a = train(single, data, options).theta;
       const b = train(parallel(K), data, options).theta;
       const moved = maxDiff(a, theta0);
       const relative = maxDiff(a, b) / moved;
       // The same tolerance, on how far θ moved: each step's difference is the gradients' rounding times η.
-      assert.ok(relative <= TOLERANCE, `K = ${K}, m = ${m}: θ differs by ${relative.toExponential(2)} of the distance it moved`);
+      assert.ok(
+        relative <= TOLERANCE,
+        `K = ${K}, m = ${m}: θ differs by ${relative.toExponential(2)} of the distance it moved`,
+      );
     }
   });
 
   test("below the crossover the step is the one-worker engine's, bit for bit; θ crosses over both ways", () => {
     const model = parallel(2, 32);
-    assert.deepEqual([1, 31, 32, 500].map((m) => model.workersFor(m)), [1, 1, 2, 2]);
+    assert.deepEqual(
+      [1, 31, 32, 500].map((m) => model.workersFor(m)),
+      [1, 1, 2, 2],
+    );
     assert.equal(parallel(3, 1).workersFor(2), 2, "m < K: only m workers have examples");
-    const below = { batchSize: 16, lr: 0.05, steps: 30, seed: 4, init: theta0, evalEvery: 30, evalSize: 1 };
-    const a = train(single, data, below).theta, b = train(model, data, below).theta;
+    const below = {
+      batchSize: 16,
+      lr: 0.05,
+      steps: 30,
+      seed: 4,
+      init: theta0,
+      evalEvery: 30,
+      evalSize: 1,
+    };
+    const a = train(single, data, below).theta,
+      b = train(model, data, below).theta;
     assert.equal(maxDiff(a, b), 0);
     // A schedule that crosses the crossover in both directions (m = 8, 64, 8, …, one epoch each).
-    const crossing = { ...below, batchSize: (epoch: number) => (epoch % 2 === 0 ? 8 : 64), steps: undefined, epochs: 4 };
-    const c = train(single, data, crossing).theta, d = train(model, data, crossing).theta;
+    const crossing = {
+      ...below,
+      batchSize: (epoch: number) => (epoch % 2 === 0 ? 8 : 64),
+      steps: undefined,
+      epochs: 4,
+    };
+    const c = train(single, data, crossing).theta,
+      d = train(model, data, crossing).theta;
     assert.ok(maxDiff(c, d) / maxDiff(c, theta0) <= TOLERANCE);
   });
 
   test("bad input is named: K, the crossover, a batch index", () => {
     for (const workers of [0, -1, 1.5, 65, Number.NaN]) {
-      assert.throws(() => dataParallelMlp(widths, { workers }), /workers must be a whole number of workers from 1 .* to 64/);
+      assert.throws(
+        () => dataParallelMlp(widths, { workers }),
+        /workers must be a whole number of workers from 1 .* to 64/,
+      );
     }
-    assert.throws(() => dataParallelMlp(widths, { crossover: 0 }), /crossover must be a positive integer/);
+    assert.throws(
+      () => dataParallelMlp(widths, { crossover: 0 }),
+      /crossover must be a positive integer/,
+    );
     const model = parallel(2);
-    assert.throws(() => model.batchGradient(theta0, data, [0, 1, data.n], new Float64Array(single.size)), /batch\[2\] must be an example index in 0\.\.599/);
+    assert.throws(
+      () => model.batchGradient(theta0, data, [0, 1, data.n], new Float64Array(single.size)),
+      /batch\[2\] must be an example index in 0\.\.599/,
+    );
   });
 
   test("close() stops the workers; a closed model says so", async () => {
@@ -144,7 +215,11 @@ describe("data-parallel MLP", () => {
       model.batchGradient(model.init({ normal: () => 0.1, next: () => 0.5 }), data, [0, 1, 2, 3], g);
       console.log("computed", g.some((v) => v !== 0));`;
     const t0 = Date.now();
-    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /computed true/);
     assert.ok(Date.now() - t0 < 120_000);
@@ -152,7 +227,14 @@ describe("data-parallel MLP", () => {
 });
 
 describe("reading t₁(m) against t_K(m)", () => {
-  const row = (engine: string, m: number, seconds: number): StepTimeRow => ({ engine, m, secondsPerStep: seconds, examplesPerSecond: m / seconds, steps: 1, samples: [seconds] });
+  const row = (engine: string, m: number, seconds: number): StepTimeRow => ({
+    engine,
+    m,
+    secondsPerStep: seconds,
+    examplesPerSecond: m / seconds,
+    steps: 1,
+    samples: [seconds],
+  });
   // t₁ = 10 µs + 1 µs·m; t₂ = t₁/2 + 40 µs: the split pays where t₁/2 > 40 µs, i.e. from m = 71 on.
   const ms = [1, 16, 64, 128, 512];
   const one = ms.map((m) => row("1", m, 1e-5 + 1e-6 * m));

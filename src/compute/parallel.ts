@@ -33,16 +33,31 @@ export interface ParallelRow {
 }
 
 /** Pairs the one-worker and K-worker rows of the same m (as measureInterleaved returns them). */
-export function parallelRows(one: readonly StepTimeRow[], parallel: readonly StepTimeRow[], workers: number): ParallelRow[] {
+export function parallelRows(
+  one: readonly StepTimeRow[],
+  parallel: readonly StepTimeRow[],
+  workers: number,
+): ParallelRow[] {
   checkPositiveInteger("workers", workers);
   if (one.length === 0) throw new BatchlabArgumentError("one", one, "at least one timed row");
   return one.map((a) => {
     const b = parallel.find((r) => r.m === a.m);
-    if (!b) throw new BatchlabArgumentError("parallel", parallel, `a row for every m of the one-worker rows (m = ${a.m} is missing)`);
+    if (!b)
+      throw new BatchlabArgumentError(
+        "parallel",
+        parallel,
+        `a row for every m of the one-worker rows (m = ${a.m} is missing)`,
+      );
     const ideal = a.secondsPerStep / workers;
     return {
-      m: a.m, workers, oneSeconds: a.secondsPerStep, parallelSeconds: b.secondsPerStep, speedup: a.secondsPerStep / b.secondsPerStep,
-      idealSeconds: ideal, syncSeconds: b.secondsPerStep - ideal, savedSeconds: a.secondsPerStep - ideal,
+      m: a.m,
+      workers,
+      oneSeconds: a.secondsPerStep,
+      parallelSeconds: b.secondsPerStep,
+      speedup: a.secondsPerStep / b.secondsPerStep,
+      idealSeconds: ideal,
+      syncSeconds: b.secondsPerStep - ideal,
+      savedSeconds: a.secondsPerStep - ideal,
       spread: Math.max(a.spread ?? 0, b.spread ?? 0),
     };
   });
@@ -72,16 +87,25 @@ export interface ParallelTiming {
  * m, then the next), after the worker pool has gone idle. The K-worker engine is built with
  * crossover 1, so that it splits every batch of two or more and the crossover can be read off.
  */
-export async function measureParallelSteps(widths: readonly number[], data: Dataset, batchSizes: readonly number[], options: MeasureOptions & { workers?: number } = {}): Promise<ParallelTiming> {
+export async function measureParallelSteps(
+  widths: readonly number[],
+  data: Dataset,
+  batchSizes: readonly number[],
+  options: MeasureOptions & { workers?: number } = {},
+): Promise<ParallelTiming> {
   const workers = options.workers ?? 2;
   await whenPoolIdle();
   const one = wasmMlp(widths);
   const many = dataParallelMlp(widths, { workers, crossover: 1 });
   try {
-    const [oneRows, manyRows] = measureInterleaved([
-      trainRunner(one, data, { engine: "1 worker" }),
-      trainRunner(many, data, { engine: `${workers} workers` }),
-    ], batchSizes, options);
+    const [oneRows, manyRows] = measureInterleaved(
+      [
+        trainRunner(one, data, { engine: "1 worker" }),
+        trainRunner(many, data, { engine: `${workers} workers` }),
+      ],
+      batchSizes,
+      options,
+    );
     const rows = parallelRows(oneRows, manyRows, workers);
     return { one: oneRows, parallel: manyRows, rows, crossover: crossoverBatch(rows) };
   } finally {

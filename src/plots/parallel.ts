@@ -15,23 +15,83 @@ function checkRows(rows: readonly ParallelRow[]): void {
 function crossoverShape(crossover: number | null): Record<string, unknown> {
   if (crossover === null) return {};
   return {
-    shapes: [{ type: "line", xref: "x", yref: "paper", x0: crossover, x1: crossover, y0: 0, y1: 1, line: { color: COLORS.faint, width: 1.5, dash: "dot" } }],
-    annotations: [{ xref: "x", yref: "paper", x: Math.log10(crossover), y: 1, yanchor: "bottom", text: `crossover m = ${crossover}`, showarrow: false, font: { color: COLORS.muted, size: 12 } }],
+    shapes: [
+      {
+        type: "line",
+        xref: "x",
+        yref: "paper",
+        x0: crossover,
+        x1: crossover,
+        y0: 0,
+        y1: 1,
+        line: { color: COLORS.faint, width: 1.5, dash: "dot" },
+      },
+    ],
+    annotations: [
+      {
+        xref: "x",
+        yref: "paper",
+        x: Math.log10(crossover),
+        y: 1,
+        yanchor: "bottom",
+        text: `crossover m = ${crossover}`,
+        showarrow: false,
+        font: { color: COLORS.muted, size: 12 },
+      },
+    ],
   };
 }
 
 /** t₁(m), t_K(m) and the perfect split t₁(m)/K, log-log, in ms. */
-export function parallelStepFigure(rows: readonly ParallelRow[], options: { title: string; crossover?: number | null }): PlotlyFigure {
+export function parallelStepFigure(
+  rows: readonly ParallelRow[],
+  options: { title: string; crossover?: number | null },
+): PlotlyFigure {
   checkRows(rows);
   const K = rows[0].workers;
   const names = ["1 worker", `${K} workers`];
   const m = rows.map((r) => r.m);
   const data: PlotlyTrace[] = [
-    { type: "scatter", mode: "lines+markers", name: names[0], x: m, y: rows.map((r) => r.oneSeconds * 1e3), line: { color: engineColor(names[0], names), width: 2 }, marker: { size: 7 } },
-    { type: "scatter", mode: "lines+markers", name: names[1], x: m, y: rows.map((r) => r.parallelSeconds * 1e3), line: { color: engineColor(names[1], names), width: 2 }, marker: { size: 7 } },
-    { type: "scatter", mode: "lines", name: `perfect split t₁/${K}`, x: m, y: rows.map((r) => r.idealSeconds * 1e3), line: { color: COLORS.muted, width: 1.5, dash: "dash" } },
+    {
+      type: "scatter",
+      mode: "lines+markers",
+      name: names[0],
+      x: m,
+      y: rows.map((r) => r.oneSeconds * 1e3),
+      line: { color: engineColor(names[0], names), width: 2 },
+      marker: { size: 7 },
+    },
+    {
+      type: "scatter",
+      mode: "lines+markers",
+      name: names[1],
+      x: m,
+      y: rows.map((r) => r.parallelSeconds * 1e3),
+      line: { color: engineColor(names[1], names), width: 2 },
+      marker: { size: 7 },
+    },
+    {
+      type: "scatter",
+      mode: "lines",
+      name: `perfect split t₁/${K}`,
+      x: m,
+      y: rows.map((r) => r.idealSeconds * 1e3),
+      line: { color: COLORS.muted, width: 1.5, dash: "dash" },
+    },
   ];
-  return { data, layout: { ...baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "time per step (ms)", xLog: true, yLog: true }), ...crossoverShape(options.crossover ?? null) } };
+  return {
+    data,
+    layout: {
+      ...baseLayout({
+        title: options.title,
+        xTitle: "batch size m",
+        yTitle: "time per step (ms)",
+        xLog: true,
+        yLog: true,
+      }),
+      ...crossoverShape(options.crossover ?? null),
+    },
+  };
 }
 
 /**
@@ -39,7 +99,10 @@ export function parallelStepFigure(rows: readonly ParallelRow[], options: { titl
  * K workers pay where the first curve lies above the second. A negative cost (a split faster than
  * perfect, which cache effects or noise can give) cannot be drawn on a log axis and is left out.
  */
-export function syncCostFigure(rows: readonly ParallelRow[], options: { title: string; crossover?: number | null }): PlotlyFigure {
+export function syncCostFigure(
+  rows: readonly ParallelRow[],
+  options: { title: string; crossover?: number | null },
+): PlotlyFigure {
   checkRows(rows);
   // A batch smaller than K is not split across all K workers: its "saving" would be fiction.
   const split = rows.filter((r) => r.m >= r.workers);
@@ -47,8 +110,36 @@ export function syncCostFigure(rows: readonly ParallelRow[], options: { title: s
   const K = split[0].workers;
   const m = split.map((r) => r.m);
   const data: PlotlyTrace[] = [
-    { type: "scatter", mode: "lines+markers", name: `saved by a perfect split, t₁ − t₁/${K}`, x: m, y: split.map((r) => r.savedSeconds * 1e6), line: { color: COLORS.green, width: 2 }, marker: { size: 7 } },
-    { type: "scatter", mode: "lines+markers", name: `synchronisation cost, s = t_${K} − t₁/${K}`, x: m, y: split.map((r) => (r.syncSeconds > 0 ? r.syncSeconds * 1e6 : null)), line: { color: COLORS.limit, width: 2 }, marker: { size: 7 } },
+    {
+      type: "scatter",
+      mode: "lines+markers",
+      name: `saved by a perfect split, t₁ − t₁/${K}`,
+      x: m,
+      y: split.map((r) => r.savedSeconds * 1e6),
+      line: { color: COLORS.green, width: 2 },
+      marker: { size: 7 },
+    },
+    {
+      type: "scatter",
+      mode: "lines+markers",
+      name: `synchronisation cost, s = t_${K} − t₁/${K}`,
+      x: m,
+      y: split.map((r) => (r.syncSeconds > 0 ? r.syncSeconds * 1e6 : null)),
+      line: { color: COLORS.limit, width: 2 },
+      marker: { size: 7 },
+    },
   ];
-  return { data, layout: { ...baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "µs per step", xLog: true, yLog: true }), ...crossoverShape(options.crossover ?? null) } };
+  return {
+    data,
+    layout: {
+      ...baseLayout({
+        title: options.title,
+        xTitle: "batch size m",
+        yTitle: "µs per step",
+        xLog: true,
+        yLog: true,
+      }),
+      ...crossoverShape(options.crossover ?? null),
+    },
+  };
 }

@@ -28,13 +28,34 @@ import { mlp } from "../../models/mlp";
 import { checkCompatible, type Model, type Params } from "../../models/model";
 import { srcDir } from "../../pool/job";
 import { checkedRule, type Stepper, type UpdateRule } from "../../update/sgd";
-import { BatchlabArgumentError, checkIndices, checkPositiveFinite, checkPositiveInteger } from "../../util/validate";
+import {
+  BatchlabArgumentError,
+  checkIndices,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../../util/validate";
 import type { FastModel } from "../fastModel";
 import { wasmMlp } from "../wasmMlp";
 import {
-  COMMAND, DATA, EPOCH, ERROR, ERROR_BYTES, ERROR_LENGTH, PAUSE, PENDING, READY, STEP, STOP, controlSlots, readError, shareClaimed, shareCount,
-  shareDone, shareStart,
-  type ShardMessage, type ShardSetup,
+  COMMAND,
+  DATA,
+  EPOCH,
+  ERROR,
+  ERROR_BYTES,
+  ERROR_LENGTH,
+  PAUSE,
+  PENDING,
+  READY,
+  STEP,
+  STOP,
+  controlSlots,
+  readError,
+  shareClaimed,
+  shareCount,
+  shareDone,
+  shareStart,
+  type ShardMessage,
+  type ShardSetup,
 } from "./layout";
 
 /** Most workers the engine accepts: beyond the cores there are, more threads only share them. */
@@ -86,7 +107,10 @@ interface SharedData {
 export function shareSizes(m: number, workers: number): number[] {
   checkPositiveInteger("m", m);
   checkPositiveInteger("workers", workers);
-  return Array.from({ length: workers }, (_, k) => Math.floor(m / workers) + (k < m % workers ? 1 : 0));
+  return Array.from(
+    { length: workers },
+    (_, k) => Math.floor(m / workers) + (k < m % workers ? 1 : 0),
+  );
 }
 
 class Workers {
@@ -101,7 +125,11 @@ class Workers {
   private started = false;
   closed = false;
 
-  constructor(readonly widths: readonly number[], readonly size: number, readonly count: number) {
+  constructor(
+    readonly widths: readonly number[],
+    readonly size: number,
+    readonly count: number,
+  ) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * controlSlots(count)));
   }
 
@@ -113,13 +141,19 @@ class Workers {
 
   /** Starts the K − 1 threads and waits until they answer. */
   private start(): void {
-    if (this.closed) throw new BatchlabArgumentError("model", "closed", "open (close() stopped its workers)", { message: "this data-parallel model is closed: its workers were stopped by close()" });
+    if (this.closed)
+      throw new BatchlabArgumentError("model", "closed", "open (close() stopped its workers)", {
+        message: "this data-parallel model is closed: its workers were stopped by close()",
+      });
     if (this.started) return;
     this.started = true;
     const file = path.join(srcDir(), "engines", "dataParallel", "worker.cjs");
     for (let w = 1; w < this.count; w++) {
       const workerData: ShardSetup = {
-        widths: [...this.widths], index: w, control: this.control.buffer as SharedArrayBuffer, errorText: this.errorText,
+        widths: [...this.widths],
+        index: w,
+        control: this.control.buffer as SharedArrayBuffer,
+        errorText: this.errorText,
         slots: { READY, ERROR, ERROR_LENGTH },
       };
       const worker = new Worker(file, { workerData });
@@ -142,9 +176,17 @@ class Workers {
     theta.set(this.theta);
     this.theta = theta;
     const gradients = new SharedArrayBuffer(8 * this.size * this.count);
-    this.gradients = Array.from({ length: this.count }, (_, w) => new Float64Array(gradients, 8 * this.size * w, this.size));
+    this.gradients = Array.from(
+      { length: this.count },
+      (_, w) => new Float64Array(gradients, 8 * this.size * w, this.size),
+    );
     this.batch = new Int32Array(new SharedArrayBuffer(4 * batchCapacity));
-    this.post({ type: "buffers", theta: theta.buffer as SharedArrayBuffer, gradients, batch: this.batch.buffer as SharedArrayBuffer });
+    this.post({
+      type: "buffers",
+      theta: theta.buffer as SharedArrayBuffer,
+      gradients,
+      batch: this.batch.buffer as SharedArrayBuffer,
+    });
   }
 
   /** Blocks until control[slot] reaches `target` (READY, a share's DONE) or 0 (PENDING); throws a worker's error. */
@@ -152,13 +194,18 @@ class Workers {
     // Spinning first keeps this thread on its core: once asleep, on a busy machine it may wait
     // milliseconds to be scheduled again, far longer than a share of a step.
     const spinUntil = performance.now() + spinMs;
-    while (spinMs > 0 && Atomics.load(this.control, slot) !== target && performance.now() < spinUntil);
+    while (
+      spinMs > 0 &&
+      Atomics.load(this.control, slot) !== target &&
+      performance.now() < spinUntil
+    );
     const deadline = performance.now() + PATIENCE * 1000;
     for (;;) {
       const v = Atomics.load(this.control, slot);
       if (Atomics.load(this.control, ERROR) !== 0 && slot === READY) break;
       if (v === target) break;
-      if (performance.now() > deadline) throw new Error(`data-parallel engine: the workers did not ${what} within ${PATIENCE} s`);
+      if (performance.now() > deadline)
+        throw new Error(`data-parallel engine: the workers did not ${what} within ${PATIENCE} s`);
       Atomics.wait(this.control, slot, v, 1000);
     }
     const failed = Atomics.load(this.control, ERROR);
@@ -198,8 +245,18 @@ class Workers {
     new Float64Array(x).set(data.x);
     new Float64Array(y).set(data.y);
     this.reconfigure(() => {
-      if (this.shared.length >= SHARED_DATASETS) this.post({ type: "drop", id: (this.shared.shift() as SharedData).id });
-      this.post({ type: "data", id: entry.id, name: data.name, n: data.n, d: data.d, classes: data.classes, x, y });
+      if (this.shared.length >= SHARED_DATASETS)
+        this.post({ type: "drop", id: (this.shared.shift() as SharedData).id });
+      this.post({
+        type: "data",
+        id: entry.id,
+        name: data.name,
+        n: data.n,
+        d: data.d,
+        classes: data.classes,
+        x,
+        y,
+      });
     });
     this.shared.push(entry);
     return entry.id;
@@ -209,7 +266,12 @@ class Workers {
    * Starts a step on shares 1…K−1 of `batch` (θ must be in sharedTheta), runs `own` (the calling
    * thread's share 0) and waits for the rest. Returns the share sizes and the gradient slots.
    */
-  step(data: Dataset, batch: ArrayLike<number>, workers: number, own: (share: Int32Array, slot: Float64Array) => void): { sizes: number[]; slots: Float64Array[] } {
+  step(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    workers: number,
+    own: (share: Int32Array, slot: Float64Array) => void,
+  ): { sizes: number[]; slots: Float64Array[] } {
     this.start();
     const m = batch.length;
     const id = this.dataId(data);
@@ -231,8 +293,13 @@ class Workers {
     const epoch = this.command(STEP, "step");
     let spinMs = 0;
     const resolved = Array.from({ length: this.count }, (_, w) => w === 0);
-    const share = (w: number): Int32Array => this.batch.subarray(this.control[shareStart(w)], this.control[shareStart(w)] + this.control[shareCount(w)]);
-    const claim = (w: number): boolean => Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
+    const share = (w: number): Int32Array =>
+      this.batch.subarray(
+        this.control[shareStart(w)],
+        this.control[shareStart(w)] + this.control[shareCount(w)],
+      );
+    const claim = (w: number): boolean =>
+      Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
     const t0 = performance.now();
     try {
       own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
@@ -246,7 +313,8 @@ class Workers {
       }
     } finally {
       // Shares claimed by their workers are waited for (after a failure here, unclaimed ones are abandoned).
-      for (let w = 1; w < this.count; w++) if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step", spinMs);
+      for (let w = 1; w < this.count; w++)
+        if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step", spinMs);
     }
     return { sizes, slots: this.gradients };
   }
@@ -268,7 +336,15 @@ class Workers {
  * With two shares all of it is one pass over θ (the usual case; three passes cost ~0.1 ms more at
  * p = 101,770, a third of the synchronisation budget of a step).
  */
-function combineAndUpdate(sizes: number[], slots: Float64Array[], theta: Float64Array, velocity: Float64Array | null, grad: Float64Array, lr: number, rule: UpdateRule): void {
+function combineAndUpdate(
+  sizes: number[],
+  slots: Float64Array[],
+  theta: Float64Array,
+  velocity: Float64Array | null,
+  grad: Float64Array,
+  lr: number,
+  rule: UpdateRule,
+): void {
   const { momentum, weightDecay } = rule;
   const p = theta.length;
   const used = sharesUsed(sizes, slots);
@@ -300,7 +376,10 @@ function combine(sizes: number[], slots: Float64Array[], out: Float64Array): voi
   if (used.length === 2) {
     // The common case, K = 2, in one pass.
     const [a, b] = used;
-    const wa = a.w, wb = b.w, sa = a.slot, sb = b.slot;
+    const wa = a.w,
+      wb = b.w,
+      sa = a.slot,
+      sb = b.slot;
     for (let j = 0; j < p; j++) out[j] = wa * sa[j] + wb * sb[j];
     return;
   }
@@ -315,11 +394,18 @@ function combine(sizes: number[], slots: Float64Array[], out: Float64Array): voi
  * wasmMlp's to float32 rounding. Call close() when done (or let the process exit: the threads are
  * unref'd). Per-example calls and the batch loss run on the calling thread.
  */
-export function dataParallelMlp(widths: readonly number[], options: DataParallelOptions = {}): DataParallelModel {
+export function dataParallelMlp(
+  widths: readonly number[],
+  options: DataParallelOptions = {},
+): DataParallelModel {
   const reference = mlp(widths);
   const K = options.workers ?? 2;
   if (!Number.isInteger(K) || K < 1 || K > MAX_WORKERS) {
-    throw new BatchlabArgumentError("workers", K, `a whole number of workers from 1 (the one-worker engine) to ${MAX_WORKERS}`);
+    throw new BatchlabArgumentError(
+      "workers",
+      K,
+      `a whole number of workers from 1 (the one-worker engine) to ${MAX_WORKERS}`,
+    );
   }
   const crossover = options.crossover ?? DEFAULT_CROSSOVER;
   checkPositiveInteger("crossover", crossover);
@@ -328,13 +414,25 @@ export function dataParallelMlp(widths: readonly number[], options: DataParallel
   const workersFor = (m: number): number => (m < crossover ? 1 : Math.min(K, m));
 
   /** The mean gradient at the shared θ on K workers, combined into `out`. */
-  const parallelGradient = (data: Dataset, batch: ArrayLike<number>, workers: number): { sizes: number[]; slots: Float64Array[] } =>
-    pool.step(data, batch, workers, (share, slot) => single.batchGradient(pool.sharedTheta, data, share, slot));
+  const parallelGradient = (
+    data: Dataset,
+    batch: ArrayLike<number>,
+    workers: number,
+  ): { sizes: number[]; slots: Float64Array[] } =>
+    pool.step(data, batch, workers, (share, slot) =>
+      single.batchGradient(pool.sharedTheta, data, share, slot),
+    );
 
-  const batchGradient = (theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): void => {
+  const batchGradient = (
+    theta: Params,
+    data: Dataset,
+    batch: ArrayLike<number>,
+    out: Float64Array,
+  ): void => {
     checkCompatible(reference, theta, data);
     checkIndices("batch", batch, data.n);
-    if (out.length !== reference.size) throw new BatchlabArgumentError("out.length", out.length, `${reference.size}`);
+    if (out.length !== reference.size)
+      throw new BatchlabArgumentError("out.length", out.length, `${reference.size}`);
     const workers = workersFor(batch.length);
     if (workers === 1) return single.batchGradient(theta, data, batch, out);
     pool.sharedTheta.set(theta);
@@ -350,7 +448,8 @@ export function dataParallelMlp(widths: readonly number[], options: DataParallel
    * plainStepper on the one-worker engine's gradient.
    */
   const stepper = (theta: Params, rule: UpdateRule): Stepper => {
-    if (theta.length !== reference.size) throw new BatchlabArgumentError("theta.length", theta.length, `${reference.size}`);
+    if (theta.length !== reference.size)
+      throw new BatchlabArgumentError("theta.length", theta.length, `${reference.size}`);
     const fixedRule = checkedRule(rule);
     const velocity = fixedRule.momentum > 0 ? new Float64Array(reference.size) : null;
     const grad = new Float64Array(reference.size);

@@ -57,13 +57,32 @@ export interface ShardSetup {
 
 /** Messages to a worker between commands (while it is paused). */
 export type ShardMessage =
-  | { type: "buffers"; theta: SharedArrayBuffer; gradients: SharedArrayBuffer; batch: SharedArrayBuffer }
-  | { type: "data"; id: number; name: string; n: number; d: number; classes?: number; x: SharedArrayBuffer; y: SharedArrayBuffer }
+  | {
+      type: "buffers";
+      theta: SharedArrayBuffer;
+      gradients: SharedArrayBuffer;
+      batch: SharedArrayBuffer;
+    }
+  | {
+      type: "data";
+      id: number;
+      name: string;
+      n: number;
+      d: number;
+      classes?: number;
+      x: SharedArrayBuffer;
+      y: SharedArrayBuffer;
+    }
   | { type: "drop"; id: number }
   | { type: "run"; epoch: number };
 
 /** Writes a failure into the shared error slot (worker side) or reads it (calling thread). */
-export function writeError(control: Int32Array, errorText: SharedArrayBuffer, worker: number, message: string): void {
+export function writeError(
+  control: Int32Array,
+  errorText: SharedArrayBuffer,
+  worker: number,
+  message: string,
+): void {
   const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES);
   new Uint8Array(errorText).set(bytes);
   Atomics.store(control, ERROR_LENGTH, bytes.length);

@@ -6,7 +6,22 @@
 import type { Dataset } from "../../data/dataset";
 import { wasmMlp } from "../wasmMlp";
 import type { FastModel } from "../fastModel";
-import { COMMAND, DATA, EPOCH, PAUSE, PENDING, READY, STEP, shareClaimed, shareCount, shareDone, shareStart, writeError, type ShardMessage, type ShardSetup } from "./layout";
+import {
+  COMMAND,
+  DATA,
+  EPOCH,
+  PAUSE,
+  PENDING,
+  READY,
+  STEP,
+  shareClaimed,
+  shareCount,
+  shareDone,
+  shareStart,
+  writeError,
+  type ShardMessage,
+  type ShardSetup,
+} from "./layout";
 
 interface MessagePortLike {
   on(event: "message", listener: (message: ShardMessage) => void): void;
@@ -50,7 +65,12 @@ export function serveShard(setup: ShardSetup, port: MessagePortLike): void {
         try {
           step();
         } catch (e) {
-          writeError(control, setup.errorText, w, e instanceof Error ? e.stack ?? e.message : String(e));
+          writeError(
+            control,
+            setup.errorText,
+            w,
+            e instanceof Error ? (e.stack ?? e.message) : String(e),
+          );
         }
         Atomics.store(control, shareDone(w), now);
         Atomics.notify(control, shareDone(w));
@@ -71,8 +91,12 @@ export function serveShard(setup: ShardSetup, port: MessagePortLike): void {
         break;
       case "data":
         datasets.set(message.id, {
-          name: message.name, n: message.n, d: message.d, classes: message.classes,
-          x: new Float64Array(message.x), y: new Float64Array(message.y),
+          name: message.name,
+          n: message.n,
+          d: message.d,
+          classes: message.classes,
+          x: new Float64Array(message.x),
+          y: new Float64Array(message.y),
         });
         break;
       case "drop":

@@ -12,7 +12,9 @@ try {
 } catch (e) {
   const { control, errorText, index, slots } = workerData;
   const ctrl = new Int32Array(control);
-  const bytes = new TextEncoder().encode(`worker ${index} failed to load: ${e && e.stack ? e.stack : String(e)}`).subarray(0, errorText.byteLength);
+  const bytes = new TextEncoder()
+    .encode(`worker ${index} failed to load: ${e && e.stack ? e.stack : String(e)}`)
+    .subarray(0, errorText.byteLength);
   new Uint8Array(errorText).set(bytes);
   Atomics.store(ctrl, slots.ERROR_LENGTH, bytes.length);
   Atomics.store(ctrl, slots.ERROR, index);
