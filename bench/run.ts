@@ -8,7 +8,9 @@
 //   engine/PyTorch within the same round, so a slow spell of a shared machine hits both sides.
 //
 // Options: --quick (3 rounds of 0.1 s), --rounds R, --seconds S (window), --threads T (PyTorch
-// and its BLAS; the project's engines are single-threaded, so the fair default is 1),
+// and its BLAS; the project's engines are single-threaded, so the fair default is 1), --workers K
+// (adds the MLP's data-parallel engine on K workers, and runs PyTorch on K threads unless --threads
+// says otherwise),
 // --models mlp,logistic, --batch-sizes 1,8,32, --engines name,name (substring match), --no-torch,
 // --out FILE (JSON, default bench/results.json).
 
@@ -23,6 +25,7 @@ import { logisticRegression } from "../src/models/logistic";
 import { rng } from "../src/util/rng";
 import { calibrateSteps, fusedRunner, trainRunner, tfjsRunner, type StepRunner } from "../src/compute/timing";
 import { wasmMlp } from "../src/engines/wasmMlp";
+import { dataParallelMlp, MAX_WORKERS, type DataParallelModel } from "../src/engines/dataParallel/engine";
 import { wasmLinear } from "../src/engines/wasmLinear";
 import { kernelFeatures, loadKernels } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
@@ -38,6 +41,7 @@ interface Options {
   rounds: number;
   seconds: number;
   threads: number;
+  workers: number;
   models: ModelKind[];
   batchSizes: number[];
   engines: string[] | null;
@@ -53,6 +57,7 @@ function parseOptions(argv: string[]): Options {
     rounds: { type: "string" },
     seconds: { type: "string" },
     threads: { type: "string" },
+    workers: { type: "string" },
     models: { type: "string" },
     "batch-sizes": { type: "string" },
     engines: { type: "string" },
@@ -64,7 +69,8 @@ function parseOptions(argv: string[]): Options {
   const options: Options = {
     rounds: Number(values.rounds ?? (quick ? 3 : 5)),
     seconds: Number(values.seconds ?? (quick ? 0.1 : 0.25)),
-    threads: Number(values.threads ?? 1),
+    threads: Number(values.threads ?? values.workers ?? 1),
+    workers: Number(values.workers ?? 1),
     models: (list(values.models) ?? ["mlp", "logistic"]) as ModelKind[],
     batchSizes: (list(values["batch-sizes"]) ?? ["1", "8", "32", "128", "512", "2048"]).map(Number),
     engines: list(values.engines) ?? null,
@@ -72,6 +78,7 @@ function parseOptions(argv: string[]): Options {
     out: values.out ?? path.join(__dirname, "results.json"),
   };
   if (!(options.rounds >= 1) || !(options.seconds > 0) || !(options.threads >= 1)) throw new Error("--rounds, --seconds and --threads must be positive");
+  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS) throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS}`);
   for (const m of options.models) if (m !== "mlp" && m !== "logistic") throw new Error(`unknown model ${m} (mlp, logistic)`);
   for (const m of options.batchSizes) if (!Number.isInteger(m) || m < 1) throw new Error(`bad batch size ${m}`);
   return options;
@@ -170,6 +177,17 @@ function wasmEngine(name: string, make: () => FastModel, data: Dataset, loop: "t
     (m) => model(m).memory().allocatedBytes);
 }
 
+/**
+ * The MLP's data-parallel engine on K workers (src/engines/dataParallel) through train(), as a user
+ * gets it: its default crossover keeps small batches on one worker. One model for every m.
+ */
+function dataParallelEngine(name: string, workers: number, data: Dataset): Engine {
+  let model: DataParallelModel | null = null;
+  const get = (): DataParallelModel => (model ??= dataParallelMlp([784, 128, 10], { workers }));
+  const inner = runnerEngine(name, () => trainRunner(get(), data, { engine: name, sampler: "shuffled", lr: 1e-3 }));
+  return { name, run: (m, seconds) => inner.run(m, seconds), close: () => model?.close() };
+}
+
 function tfjsEngine(tf: Tfjs, backend: string, kind: ModelKind, data: Dataset): Engine {
   let trainer: TfjsTrainer | null = null;
   const get = (): TfjsTrainer => {
@@ -259,6 +277,8 @@ interface Cell {
   examplesPerSecond: number[];
   median: number;
   ratioToTorch: number | null;
+  /** For the K-worker engine: the median over rounds of its rate ÷ the one-worker engine's in the same round. */
+  ratioToOneWorker: number | null;
   engineBytes: number | null;
   peakRssBytes: number | null;
 }
@@ -278,6 +298,7 @@ async function measureModel(kind: ModelKind, engines: Engine[], options: Options
       }
     }
     const torchRates = rates.get("PyTorch");
+    const oneWorkerRates = rates.get(ONE_WORKER);
     for (const e of active) {
       const r = rates.get(e.name) as number[];
       const paired = torchRates ? r.map((v, k) => v / torchRates[k]) : null;
@@ -285,6 +306,7 @@ async function measureModel(kind: ModelKind, engines: Engine[], options: Options
       cells.push({
         engine: e.name, m, examplesPerSecond: r, median: median(r),
         ratioToTorch: paired && e.name !== "PyTorch" ? median(paired) : null,
+        ratioToOneWorker: oneWorkerRates && e.name.startsWith(`${ONE_WORKER} ×`) ? median(r.map((v, k) => v / oneWorkerRates[k])) : null,
         engineBytes: w?.engineBytes ?? null, peakRssBytes: w?.peakRssBytes ?? null,
       });
     }
@@ -292,6 +314,9 @@ async function measureModel(kind: ModelKind, engines: Engine[], options: Options
   }
   return cells;
 }
+
+/** The one-worker engine that the K-worker engine is compared with, round by round. */
+const ONE_WORKER = "batchlab wasm";
 
 function format(rate: number): string {
   if (rate >= 1e6) return `${(rate / 1e6).toPrecision(3)}M`;
@@ -306,7 +331,8 @@ function table(kind: ModelKind, cells: Cell[], engines: string[], batchSizes: nu
     ...engines.map((e) => {
       const c = cells.find((x) => x.engine === e && x.m === m);
       if (!c) return "–";
-      return c.ratioToTorch !== null && ratios ? `${format(c.median)} (${c.ratioToTorch.toFixed(2)}×)` : format(c.median);
+      const text = c.ratioToTorch !== null && ratios ? `${format(c.median)} (${c.ratioToTorch.toFixed(2)}×)` : format(c.median);
+      return c.ratioToOneWorker !== null ? `${text} [${c.ratioToOneWorker.toFixed(2)}× 1 worker]` : text;
     }),
   ]);
   const lines = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
@@ -317,7 +343,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (s: string): void => console.log(s);
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  log(`batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), ${options.threads} thread(s) per engine`);
+  log(`batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), PyTorch on ${options.threads} thread(s), ` +
+    `the batchlab engines on one${options.workers > 1 ? ` (and the MLP's data-parallel engine on ${options.workers} workers)` : ""}`);
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   await loadKernels();
   const kernels = kernelFeatures();
@@ -385,6 +412,7 @@ async function main(): Promise<void> {
       ...tfBackends.map((b) => tfjsEngine(loaded.tf, b, kind, data)),
       runnerEngine("reference f64", () => trainRunner(referenceModel, data, { engine: "reference f64", sampler: "shuffled", lr: 1e-3 })),
     ];
+    if (kind === "mlp" && options.workers > 1) engines.splice(1, 0, dataParallelEngine(`${ONE_WORKER} ×${options.workers}`, options.workers, data));
     if (torch) {
       await torch.request({ cmd: "setup", model: kind, n: N, seed: 7 });
       engines.push(torch.engine());

@@ -26,3 +26,7 @@ export {
   monotoneStepTimes, smoothStepTimes, toleranceFromSpread, chooseWithinBand, formatBand, MIN_BAND_TOLERANCE,
   MAX_BAND_TOLERANCE, type BandChoice,
 } from "./band";
+// One step on K workers against one: where the second worker starts to pay
+export {
+  parallelRows, crossoverBatch, measureParallelSteps, type ParallelRow, type ParallelTiming,
+} from "./parallel";

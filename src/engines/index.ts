@@ -17,3 +17,5 @@ export {
 } from "./wasm/runtime";
 // Kernel shapes and arithmetic
 export { DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "./wasm/kernels";
+// The MLP step split across K workers (SharedArrayBuffer)
+export { dataParallelMlp, shareSizes, DEFAULT_CROSSOVER, MAX_WORKERS, type DataParallelModel, type DataParallelOptions } from "./dataParallel/engine";

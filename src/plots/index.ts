@@ -49,3 +49,5 @@ export {
   batchLabel, landscapeFigure, cloudFigure, basinShareFigure, survivalFigure, escapeTimeFigure,
   saddleLossFigure, saddleEscapeFigure, type LandscapeFigureOptions, type Cloud, type EscapeSeries,
 } from "./landscape";
+// Chapter 5: the data-parallel step
+export { parallelStepFigure, syncCostFigure } from "./parallel";
