@@ -162,7 +162,14 @@ class Workers {
       this.threads.push(worker);
     }
     this.reallocate(4096);
-    this.waitFor(READY, this.count - 1, "start");
+    try {
+      this.waitFor(READY, this.count - 1, "start");
+    } catch (e) {
+      // Workers that could not start are not retried: the model is closed, with the reason thrown.
+      this.closed = true;
+      for (const t of this.threads) void t.terminate();
+      throw e;
+    }
     this.post({ type: "run", epoch: Atomics.load(this.control, EPOCH) });
   }
 
