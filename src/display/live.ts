@@ -169,72 +169,82 @@ function thin(xs: number[], ys: number[], max: number): Array<[number, number]> 
   return out;
 }
 
-/** A loss curve (one or more series) that grows in place while a loop runs. */
-export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
-  const out = new LiveOutput();
-  const series = new Map<string, { xs: number[]; ys: number[] }>();
+type CurveSeries = Map<string, { xs: number[]; ys: number[] }>;
+
+/** A series' colour: given by name, else the batch size's colour for "m = …", else the palette's next. */
+function seriesColor(options: LiveCurveOptions, name: string, index: number): string {
+  if (options.colors && options.colors[name]) return options.colors[name];
+  const m = /^m\s*=\s*(\d+)$/.exec(name);
+  return m ? colorForBatchSize(Number(m[1])) : SERIES_COLORS[index % SERIES_COLORS.length];
+}
+
+/** The curve as one line of text: each series' last point. */
+function curveText(series: CurveSeries, options: LiveCurveOptions): string {
+  const parts: string[] = [];
+  for (const [name, s] of series) {
+    const n = s.xs.length;
+    if (n > 0) parts.push(`${name} ${formatNumber(s.ys[n - 1])} at ${options.xTitle ?? "x"} ${formatNumber(s.xs[n - 1])}`);
+  }
+  return `${options.title || "live curve"}: ${parts.length > 0 ? parts.join(", ") : "no points yet"}`;
+}
+
+/** The curve as a small SVG: a frame with the extreme values as tick labels, one polyline and legend entry per series. */
+function curveSvg(series: CurveSeries, options: LiveCurveOptions): string {
   const W = options.width ?? 520;
   const H = options.height ?? 200;
   const title = options.title ?? "";
   const yLog = options.yLog === true;
+  const pad = { l: 58, r: 12, t: title ? 24 : 10, b: 30 };
+  const fy = (v: number) => (yLog ? Math.log10(v) : v);
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const s of series.values()) {
+    for (let i = 0; i < s.xs.length; i++) {
+      const x = s.xs[i], y = s.ys[i];
+      if (!Number.isFinite(x) || !Number.isFinite(y) || (yLog && y <= 0)) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+      y0 = Math.min(y0, fy(y)); y1 = Math.max(y1, fy(y));
+    }
+  }
+  const has = Number.isFinite(x0);
+  if (!has) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
+  if (x1 === x0) x1 = x0 + 1;
+  if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+  const px = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (W - pad.l - pad.r);
+  const py = (y: number) => H - pad.b - ((fy(y) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
+  const yLabel = (v: number) => formatNumber(yLog ? Math.pow(10, v) : v);
+  let body = `<rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="${COLORS.background}" stroke="${COLORS.fainter}"/>`;
+  const font = `font-family="system-ui,sans-serif" font-size="11" fill="${COLORS.axis}"`;
+  body += `<text x="${pad.l - 4}" y="${pad.t + 9}" text-anchor="end" ${font}>${escapeHtml(yLabel(y1))}</text>`;
+  body += `<text x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end" ${font}>${escapeHtml(yLabel(y0))}</text>`;
+  body += `<text x="${pad.l}" y="${H - pad.b + 14}" text-anchor="start" ${font}>${escapeHtml(formatNumber(x0))}</text>`;
+  body += `<text x="${W - pad.r}" y="${H - pad.b + 14}" text-anchor="end" ${font}>${escapeHtml(formatNumber(x1))}</text>`;
+  if (options.xTitle) body += `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 6}" text-anchor="middle" ${font}>${escapeHtml(options.xTitle)}</text>`;
+  if (options.yTitle) body += `<text x="12" y="${(pad.t + H - pad.b) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.t + H - pad.b) / 2})" ${font}>${escapeHtml(options.yTitle + (yLog ? " (log)" : ""))}</text>`;
+  if (title) body += `<text x="${pad.l}" y="15" ${font} font-size="12" font-weight="600">${escapeHtml(title)}</text>`;
+  let k = 0;
+  let legendX = W - pad.r - 4;
+  for (const [name, s] of series) {
+    const color = seriesColor(options, name, k++);
+    const pts = thin(s.xs, s.ys, 400)
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!yLog || y > 0))
+      .map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`)
+      .join(" ");
+    if (pts) body += `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts}"/>`;
+    if (series.size > 1 || name !== "loss") {
+      body += `<text x="${legendX}" y="${pad.t + 12}" text-anchor="end" ${font} fill="${color}">${escapeHtml(name)}</text>`;
+      legendX -= 8 + 6.5 * name.length;
+    }
+  }
+  return `<svg class="batchlab-live-curve" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${body}</svg>`;
+}
 
-  const colorOf = (name: string, index: number): string => {
-    if (options.colors && options.colors[name]) return options.colors[name];
-    const m = /^m\s*=\s*(\d+)$/.exec(name);
-    return m ? colorForBatchSize(Number(m[1])) : SERIES_COLORS[index % SERIES_COLORS.length];
-  };
-  const text = (): string => {
-    const parts: string[] = [];
-    for (const [name, s] of series) {
-      const n = s.xs.length;
-      if (n > 0) parts.push(`${name} ${formatNumber(s.ys[n - 1])} at ${options.xTitle ?? "x"} ${formatNumber(s.xs[n - 1])}`);
-    }
-    return `${title || "live curve"}: ${parts.length > 0 ? parts.join(", ") : "no points yet"}`;
-  };
-  const svg = (): string => {
-    const pad = { l: 58, r: 12, t: title ? 24 : 10, b: 30 };
-    const fy = (v: number) => (yLog ? Math.log10(v) : v);
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (const s of series.values()) {
-      for (let i = 0; i < s.xs.length; i++) {
-        const x = s.xs[i], y = s.ys[i];
-        if (!Number.isFinite(x) || !Number.isFinite(y) || (yLog && y <= 0)) continue;
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-        y0 = Math.min(y0, fy(y)); y1 = Math.max(y1, fy(y));
-      }
-    }
-    const has = Number.isFinite(x0);
-    if (!has) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
-    if (x1 === x0) x1 = x0 + 1;
-    if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
-    const px = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (W - pad.l - pad.r);
-    const py = (y: number) => H - pad.b - ((fy(y) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
-    const yLabel = (v: number) => formatNumber(yLog ? Math.pow(10, v) : v);
-    let body = `<rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="${COLORS.background}" stroke="${COLORS.fainter}"/>`;
-    const font = `font-family="system-ui,sans-serif" font-size="11" fill="${COLORS.axis}"`;
-    body += `<text x="${pad.l - 4}" y="${pad.t + 9}" text-anchor="end" ${font}>${escapeHtml(yLabel(y1))}</text>`;
-    body += `<text x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end" ${font}>${escapeHtml(yLabel(y0))}</text>`;
-    body += `<text x="${pad.l}" y="${H - pad.b + 14}" text-anchor="start" ${font}>${escapeHtml(formatNumber(x0))}</text>`;
-    body += `<text x="${W - pad.r}" y="${H - pad.b + 14}" text-anchor="end" ${font}>${escapeHtml(formatNumber(x1))}</text>`;
-    if (options.xTitle) body += `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 6}" text-anchor="middle" ${font}>${escapeHtml(options.xTitle)}</text>`;
-    if (options.yTitle) body += `<text x="12" y="${(pad.t + H - pad.b) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.t + H - pad.b) / 2})" ${font}>${escapeHtml(options.yTitle + (yLog ? " (log)" : ""))}</text>`;
-    if (title) body += `<text x="${pad.l}" y="15" ${font} font-size="12" font-weight="600">${escapeHtml(title)}</text>`;
-    let k = 0;
-    let legendX = W - pad.r - 4;
-    for (const [name, s] of series) {
-      const color = colorOf(name, k++);
-      const pts = thin(s.xs, s.ys, 400)
-        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!yLog || y > 0))
-        .map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`)
-        .join(" ");
-      if (pts) body += `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts}"/>`;
-      if (series.size > 1 || name !== "loss") {
-        body += `<text x="${legendX}" y="${pad.t + 12}" text-anchor="end" ${font} fill="${color}">${escapeHtml(name)}</text>`;
-        legendX -= 8 + 6.5 * name.length;
-      }
-    }
-    return `<svg class="batchlab-live-curve" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${body}</svg>`;
-  };
+/** A loss curve (one or more series) that grows in place while a loop runs. */
+export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
+  const out = new LiveOutput();
+  const series: CurveSeries = new Map();
+  const yLog = options.yLog === true;
+  const text = (): string => curveText(series, options);
+  const svg = (): string => curveSvg(series, options);
   const redraw = () => out.send(`<div>${svg()}</div>`, text());
   const notebookUpdate = throttle(options.minIntervalMs ?? 250, () => redraw());
   const consoleUpdate = throttle(options.consoleIntervalMs ?? 2000, () => process.stderr.write(text() + "\n"));
@@ -258,7 +268,7 @@ export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
     figure(): PlotlyFigure {
       let k = 0;
       const data = [...series].map(([name, s]) => {
-        const color = colorOf(name, k++);
+        const color = seriesColor(options, name, k++);
         return { type: "scatter", mode: "lines", name, x: [...s.xs], y: [...s.ys], line: { color, width: 2 } };
       });
       return { data, layout: baseLayout({ title: options.title, xTitle: options.xTitle, yTitle: options.yTitle, yLog }) };

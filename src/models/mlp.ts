@@ -38,6 +38,53 @@ export function mlpLayout(widths: readonly number[]): { layers: MlpLayer[]; size
   return { layers, size: offset };
 }
 
+/** Forward pass for example i: leaves the activations in acts (acts[0] = xᵢ), returns the output logits (acts[L]). */
+function forward(layers: readonly MlpLayer[], acts: Float64Array[], theta: Params, data: Dataset, i: number): Float64Array {
+  const d = acts[0].length;
+  acts[0].set(data.x.subarray(i * d, (i + 1) * d));
+  for (let l = 0; l < layers.length; l++) {
+    const { inputs, outputs, w, b } = layers[l];
+    const h = acts[l];
+    const z = acts[l + 1];
+    const hidden = l < layers.length - 1;
+    for (let o = 0; o < outputs; o++) {
+      let s = theta[b + o];
+      const row = w + o * inputs;
+      for (let j = 0; j < inputs; j++) s += theta[row + j] * h[j];
+      z[o] = hidden && s < 0 ? 0 : s;
+    }
+  }
+  return acts[layers.length];
+}
+
+/** Backward pass after forward(i): adds scale·∇L(θ; xᵢ) into out (deltas: one scratch vector per layer). */
+function backward(
+  layers: readonly MlpLayer[], acts: Float64Array[], deltas: Float64Array[], theta: Params, label: number, out: Float64Array, scale: number,
+): void {
+  const L = layers.length;
+  const top = deltas[L];
+  top.set(acts[L]);
+  softmaxInPlace(top);
+  top[label] -= 1; // ∂L/∂z = softmax(z) − onehot(y)
+  for (let l = L - 1; l >= 0; l--) {
+    const { inputs, outputs, w, b } = layers[l];
+    const h = acts[l];
+    const delta = deltas[l + 1];
+    const below = deltas[l];
+    if (l > 0) below.fill(0);
+    for (let o = 0; o < outputs; o++) {
+      const g = delta[o];
+      if (g === 0) continue;
+      const row = w + o * inputs;
+      const sg = scale * g;
+      out[b + o] += sg;
+      for (let j = 0; j < inputs; j++) out[row + j] += sg * h[j];
+      if (l > 0) for (let j = 0; j < inputs; j++) below[j] += g * theta[row + j];
+    }
+    if (l > 0) for (let j = 0; j < inputs; j++) if (h[j] <= 0) below[j] = 0; // ReLU'
+  }
+}
+
 export function mlp(widths: readonly number[]): Model {
   const { layers, size } = mlpLayout(widths);
   const K = widths[widths.length - 1];
@@ -45,50 +92,6 @@ export function mlp(widths: readonly number[]): Model {
   // Scratch buffers (one activation and one delta vector per layer): the model is not re-entrant.
   const acts = widths.map((w) => new Float64Array(w));
   const deltas = widths.map((w) => new Float64Array(w));
-
-  /** Forward pass for example i; leaves activations in acts, returns the output logits (acts[L]). */
-  const forward = (theta: Params, data: Dataset, i: number): Float64Array => {
-    acts[0].set(data.x.subarray(i * d, (i + 1) * d));
-    for (let l = 0; l < layers.length; l++) {
-      const { inputs, outputs, w, b } = layers[l];
-      const h = acts[l];
-      const z = acts[l + 1];
-      const hidden = l < layers.length - 1;
-      for (let o = 0; o < outputs; o++) {
-        let s = theta[b + o];
-        const row = w + o * inputs;
-        for (let j = 0; j < inputs; j++) s += theta[row + j] * h[j];
-        z[o] = hidden && s < 0 ? 0 : s;
-      }
-    }
-    return acts[layers.length];
-  };
-
-  /** Backward pass after forward(i): adds scale·∇L(θ; xᵢ) into out. */
-  const backward = (theta: Params, label: number, out: Float64Array, scale: number): void => {
-    const L = layers.length;
-    const top = deltas[L];
-    top.set(acts[L]);
-    softmaxInPlace(top);
-    top[label] -= 1; // ∂L/∂z = softmax(z) − onehot(y)
-    for (let l = L - 1; l >= 0; l--) {
-      const { inputs, outputs, w, b } = layers[l];
-      const h = acts[l];
-      const delta = deltas[l + 1];
-      const below = deltas[l];
-      if (l > 0) below.fill(0);
-      for (let o = 0; o < outputs; o++) {
-        const g = delta[o];
-        if (g === 0) continue;
-        const row = w + o * inputs;
-        const sg = scale * g;
-        out[b + o] += sg;
-        for (let j = 0; j < inputs; j++) out[row + j] += sg * h[j];
-        if (l > 0) for (let j = 0; j < inputs; j++) below[j] += g * theta[row + j];
-      }
-      if (l > 0) for (let j = 0; j < inputs; j++) if (h[j] <= 0) below[j] = 0; // ReLU'
-    }
-  };
 
   return {
     name: `MLP ${widths.join("-")}`,
@@ -104,27 +107,27 @@ export function mlp(widths: readonly number[]): Model {
       return theta;
     },
     predict(theta, data, i) {
-      const z = forward(theta, data, i);
+      const z = forward(layers, acts, theta, data, i);
       let best = 0;
       for (let k = 1; k < K; k++) if (z[k] > z[best]) best = k;
       return best;
     },
     exampleLoss(theta, data, i) {
-      const z = forward(theta, data, i);
+      const z = forward(layers, acts, theta, data, i);
       const zy = z[data.y[i]];
       return softmaxInPlace(Float64Array.from(z)) - zy;
     },
     exampleGradient(theta, data, i, out) {
       out.fill(0);
-      forward(theta, data, i);
-      backward(theta, data.y[i], out, 1);
+      forward(layers, acts, theta, data, i);
+      backward(layers, acts, deltas, theta, data.y[i], out, 1);
     },
     batchGradient(theta, data, batch, out) {
       out.fill(0);
       const scale = 1 / batch.length;
       for (let k = 0; k < batch.length; k++) {
-        forward(theta, data, batch[k]);
-        backward(theta, data.y[batch[k]], out, scale);
+        forward(layers, acts, theta, data, batch[k]);
+        backward(layers, acts, deltas, theta, data.y[batch[k]], out, scale);
       }
     },
   };

@@ -87,11 +87,10 @@ export function makeSampler(kind: SamplerKind, n: number, m: number, seed: numbe
   }
 }
 
-export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
-  checkObject("options", options, "an object such as { batchSize, lr, steps }");
-  checkDataset("data", data);
+/** m at an epoch (counted from 0), checked: train()'s batchSize, a constant or a schedule. */
+function batchSizeReader(options: TrainOptions, data: Dataset): (epoch: number) => number {
   const schedule = typeof options.batchSize === "function" ? options.batchSize : null;
-  const batchSizeAt = (epoch: number): number => {
+  return (epoch) => {
     const m = schedule ? schedule(epoch) : (options.batchSize as number);
     checkPositiveInteger(schedule ? `batchSize(${epoch})` : "batchSize", m);
     if (options.sampler !== "with-replacement" && m > data.n) {
@@ -99,7 +98,10 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
     }
     return m;
   };
-  let m = batchSizeAt(0);
+}
+
+/** How many updates train() makes (from steps, or from epochs at m), once the options that decide it are checked. */
+function plannedSteps(options: TrainOptions, data: Dataset, schedule: BatchSchedule | null, m: number): number {
   if (options.steps === undefined && options.epochs === undefined) {
     throw new BatchlabArgumentError("steps", undefined, "given (or epochs)");
   }
@@ -110,10 +112,19 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
   learningRateAt(options.lr, 0);
   if (options.divergenceFactor !== undefined) checkPositiveFinite("divergenceFactor", options.divergenceFactor);
-  const seed = options.seed ?? 0;
-  const steps = options.steps ?? (schedule
+  return options.steps ?? (schedule
     ? updatesWithBatchSchedule(schedule, data.n, options.epochs as number, options.last ?? "keep")
     : Math.ceil(((options.epochs as number) * data.n) / m));
+}
+
+export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
+  checkObject("options", options, "an object such as { batchSize, lr, steps }");
+  checkDataset("data", data);
+  const schedule = typeof options.batchSize === "function" ? options.batchSize : null;
+  const batchSizeAt = batchSizeReader(options, data);
+  let m = batchSizeAt(0);
+  const steps = plannedSteps(options, data, schedule, m);
+  const seed = options.seed ?? 0;
   const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 100));
   checkPositiveInteger("evalEvery", evalEvery);
 
@@ -129,24 +140,13 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   const history: TrainRecord[] = [];
   const trajectory: Params[] | undefined = options.keepTrajectory ? [] : undefined;
   const stepper = stepperFor(model, theta, { momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 });
+  const evaluate = evaluator(model, data, theta, options, evalIdx, history, trajectory);
   let examples = 0;
   let seconds = 0;
   let diverged = false;
-  let startLoss = NaN;
-
   const record = (step: number): boolean => {
     stepper.sync();
-    const trainLoss = meanLoss(model, theta, data, evalIdx);
-    const row: TrainRecord = {
-      step, examples, epoch: examples / data.n, seconds, lr: learningRateAt(options.lr, Math.max(0, step - 1)), trainLoss,
-    };
-    if (options.testData) row.testLoss = meanLoss(model, theta, options.testData);
-    history.push(row);
-    if (trajectory) trajectory.push(Float64Array.from(theta));
-    options.onRecord?.(row);
-    if (step === 0) startLoss = trainLoss;
-    const limit = (options.divergenceFactor ?? 1e6) * Math.max(startLoss, 1e-12);
-    return !Number.isFinite(trainLoss) || trainLoss > limit;
+    return evaluate(step, examples, seconds);
   };
 
   record(0);
@@ -183,6 +183,31 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   }
   stepper.sync();
   return { theta, history, trajectory, diverged, steps: step };
+}
+
+/**
+ * One evaluation of θ (brought up to date by the caller): a TrainRecord appended to the history
+ * (θ to the trajectory), then whether the run has diverged: a non-finite training loss, or one
+ * above divergenceFactor times the loss at step 0.
+ */
+function evaluator(
+  model: Model, data: Dataset, theta: Params, options: TrainOptions, evalIdx: Int32Array,
+  history: TrainRecord[], trajectory: Params[] | undefined,
+): (step: number, examples: number, seconds: number) => boolean {
+  let startLoss = NaN;
+  return (step, examples, seconds) => {
+    const trainLoss = meanLoss(model, theta, data, evalIdx);
+    const row: TrainRecord = {
+      step, examples, epoch: examples / data.n, seconds, lr: learningRateAt(options.lr, Math.max(0, step - 1)), trainLoss,
+    };
+    if (options.testData) row.testLoss = meanLoss(model, theta, options.testData);
+    history.push(row);
+    if (trajectory) trajectory.push(Float64Array.from(theta));
+    options.onRecord?.(row);
+    if (step === 0) startLoss = trainLoss;
+    const limit = (options.divergenceFactor ?? 1e6) * Math.max(startLoss, 1e-12);
+    return !Number.isFinite(trainLoss) || trainLoss > limit;
+  };
 }
 
 /** A fixed, evenly spaced subset of at most `size` examples (all when size is undefined or ≥ n). */
