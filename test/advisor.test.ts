@@ -362,14 +362,21 @@ test("exercise graders accept the answer and say what a typical wrong one got wr
   for (const name of ["ch6-ex1", "ch6-ex2", "ch6-ex3"]) assert.ok(getSolution(name), name);
 });
 
-test("figures: log axes, the recommended m marked, the cost curve at 1 for the fastest m", () => {
+test("figures: log axes, the recommended m marked on the fitted curve, the band shaded where the curve is within the tolerance", () => {
   const time = advisorTimeFigure(advice);
-  const cost = time.data[0] as { x: number[]; y: number[] };
-  assert.equal(Math.min(...cost.y), 1);
-  assert.equal(cost.x[cost.y.indexOf(1)], advice.band.fastestM);
-  assert.ok(cost.y[cost.x.indexOf(advice.recommendation.m)] <= 1 + advice.band.tolerance);
+  const curve = time.data[0] as { x: number[]; y: number[] };
+  // The fitted curve ÷ its minimum: 1 at m*, never below.
+  assert.ok(Math.min(...curve.y) >= 1 - 1e-12 && Math.min(...curve.y) < 1.001, `minimum ${Math.min(...curve.y)}`);
+  const points = time.data[1] as { x: number[]; y: number[] };
+  assert.deepEqual(points.x, advice.candidates.map((c) => c.m));
+  advice.candidates.forEach((c, k) => assert.ok(Math.abs(points.y[k] - c.relativeCost) < 1e-9, `m = ${c.m}`));
+  const mark = time.data[time.data.length - 1] as { x: number[]; y: number[]; name: string };
+  assert.equal(mark.x[0], advice.recommendation.m);
+  assert.ok(mark.y[0] <= 1 + advice.band.tolerance && mark.name.includes(`m = ${advice.recommendation.m}`));
+  // The shaded interval holds every m of the band and no other candidate.
+  const rect = (time.layout!.shapes as { type: string; x0: number; x1: number }[]).find((sh) => sh.type === "rect")!;
+  for (const c of advice.candidates) assert.equal(c.m >= rect.x0 && c.m <= rect.x1, advice.band.ms.includes(c.m), `m = ${c.m}`);
   assert.equal((time.layout!.xaxis as { type: string }).type, "log");
-  assert.ok(time.data.some((t) => String(t.name).includes(`m = ${advice.recommendation.m}`)));
   const noise = advisorNoiseFigure(advice);
   assert.equal((noise.layout!.yaxis as { type: string }).type, "log");
   assert.equal((noise.data[1] as { y: number[] }).y.length, advice.noise.rows.length);
