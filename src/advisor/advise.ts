@@ -9,7 +9,7 @@
 //   4. time per step t(m) measured on this machine (chapter 5);
 //   5. steps S(m) = S_min·(1 + B_crit/m) (McCandlish et al. 2018) times t(m) = t₀ + c·m fitted to
 //      the step times of every m: the wall-clock time to the same target for every candidate m.
-//      The answer is a band, every m within 20 % of the fitted curve's minimum, and the
+//      The answer is a band, every m within a factor 2 of the fitted curve's minimiser m*, and the
 //      recommendation its smallest m that fits the memory budget (costBand.ts: choosing from the
 //      fitted curve, not from each noisy timing, is what makes reruns agree), with η from the
 //      linear or square-root rule, capped by the curvature, and a warmup when the rate grows a lot.
@@ -34,7 +34,7 @@ import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
 import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
-import { BAND_TOLERANCE, MIN_COST_TOLERANCE, costBand, fittedCost, type CostBand } from "./costBand";
+import { BAND_FACTOR, MIN_BAND_FACTOR, costBand, fittedCost, type CostBand } from "./costBand";
 import { median as medianOf } from "../util/stats";
 
 export type ScalingRule = "linear" | "sqrt";
@@ -120,10 +120,10 @@ export interface DecisionOptions {
   /** Cap on η as a fraction of 2/λ_max (default STABILITY_FRACTION). */
   stabilityFraction?: number;
   /**
-   * Width of the band of m treated as equally fast, as a fraction of the fitted curve's minimum
-   * (default BAND_TOLERANCE = 0.2, see costBand.ts; from 0.05 to 1).
+   * The band holds every m within this factor of the fitted optimum m*, either way (default
+   * BAND_FACTOR = 2, see costBand.ts; from √2 to 16).
    */
-  tolerance?: number;
+  bandFactor?: number;
 }
 
 export interface CandidateRow {
@@ -166,9 +166,9 @@ export interface BatchSizeAdvice extends Measurements {
   modelOptimum: number;
   candidates: CandidateRow[];
   /**
-   * Every m whose fitted time to target is within the tolerance of the fitted minimum (the
-   * recommendation is the smallest), the candidate with the smallest fitted time, and the range of
-   * t₀/c over which the choice stays the same: see costBand.ts.
+   * Every m within a factor of the fitted optimum m* (the recommendation is the smallest), the
+   * candidate with the smallest fitted time, and the range of t₀/c over which the choice stays the
+   * same: see costBand.ts.
    */
   band: CostBand;
   recommendation: Recommendation;
@@ -225,8 +225,8 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   const maxBatchSize = options.maxBatchSize ?? Math.min(n, 4096);
   checkPositiveInteger("maxBatchSize", maxBatchSize);
   checkStepTimes(stepTimes);
-  const tolerance = options.tolerance ?? BAND_TOLERANCE;
-  checkInRange("tolerance", tolerance, MIN_COST_TOLERANCE, 1);
+  const bandFactor = options.bandFactor ?? BAND_FACTOR;
+  checkInRange("bandFactor", bandFactor, MIN_BAND_FACTOR, 16);
   const warnings: string[] = [];
 
   const bSimple = Number.isFinite(noise.bSimpleEnd) && noise.bSimpleEnd > 0 ? noise.bSimpleEnd : noise.bSimpleEstimateEnd;
@@ -248,7 +248,8 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     ? largestBatchWithin(options.memory.budgetBytes, options.memory.fixedBytes ?? 0, options.memory.bytesPerExample)
     : Infinity;
   if (memoryLimit < 1) throw new AdvisorInputError(`not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`, "options.memory");
-  if (sizes.length === 0 || sizes[0] > memoryLimit) {
+  if (sizes.length === 0) throw new AdvisorInputError(`no power of two from the smallest timed m = ${measuredMin} up to maxBatchSize = ${maxBatchSize} was timed: time smaller batches`, "measurements.stepTimes");
+  if (sizes[0] > memoryLimit) {
     throw new AdvisorInputError(`no timed batch size (from m = ${measuredMin}) fits the memory budget, which allows m ≤ ${memoryLimit}: time smaller batches`, "options.memory");
   }
 
@@ -256,7 +257,7 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   // decision reads this line, never a single timing (costBand.ts).
   const fit = fitOverhead(stepTimes);
   const fittedTime = (m: number) => fit.overheadSeconds + fit.secondsPerExample * m;
-  const band = costBand(sizes.filter((m) => m <= memoryLimit), bCrit.estimate, fit, tolerance);
+  const band = costBand(sizes.filter((m) => m <= memoryLimit), bCrit.estimate, fit, bandFactor);
   const ratioOf = (m: number) => fittedCostRatio(m, bCrit.estimate, band);
 
   // Steps: the base run needs baseEpochs·n/base steps, which fixes S_min of S(m) = S_min·(1 + B/m).
@@ -295,8 +296,9 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
       (band.optimumM !== modelOptimum ? ` (${round(band.optimumM)} within the candidates)` : "") + `.`,
   );
   reasons.push(
-    `Rule: the band is every m whose fitted time to target is within ${Math.round(100 * tolerance)} % of the curve's minimum, and the advisor takes its smallest m ` +
-      `(fewest examples per update, least memory). Band: m = ${band.ms.map((m) => `${m} (${ratioOf(m).toFixed(2)}×)`).join(", ")}; recommended: m = ${band.choice}. ` +
+    `Rule: the band is every m within a factor ${bandFactor} of m* (each costs at most ${Math.round(100 * (band.costBound - 1) * 10) / 10} % more than the fitted minimum, whatever B_crit and t₀/c), ` +
+      `and the advisor takes its smallest m (fewest examples per update, least memory). ` +
+      `Band: m = ${band.ms.map((m) => `${m} (${ratioOf(m).toFixed(2)}×)`).join(", ")}; recommended: m = ${band.choice}. ` +
       `The same rule gives m = ${band.choice} for any t₀/c ${range}` +
       (Number.isFinite(se) && se > 0 && (low > 0 || high < Infinity)
         ? `: this fit's ${round(fit.breakEvenBatch)} is ` +
@@ -327,12 +329,6 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   if (band.fastestM === sizes[sizes.length - 1] && band.fastestM < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${band.fastestM}); time larger batches to look further`);
   if (Number.isFinite(se) && ((low > 0 && fit.breakEvenBatch * Math.exp(-2 * se) < low) || fit.breakEvenBatch * Math.exp(2 * se) > high)) {
     warnings.push(`t₀/c is within two standard errors of a value where the band's smallest m changes (${range}): another run of the timings may recommend a neighbouring m`);
-  }
-  if (fit.rmsRelativeError > tolerance / 2) {
-    warnings.push(
-      `the step times scatter ±${(100 * fit.rmsRelativeError).toFixed(0)} % (rms) about t₀ + c·m, more than half the band's ${Math.round(100 * tolerance)} %: ` +
-        `the fitted curve speaks for single m less precisely than the band assumes (a busy machine, or a t(m) that is not a straight line)`,
-    );
   }
   const load = timingLoad(stepTimes);
   if (load.overloaded) warnings.push(`the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`);

@@ -105,24 +105,10 @@ export function advisorNoiseFigure(advice: BatchSizeAdvice, options: { title?: s
   };
 }
 
-/** The interval of m (within [lo, hi]) where the fitted cost ratio is at most 1 + tolerance, by bisection on ln m either side of the optimum. */
-function bandInterval(ratio: (m: number) => number, optimum: number, lo: number, hi: number, tolerance: number): [number, number] {
-  const edge = (inside: number, outside: number) => {
-    if (ratio(outside) <= 1 + tolerance) return outside;
-    for (let k = 0; k < 60; k++) {
-      const mid = Math.sqrt(inside * outside);
-      if (ratio(mid) <= 1 + tolerance) inside = mid;
-      else outside = mid;
-    }
-    return inside;
-  };
-  return [edge(optimum, lo), edge(optimum, hi)];
-}
-
 /**
  * Time to the target against m, relative to the fitted minimum: the fitted curve S(m)·(t₀ + c·m)
  * the advisor decides from, the same product with each t(m) as measured (the range of its repeats
- * as error bars), the band of m within the tolerance, and the steps and examples each m needs
+ * as error bars), the band of m within a factor of its minimiser m*, and the steps and examples each m needs
  * relative to their minima: the trade-off of chapter 3 priced with the step times of chapter 5.
  */
 export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
@@ -140,8 +126,8 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
   // A measured point: the same S(m) with t(m) the median of the repeats, and their range.
   const measured = advice.stepTimes.filter((row) => c.some((x) => x.m === row.m)).sort((a, b) => a.m - b.m);
   const measuredRatio = (m: number, t: number) => ((1 + B / m) * t) / minimum;
-  const [bandLo, bandHi] = bandInterval(ratio, band.optimumM, c[0].m, c[c.length - 1].m, band.tolerance);
-  const edge = 1 + band.tolerance;
+  const bandLo = Math.max(c[0].m, band.optimumM / band.factor), bandHi = Math.min(c[c.length - 1].m, band.optimumM * band.factor);
+  const edge = band.costBound;
   const data: PlotlyTrace[] = [
     {
       type: "scatter", mode: "lines", x: ms, y: ms.map(ratio), name: "fitted time to target S(m)·(t₀ + c·m) ÷ its minimum: what the advisor decides from",
@@ -162,14 +148,14 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
       name: "the same with t(m) as timed: median and range of the repeats", marker: { color: EXACT, size: 6, symbol: "circle-open" },
     },
     {
-      type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [edge, edge], name: `band edge: ${edge.toFixed(2)} × the minimum`,
+      type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [edge, edge], name: `${Number(edge.toFixed(3))} × the minimum: the most any m within a factor ${band.factor} of m* can cost`,
       line: { color: COLORS.green, width: 1.5, dash: "dash" },
     },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + B / m), name: "steps S(m) ÷ S_min = 1 + B_crit/m", line: { color: RULE_LINEAR, width: 1.5, dash: "dash" } },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + m / B), name: "examples E(m) ÷ E_min = 1 + m/B_crit", line: { color: ESTIMATE, width: 1.5, dash: "dot" } },
     {
       type: "scatter", mode: "markers", x: [r.m], y: [ratio(r.m)],
-      name: `recommended m = ${r.m}: the smallest power of two in the band (fitted time within ${Math.round(100 * band.tolerance)} % of the minimum, shaded)`,
+      name: `recommended m = ${r.m}: the smallest power of two in the band (within a factor ${band.factor} of m* ≈ ${Math.round(band.optimumM)}, shaded)`,
       marker: { size: 16, color: COLORS.transparent, line: { color: colorForBatchSize(r.m), width: 3 } },
     },
   ];
@@ -182,14 +168,18 @@ export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: st
   // engine's overhead at small m); the rule lines may leave the frame, the time curves may not.
   const timeValues = [...ms.map(ratio), ...measured.map((row) => measuredRatio(row.m, Math.max(...row.samples)))].filter(Number.isFinite);
   const top = Math.max(64, 1.3 * Math.max(...timeValues));
-  // Ticks at round factors and at the band's edge, not Plotly's crowded minor labels of a short log axis.
-  const ticks = [1, edge, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].filter((v) => v <= top);
+  // Ticks at round factors and at the band's cost bound, not Plotly's crowded minor labels of a short log axis.
+  // A tick is kept only if it is far enough (on the log axis) from the one below, so labels never overlap.
+  const ticks: number[] = [];
+  for (const v of [1, edge, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
+    if (v <= top && (ticks.length === 0 || Math.log10(v / ticks[ticks.length - 1]) >= Math.log10(top) / 22)) ticks.push(v);
+  }
   layout.yaxis = {
-    ...(layout.yaxis as object), range: [-0.05, Math.log10(top)], tickvals: ticks, ticktext: ticks.map((v) => (v === edge ? `${Number(v.toFixed(2))}` : String(v))),
+    ...(layout.yaxis as object), range: [-0.05, Math.log10(top)], tickvals: ticks, ticktext: ticks.map((v) => (v === edge ? `${Number(v.toFixed(3))}` : String(v))),
   };
   layout.shapes = [
     vertical(B, ESTIMATE, "dot"),
-    // The m whose fitted time is within the tolerance of the minimum: the band the answer is read from.
+    // The m within the factor of m*: the band the answer is read from.
     { type: "rect", xref: "x", yref: "paper", x0: bandLo, x1: bandHi, y0: 0, y1: 1, fillcolor: COLORS.bandFill, line: { width: 0 }, layer: "below" },
   ];
   layout.annotations = [
