@@ -7,11 +7,12 @@
 //   3. the curvature λ_max after the short run, whose stability limit 2/λ_max no batch size can
 //      move (chapter 3);
 //   4. time per step t(m) measured on this machine (chapter 5);
-//   5. steps S(m) = S_min·(1 + B_crit/m) (McCandlish et al. 2018) times t(m): the wall-clock time to
-//      the same target for every candidate m; the recommendation is the smallest m whose time is
-//      within a tolerance band of the fastest (src/compute/band.ts: a one-run minimum of noisy
-//      timings is not reproducible) and that fits the memory budget, with η from the linear or
-//      square-root rule, capped by the curvature, and a warmup when the rate grows a lot.
+//   5. steps S(m) = S_min·(1 + B_crit/m) (McCandlish et al. 2018) times t(m) = t₀ + c·m fitted to
+//      the step times of every m: the wall-clock time to the same target for every candidate m.
+//      The answer is a band, every m within a factor 2 of the fitted curve's minimiser m*, and the
+//      recommendation its smallest m that fits the memory budget (costBand.ts: choosing from the
+//      fitted curve, not from each noisy timing, is what makes reruns agree), with η from the
+//      linear or square-root rule, capped by the curvature, and a warmup when the rate grows a lot.
 //
 // The decision (step 5) is the pure function adviseFromMeasurements, so it can be tested and
 // re-run with other assumptions without measuring again.
@@ -24,7 +25,6 @@ import { trackNoiseScale, type NoiseTrackingRow } from "../noise/twoBatch";
 import { hessianOperator } from "../curvature/hessian";
 import { powerIteration } from "../curvature/eigen";
 import { measureStepTimes, timingLoad, trainRunner, type StepTimeRow } from "../compute/timing";
-import { chooseWithinBand, smoothStepTimes, toleranceFromSpread } from "../compute/band";
 import { fitOverhead, type OverheadFit } from "../compute/roofline";
 import { interpolateStepTime } from "../compute/target";
 import { largestBatchWithin } from "../compute/memory";
@@ -34,6 +34,7 @@ import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
 import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
+import { BAND_FACTOR, MIN_BAND_FACTOR, costBand, fittedCost, type CostBand } from "./costBand";
 import { median as medianOf, powersOfTwoUpTo } from "../util/stats";
 
 export type ScalingRule = "linear" | "sqrt";
@@ -119,10 +120,10 @@ export interface DecisionOptions {
   /** Cap on η as a fraction of 2/λ_max (default STABILITY_FRACTION). */
   stabilityFraction?: number;
   /**
-   * Width of the band of m treated as equally fast, as a fraction of the best time (default: twice
-   * the measured spread of the step times, at least 20 %: toleranceFromSpread).
+   * The band holds every m within this factor of the fitted optimum m*, either way (default
+   * BAND_FACTOR = 2, see costBand.ts; from √2 to 16).
    */
-  tolerance?: number;
+  bandFactor?: number;
 }
 
 export interface CandidateRow {
@@ -131,12 +132,14 @@ export interface CandidateRow {
   stepsFactor: number;
   examplesFactor: number;
   steps: number;
-  /** t(m) used for the decision: the measured times smoothed (smoothStepTimes: a lone outlier removed, non-decreasing in m). */
+  /** t(m) used for the decision: the fitted t₀ + c·m. */
   secondsPerStep: number;
-  /** t(m) as measured (interpolated between measured m), before the non-decreasing fit. */
+  /** t(m) as measured (the median of the repeats; interpolated between measured m). */
   measuredSecondsPerStep: number;
-  /** Estimated wall-clock time to the target, S(m)·t(m). */
+  /** Estimated wall-clock time to the target, S(m)·(t₀ + c·m). */
   seconds: number;
+  /** The fitted time to target ÷ the fitted curve's minimum: what the band is read from. */
+  relativeCost: number;
   /** η the rule gives, and η after the curvature cap. */
   ruleLr: number;
   lr: number;
@@ -162,8 +165,12 @@ export interface BatchSizeAdvice extends Measurements {
   /** m* = √(B_crit·t₀/c) of the two models (chapter 5). */
   modelOptimum: number;
   candidates: CandidateRow[];
-  /** The fastest candidate, and every m within the tolerance band of it (the recommendation is the smallest). */
-  band: { tolerance: number; fastestM: number; ms: number[] };
+  /**
+   * Every m within a factor of the fitted optimum m* (the recommendation is the smallest), the
+   * candidate with the smallest fitted time, and the range of t₀/c over which the choice stays the
+   * same: see costBand.ts.
+   */
+  band: CostBand;
   recommendation: Recommendation;
   /** The base batch size's own row, for comparison. */
   baseline: CandidateRow;
@@ -171,9 +178,33 @@ export interface BatchSizeAdvice extends Measurements {
   assumptions: Required<Pick<DecisionOptions, "rule" | "baseEpochs" | "stabilityFraction">> & { maxBatchSize: number };
 }
 
+/** A candidate's fitted time to target ÷ the fitted curve's minimum. */
+function fittedCostRatio(m: number, bCrit: number, band: CostBand): number {
+  return fittedCost(m, bCrit, band.breakEven) / fittedCost(band.optimumM, bCrit, band.breakEven);
+}
+
+/** Step times the fit can use: named by index when one is not. */
+function checkStepTimes(stepTimes: readonly StepTimeRow[]): void {
+  if (!Array.isArray(stepTimes)) throw new AdvisorInputError(`measurements.stepTimes must be an array of timed rows { m, secondsPerStep }, got ${stepTimes === null ? "null" : typeof stepTimes}`, "measurements.stepTimes");
+  stepTimes.forEach((r, i) => {
+    if (!r || !Number.isInteger(r.m) || r.m < 1) throw new AdvisorInputError(`measurements.stepTimes[${i}].m is ${r ? r.m : r}: a batch size must be a positive integer`, `measurements.stepTimes[${i}]`);
+    if (!(r.secondsPerStep > 0) || !Number.isFinite(r.secondsPerStep)) {
+      throw new AdvisorInputError(`measurements.stepTimes[${i}].secondsPerStep is ${r.secondsPerStep} at m = ${r.m}: a step time must be a positive number of seconds`, `measurements.stepTimes[${i}]`);
+    }
+  });
+  const distinct = new Set(stepTimes.map((r) => r.m)).size;
+  if (distinct < 3) {
+    throw new AdvisorInputError(
+      `measurements.stepTimes holds ${distinct} distinct batch size${distinct === 1 ? "" : "s"}: fitting t(m) = t₀ + c·m and judging the fit needs at least 3 (time m = 1, 2, 4, … up to the largest candidate)`,
+      "measurements.stepTimes",
+    );
+  }
+}
+
 /**
  * The decision, from measurements: every power-of-two m up to maxBatchSize gets a predicted time to
- * target; the fastest one that fits the memory budget is recommended. Pure and deterministic.
+ * target from the fitted step time; the band is every m within the tolerance of the fitted minimum,
+ * and its smallest m that fits the memory budget is recommended (costBand.ts). Pure and deterministic.
  */
 export function adviseFromMeasurements(measurements: Measurements, options: DecisionOptions = {}): BatchSizeAdvice {
   checkObject("measurements", measurements, "an object { n, base, noise, curvature, stepTimes } (see recommendBatchSize)");
@@ -187,7 +218,9 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   checkInRange("stabilityFraction", stabilityFraction, 1e-6, 1);
   const maxBatchSize = options.maxBatchSize ?? Math.min(n, 4096);
   checkPositiveInteger("maxBatchSize", maxBatchSize);
-  if (stepTimes.length < 2) throw new BatchlabArgumentError("stepTimes", stepTimes, "at least two measured batch sizes");
+  checkStepTimes(stepTimes);
+  const bandFactor = options.bandFactor ?? BAND_FACTOR;
+  checkInRange("bandFactor", bandFactor, MIN_BAND_FACTOR, 16);
   const warnings: string[] = [];
 
   const bSimple = Number.isFinite(noise.bSimpleEnd) && noise.bSimpleEnd > 0 ? noise.bSimpleEnd : noise.bSimpleEstimateEnd;
@@ -209,32 +242,34 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     ? largestBatchWithin(options.memory.budgetBytes, options.memory.fixedBytes ?? 0, options.memory.bytesPerExample)
     : Infinity;
   if (memoryLimit < 1) throw new AdvisorInputError(`not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`, "options.memory");
+  if (sizes.length === 0) throw new AdvisorInputError(`no power of two from the smallest timed m = ${measuredMin} up to maxBatchSize = ${maxBatchSize} was timed: time smaller batches`, "measurements.stepTimes");
+  if (sizes[0] > memoryLimit) {
+    throw new AdvisorInputError(`no timed batch size (from m = ${measuredMin}) fits the memory budget, which allows m ≤ ${memoryLimit}: time smaller batches`, "options.memory");
+  }
+
+  // t(m) = t₀ + c·m fitted to every timed m at once (relative least squares, chapter 5): the
+  // decision reads this line, never a single timing (costBand.ts).
+  const fit = fitOverhead(stepTimes);
+  const fittedTime = (m: number) => fit.overheadSeconds + fit.secondsPerExample * m;
+  const band = costBand(sizes.filter((m) => m <= memoryLimit), bCrit.estimate, fit, bandFactor);
+  const ratioOf = (m: number) => fittedCostRatio(m, bCrit.estimate, band);
 
   // Steps: the base run needs baseEpochs·n/base steps, which fixes S_min of S(m) = S_min·(1 + B/m).
   const baseSteps = Math.ceil((baseEpochs * n) / base.m);
   const sMin = baseSteps / (1 + bCrit.estimate / base.m);
   const lrCap = curvature ? stabilityFraction * curvature.lrLimitEnd : Infinity;
-  // A point of t(m) off on its own, or a dip as m grows, is noise (src/compute/band.ts).
-  const smoothTimes = smoothStepTimes(stepTimes);
-  const tolerance = options.tolerance ?? toleranceFromSpread(stepTimes);
   const row = (m: number): CandidateRow => {
-    const steps = paretoSteps(m, sMin, bCrit.estimate);
-    const secondsPerStep = interpolateStepTime(smoothTimes, m);
+    const steps = Math.ceil(paretoSteps(m, sMin, bCrit.estimate));
     const ruleLr = scaledLearningRate(rule, { lr: base.lr, batchSize: base.m }, m);
     return {
-      m, stepsFactor: 1 + bCrit.estimate / m, examplesFactor: 1 + m / bCrit.estimate, steps: Math.ceil(steps), secondsPerStep,
-      measuredSecondsPerStep: interpolateStepTime(stepTimes, m),
-      seconds: Math.ceil(steps) * secondsPerStep, ruleLr, lr: Math.min(ruleLr, lrCap), fitsMemory: m <= memoryLimit,
+      m, stepsFactor: 1 + bCrit.estimate / m, examplesFactor: 1 + m / bCrit.estimate, steps, secondsPerStep: fittedTime(m),
+      measuredSecondsPerStep: interpolateStepTime(stepTimes, Math.min(measuredMax, Math.max(measuredMin, m))),
+      seconds: steps * fittedTime(m), relativeCost: ratioOf(m), ruleLr, lr: Math.min(ruleLr, lrCap), fitsMemory: m <= memoryLimit,
     };
   };
   const candidates = sizes.map(row);
-  const feasible = candidates.filter((c) => c.fitsMemory);
-  const chosen = chooseWithinBand(feasible, tolerance);
-  const best = chosen.choice;
-  const bandMs = chosen.band.map((c) => c.m);
+  const best = candidates.find((c) => c.m === band.choice)!;
   const baseline = candidates.find((c) => c.m === base.m) ?? row(base.m);
-
-  const fit = fitOverhead(stepTimes);
   const modelOptimum = Math.sqrt((bCrit.estimate * fit.overheadSeconds) / fit.secondsPerExample);
 
   const reasons: string[] = [];
@@ -242,12 +277,27 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     `B_simple after the short run is ${round(bSimple)}: the estimate of B_crit, likely within a factor ${BCRIT_FACTOR} of it ` +
       `(chapters 2 and 3). Below B_crit doubling m nearly halves the steps; above it, it mostly doubles the examples.`,
   );
+  const se = fit.breakEvenLogSe;
+  const { low, high } = band.stableBreakEven;
+  const seAway = (edge: number) => (Math.abs(Math.log(fit.breakEvenBatch / edge)) / se).toFixed(1);
+  const range = low > 0 && high < Infinity ? `from ${round(low)} to ${round(high)}` : low > 0 ? `above ${round(low)}` : high < Infinity ? `below ${round(high)}` : "whatever its value";
   reasons.push(
-    `On this machine a step costs about ${formatTime(fit.overheadSeconds)} + ${formatTime(fit.secondsPerExample)} per example ` +
-      `(break-even m ≈ ${round(fit.breakEvenBatch)}, chapter 5); with S(m) = S_min(1 + B_crit/m) the wall-clock time S(m)·t(m) is smallest at ` +
-      `m = ${chosen.best.m} among powers of two (the smooth models put it at √(B_crit·t₀/c) ≈ ${round(modelOptimum)}). ` +
-      `Within ${Math.round(100 * tolerance)} % of that time (twice the spread of the timings, at least 20 %), the band m = ${bandMs.join(", ")} ` +
-      `is equally fast as far as this machine's timings can tell; the advisor takes its smallest m (fewest examples per update, least memory).`,
+    `On this machine a step costs about ${formatTime(fit.overheadSeconds)} + ${formatTime(fit.secondsPerExample)} per example: ` +
+      `t₀ + c·m fitted to all ${stepTimes.length} timed m, t₀/c ≈ ${round(fit.breakEvenBatch)}` +
+      (Number.isFinite(se) ? ` ± ${Math.round(100 * se)} % (standard error)` : "") +
+      `, the timings scattered ±${(100 * fit.rmsRelativeError).toFixed(0)} % (rms) about the line (chapter 5). ` +
+      `With S(m) = S_min(1 + B_crit/m), the fitted time to target S(m)·(t₀ + c·m) is smallest at m* = √(B_crit·t₀/c) ≈ ${round(modelOptimum)}` +
+      (band.optimumM !== modelOptimum ? ` (${round(band.optimumM)} within the candidates)` : "") + `.`,
+  );
+  reasons.push(
+    `Rule: the band is every m within a factor ${bandFactor} of m* (each costs at most ${Math.round(100 * (band.costBound - 1) * 10) / 10} % more than the fitted minimum, whatever B_crit and t₀/c), ` +
+      `and the advisor takes its smallest m (fewest examples per update, least memory). ` +
+      `Band: m = ${band.ms.map((m) => `${m} (${ratioOf(m).toFixed(2)}×)`).join(", ")}; recommended: m = ${band.choice}. ` +
+      `The same rule gives m = ${band.choice} for any t₀/c ${range}` +
+      (Number.isFinite(se) && se > 0 && (low > 0 || high < Infinity)
+        ? `: this fit's ${round(fit.breakEvenBatch)} is ` +
+          [low > 0 ? `${seAway(low)} standard errors above the lower end` : "", high < Infinity ? `${seAway(high)} standard errors below the upper end` : ""].filter(Boolean).join(" and ")
+        : "") + `.`,
   );
   if (memoryLimit < Infinity) reasons.push(`The memory budget allows m ≤ ${memoryLimit}.`);
   const capped = best.lr < best.ruleLr;
@@ -270,7 +320,10 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
 
   if (base.atEdge) warnings.push(`the best base η (${fmt(base.lr)}) is at the edge of the grid tried; widen lrGrid to be sure it is the best`);
   if (bCrit.estimate > n) warnings.push(`B_simple (${round(bCrit.estimate)}) exceeds the number of examples n = ${n}: full-batch gradient descent is already in the noise-free regime`);
-  if (chosen.best.m === sizes[sizes.length - 1] && chosen.best.m < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${chosen.best.m}); time larger batches to look further`);
+  if (band.fastestM === sizes[sizes.length - 1] && band.fastestM < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${band.fastestM}); time larger batches to look further`);
+  if (Number.isFinite(se) && ((low > 0 && fit.breakEvenBatch * Math.exp(-2 * se) < low) || fit.breakEvenBatch * Math.exp(2 * se) > high)) {
+    warnings.push(`t₀/c is within two standard errors of a value where the band's smallest m changes (${range}): another run of the timings may recommend a neighbouring m`);
+  }
   const load = timingLoad(stepTimes);
   if (load.overloaded) warnings.push(`the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`);
   if (noise.examples < n) warnings.push(`B_simple was measured on ${noise.examples} of the ${n} examples`);
@@ -288,7 +341,7 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     overhead: fit,
     modelOptimum,
     candidates,
-    band: { tolerance, fastestM: chosen.best.m, ms: bandMs },
+    band,
     baseline,
     recommendation: {
       m: best.m, lr: best.lr, rule, warmupSteps, steps: best.steps, seconds: best.seconds, examples: best.m * best.steps, reasons,

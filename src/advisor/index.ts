@@ -14,3 +14,7 @@ export {
 } from "./advise";
 // The advisor on plain arrays
 export { adviseFromArrays } from "./arrays";
+// The band of batch sizes within a factor of the fitted time to target
+export {
+  BAND_FACTOR, MIN_BAND_FACTOR, bandCostBound, fittedCost, fittedOptimum, costBand, type CostBand,
+} from "./costBand";

@@ -42,6 +42,12 @@ export interface OverheadFit {
   breakEvenBatch: number;
   /** Root-mean-square relative error of the fit. */
   rmsRelativeError: number;
+  /**
+   * Standard error of ln(t₀/c) from the weighted least-squares covariance (residual variance over
+   * n − 2 degrees of freedom, delta method): t₀/c is known to about this fraction. NaN with only
+   * two batch sizes, or when t₀ was fitted as 0.
+   */
+  breakEvenLogSe: number;
 }
 
 /**
@@ -65,7 +71,18 @@ export function fitOverhead(rows: readonly { m: number; secondsPerStep: number }
   const secondsPerExample = Math.max(b, 1e-300);
   let sq = 0;
   for (const { m, secondsPerStep: y } of rows) sq += ((overheadSeconds + secondsPerExample * m - y) / y) ** 2;
-  return { overheadSeconds, secondsPerExample, breakEvenBatch: overheadSeconds / secondsPerExample, rmsRelativeError: Math.sqrt(sq / rows.length) };
+  // Cov(a, b) = σ²·(XᵀWX)⁻¹ with σ² the weighted residual variance; then Var ln(a/b) by the delta method.
+  let breakEvenLogSe = NaN;
+  if (rows.length > 2 && a > 0 && b > 0) {
+    let ssr = 0;
+    for (const { m, secondsPerStep: y } of rows) ssr += ((a + b * m - y) / y) ** 2;
+    const sigma2 = ssr / (rows.length - 2);
+    const varA = (sigma2 * swmm) / det, varB = (sigma2 * sw) / det, covAB = (-sigma2 * swm) / det;
+    breakEvenLogSe = Math.sqrt(Math.max(0, varA / (a * a) + varB / (b * b) - (2 * covAB) / (a * b)));
+  }
+  return {
+    overheadSeconds, secondsPerExample, breakEvenBatch: overheadSeconds / secondsPerExample, rmsRelativeError: Math.sqrt(sq / rows.length), breakEvenLogSe,
+  };
 }
 
 export interface MatmulRate {

@@ -15,6 +15,7 @@ const RANGE_FILL = COLORS.estimateRange;
 const RULE_LINEAR = COLORS.blue;
 const RULE_SQRT = COLORS.purple;
 const LIMIT = COLORS.limit;
+const FIT = COLORS.fit;
 
 /** A legend under the plot, clear of the x-axis title. */
 function legendBelow(layout: Record<string, unknown>): void {
@@ -105,59 +106,89 @@ export function advisorNoiseFigure(advice: BatchSizeAdvice, options: { title?: s
 }
 
 /**
- * Time to the target against m, relative to the fastest m, beside the steps and examples each m
- * needs relative to their minima: the trade-off of chapter 3 priced with the step times of chapter 5.
+ * Time to the target against m, relative to the fitted minimum: the fitted curve S(m)·(t₀ + c·m)
+ * the advisor decides from, the same product with each t(m) as measured (the range of its repeats
+ * as error bars), the band of m within a factor of its minimiser m*, and the steps and examples each m needs
+ * relative to their minima: the trade-off of chapter 3 priced with the step times of chapter 5.
  */
 export function advisorTimeFigure(advice: BatchSizeAdvice, options: { title?: string } = {}): PlotlyFigure {
   const c = advice.candidates;
   if (c.length === 0) throw new BatchlabArgumentError("advice.candidates", c, "at least one candidate batch size");
-  const best = Math.min(...c.filter((r) => r.fitsMemory).map((r) => r.seconds));
-  const ms = logGrid(c[0].m, c[c.length - 1].m, 80);
+  const ms = logGrid(c[0].m, c[c.length - 1].m, 120);
   const B = advice.bCrit.estimate;
   const r = advice.recommendation;
   const band = advice.band;
-  // S(m) at the candidates' scale: seconds / t(m) of any row gives its steps; S_min follows.
-  const sMin = c[0].steps / c[0].stepsFactor;
-  const modelSeconds = (m: number) => sMin * (1 + B / m) * (advice.overhead.overheadSeconds + advice.overhead.secondsPerExample * m);
+  // Everything ÷ the fitted curve's minimum S(m*)·t(m*), with S(m) ∝ 1 + B/m and t(m) = t₀ + c·m.
+  const { overheadSeconds: t0, secondsPerExample: perExample } = advice.overhead;
+  const fitted = (m: number) => (1 + B / m) * (t0 + perExample * m);
+  const minimum = fitted(band.optimumM);
+  const ratio = (m: number) => fitted(m) / minimum;
+  // A measured point: the same S(m) with t(m) the median of the repeats, and their range.
+  const measured = advice.stepTimes.filter((row) => c.some((x) => x.m === row.m)).sort((a, b) => a.m - b.m);
+  const measuredRatio = (m: number, t: number) => ((1 + B / m) * t) / minimum;
+  const bandLo = Math.max(c[0].m, band.optimumM / band.factor), bandHi = Math.min(c[c.length - 1].m, band.optimumM * band.factor);
+  const edge = band.costBound;
   const data: PlotlyTrace[] = [
     {
-      type: "scatter", mode: "lines+markers", x: c.map((row) => row.m), y: c.map((row) => row.seconds / best), name: "wall-clock time S(m)·t(m) ÷ fastest, t measured and smoothed (a lone outlier removed, non-decreasing in m)",
-      line: { color: EXACT, width: 2.5 }, marker: { color: c.map((row) => (row.fitsMemory ? EXACT : COLORS.fainter)), size: 7 },
+      type: "scatter", mode: "lines", x: ms, y: ms.map(ratio), name: "fitted time to target S(m)·(t₀ + c·m) ÷ its minimum: what the advisor decides from",
+      line: { color: FIT, width: 2.5 },
     },
     {
-      type: "scatter", mode: "markers", x: c.map((row) => row.m), y: c.map((row) => (row.seconds * row.measuredSecondsPerStep) / row.secondsPerStep / best),
-      name: "the same with t exactly as measured", marker: { color: EXACT, size: 5, symbol: "circle-open", opacity: 0.7 },
+      type: "scatter", mode: "markers", x: c.map((row) => row.m), y: c.map((row) => ratio(row.m)), name: "candidates (powers of two; grey: over the memory budget)",
+      marker: { color: c.map((row) => (row.fitsMemory ? FIT : COLORS.fainter)), size: 7 },
+      showlegend: true,
     },
     {
-      type: "scatter", mode: "lines", x: ms, y: ms.map((m) => modelSeconds(m) / best), name: "the same with the fitted t(m) = t₀ + c·m",
-      line: { color: COLORS.faint, width: 1.5, dash: "dashdot" },
+      type: "scatter", mode: "markers", x: measured.map((row) => row.m), y: measured.map((row) => measuredRatio(row.m, row.secondsPerStep)),
+      error_y: {
+        type: "data", symmetric: false, thickness: 1, width: 3, color: EXACT,
+        array: measured.map((row) => measuredRatio(row.m, Math.max(...row.samples)) - measuredRatio(row.m, row.secondsPerStep)),
+        arrayminus: measured.map((row) => measuredRatio(row.m, row.secondsPerStep) - measuredRatio(row.m, Math.min(...row.samples))),
+      },
+      name: "the same with t(m) as timed: median and range of the repeats", marker: { color: EXACT, size: 6, symbol: "circle-open" },
+    },
+    {
+      type: "scatter", mode: "lines", x: [ms[0], ms[ms.length - 1]], y: [edge, edge], name: `${Number(edge.toFixed(3))} × the minimum: the most any m within a factor ${band.factor} of m* can cost`,
+      line: { color: COLORS.green, width: 1.5, dash: "dash" },
     },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + B / m), name: "steps S(m) ÷ S_min = 1 + B_crit/m", line: { color: RULE_LINEAR, width: 1.5, dash: "dash" } },
     { type: "scatter", mode: "lines", x: ms, y: ms.map((m) => 1 + m / B), name: "examples E(m) ÷ E_min = 1 + m/B_crit", line: { color: ESTIMATE, width: 1.5, dash: "dot" } },
     {
-      type: "scatter", mode: "markers", x: [r.m], y: [r.seconds / best], name: `recommended m = ${r.m}: the smallest within ${Math.round(100 * band.tolerance)} % of the fastest (shaded band)`,
+      type: "scatter", mode: "markers", x: [r.m], y: [ratio(r.m)],
+      name: `recommended m = ${r.m}: the smallest power of two in the band (within a factor ${band.factor} of m* ≈ ${Math.round(band.optimumM)}, shaded)`,
       marker: { size: 16, color: COLORS.transparent, line: { color: colorForBatchSize(r.m), width: 3 } },
     },
   ];
   const layout = baseLayout({
     title: options.title ?? "Step 3 · predicted time to the target on this machine",
-    xTitle: "batch size m (log scale)", yTitle: "relative cost (1 = best; log scale)", xLog: true, yLog: true,
+    xTitle: "batch size m (log scale)", yTitle: "time to target ÷ fitted minimum (log)", xLog: true, yLog: true,
   });
   layout.xaxis = { ...(layout.xaxis as object), dtick: Math.log10(2) * 2, tickformat: "d" };
-  // Up to 64× the best, or higher when a measured point or the fitted-time curve needs it (a slow
+  // Up to 64× the minimum, or higher when a measured point or the fitted curve needs it (a slow
   // engine's overhead at small m); the rule lines may leave the frame, the time curves may not.
-  const timeValues = [...c.map((row) => row.seconds / best), ...ms.map((m) => modelSeconds(m) / best)].filter(Number.isFinite);
-  layout.yaxis = { ...(layout.yaxis as object), range: [-0.05, Math.log10(Math.max(64, 1.3 * Math.max(...timeValues)))] };
+  const timeValues = [...ms.map(ratio), ...measured.map((row) => measuredRatio(row.m, Math.max(...row.samples)))].filter(Number.isFinite);
+  const top = Math.max(64, 1.3 * Math.max(...timeValues));
+  // Ticks at round factors and at the band's cost bound, not Plotly's crowded minor labels of a short log axis.
+  // A tick is kept only if it is far enough (on the log axis) from the one below, so labels never overlap.
+  const ticks: number[] = [];
+  for (const v of [1, edge, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]) {
+    if (v <= top && (ticks.length === 0 || Math.log10(v / ticks[ticks.length - 1]) >= Math.log10(top) / 22)) ticks.push(v);
+  }
+  layout.yaxis = {
+    ...(layout.yaxis as object), range: [-0.05, Math.log10(top)], tickvals: ticks, ticktext: ticks.map((v) => (v === edge ? `${Number(v.toFixed(3))}` : String(v))),
+  };
   layout.shapes = [
     vertical(B, ESTIMATE, "dot"),
-    // The band of m within the tolerance of the fastest: as fast as the timings can tell apart.
-    {
-      type: "rect", xref: "x", yref: "paper", x0: Math.min(...band.ms) / Math.SQRT2, x1: Math.max(...band.ms) * Math.SQRT2, y0: 0, y1: 1,
-      fillcolor: COLORS.bandFill, line: { width: 0 }, layer: "below",
-    },
+    // The m within the factor of m*: the band the answer is read from.
+    { type: "rect", xref: "x", yref: "paper", x0: bandLo, x1: bandHi, y0: 0, y1: 1, fillcolor: COLORS.bandFill, line: { width: 0 }, layer: "below" },
   ];
-  layout.annotations = [label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE)];
+  layout.annotations = [
+    label(B, `B_crit ≈ ${Math.round(B)}`, ESTIMATE),
+    label(bandLo, `band: m = ${band.ms.join(", ")}`, COLORS.green, 0.93),
+  ];
   legendBelow(layout);
+  layout.height = 600;
+  layout.margin = { ...(layout.margin as object), b: 200 };
   return { data, layout };
 }
 
