@@ -33,8 +33,8 @@ describe("runner on fixture notebooks (quick mode)", () => {
     // good ones (they must still run; one has files the kernel compiled change under it), the other
     // failure kinds, and a cell that exceeds a 3 s limit; then a notebook whose claim fails.
     [main, more, slow] = await Promise.all([
-      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src")], { BATCHLAB_CELL_TIMEOUT: "120" }),
-      runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit")]),
+      runCli(["--quick", "--no-sign", "--out", out, fixture("fail"), fixture("ok"), fixture("edit-src"), fixture("burst")], { BATCHLAB_CELL_TIMEOUT: "120" }),
+      runCli(["--quick", "--no-sign", "--out", outMore, fixture("type-error"), fixture("async-fail"), fixture("rejection"), fixture("exit"), fixture("burst-fail")]),
       runCli(["--quick", "--no-sign", "--timeout", "3", "--out", outSlow, fixture("slow")], { BATCHLAB_CELL_TIMEOUT: "1000" }),
     ]);
     // After the others, not beside them: four runners starting kernels at once can pick the same free
@@ -50,12 +50,12 @@ describe("runner on fixture notebooks (quick mode)", () => {
     assert.equal(main.code, 1, main.stderr);
     const summary = readSummary(out);
     assert.equal(summary.quick, true);
-    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["fail", false], ["ok", true], ["edit-src", true]]);
-    assert.match(main.stdout, /▶ \[2\/3\] test\/fixtures\/ok\.ipynb \(quick mode\)/);
+    assert.deepEqual(summary.notebooks.map((n) => [n.name, n.ok]), [["fail", false], ["ok", true], ["edit-src", true], ["burst", true]]);
+    assert.match(main.stdout, /▶ \[2\/4\] test\/fixtures\/ok\.ipynb \(quick mode\)/);
     assert.match(main.stdout, /✓ ok · cell 2\/6 · \d/, "per-cell progress with i/N and time");
-    assert.match(main.stderr, /3 notebooks, 2 ok, 1 failed/);
+    assert.match(main.stderr, /4 notebooks, 3 ok, 1 failed/);
     assert.equal(more.code, 1, more.stderr);
-    assert.deepEqual(readSummary(outMore).notebooks.map((n) => n.ok), [false, false, false, false]);
+    assert.deepEqual(readSummary(outMore).notebooks.map((n) => n.ok), [false, false, false, false, false]);
   });
 
   test("a false claim fails the run after every notebook ran, and run.json, the console and the page say which", () => {
@@ -114,11 +114,24 @@ describe("runner on fixture notebooks (quick mode)", () => {
     assert.match(more.stderr, /FAILED test\/fixtures\/exit\.ipynb, cell 2 \(In \[2\]\) killed the kernel: the kernel process exited with code 3/);
   });
 
+  test("a burst of output beyond what the kernel's socket sends at once: every message arrives, and an error after it is named", () => {
+    // zeromq.js defers the 513th send of one event-loop turn and throws EBUSY from the sends after
+    // it; without the kernel's in-order queue the display below failed the cell and its error text
+    // and "idle" were lost ("the cell failed without an error message").
+    const nb = readNotebook(path.join(out, "notebooks", "burst.ipynb"));
+    const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+    const lines = code[0].outputs.flatMap((o) => (o.output_type === "stream" ? (o.text as string[]) : []));
+    assert.deepEqual(lines, Array.from({ length: 1500 }, (_, i) => `line ${i}\n`));
+    assert.deepEqual(code[0].outputs.filter((o) => o.output_type === "display_data").map((o) => (o as { data: Record<string, unknown> }).data["text/plain"]), ["after the burst"]);
+    assert.match(JSON.stringify(code[1].outputs), /the next cell runs/);
+    assert.match(more.stderr, /FAILED test\/fixtures\/burst-fail\.ipynb, cell 2 \(In \[1\]\) failed: Error: boom after a burst/);
+  });
+
   test("a cell over the time limit fails its notebook", () => {
     assert.equal(slow.code, 1, slow.stderr);
     assert.match(slow.stderr, /FAILED test\/fixtures\/slow\.ipynb, cell 2 \(In \[2\]\) timed out: no result within 3\.0 s/);
     assert.match(slow.stdout, /▶ \[1\/1\] test\/fixtures\/slow\.ipynb \(quick mode\) · cell limit 3 s/, "the limit is printed with the progress; --timeout wins over the environment");
-    assert.match(main.stdout, /▶ \[1\/3\] test\/fixtures\/fail\.ipynb \(quick mode\) · cell limit 120 s/, "BATCHLAB_CELL_TIMEOUT sets the limit");
+    assert.match(main.stdout, /▶ \[1\/4\] test\/fixtures\/fail\.ipynb \(quick mode\) · cell limit 120 s/, "BATCHLAB_CELL_TIMEOUT sets the limit");
     assert.ok(slow.seconds < 30, `the kernel was stopped (took ${slow.seconds} s)`);
   });
 
