@@ -132,7 +132,10 @@ describe("runner on fixture notebooks (quick mode)", () => {
     assert.match(slow.stderr, /FAILED test\/fixtures\/slow\.ipynb, cell 2 \(In \[2\]\) timed out: no result within 3\.0 s/);
     assert.match(slow.stdout, /▶ \[1\/1\] test\/fixtures\/slow\.ipynb \(quick mode\) · cell limit 3 s/, "the limit is printed with the progress; --timeout wins over the environment");
     assert.match(main.stdout, /▶ \[1\/4\] test\/fixtures\/fail\.ipynb \(quick mode\) · cell limit 120 s/, "BATCHLAB_CELL_TIMEOUT sets the limit");
-    assert.ok(slow.seconds < 30, `the kernel was stopped (took ${slow.seconds} s)`);
+    // The notebook's own time (kernel start to kernel stopped), not the whole command's: on a busy
+    // machine the whole command once took 98 s (starting tsx, drawing the static images).
+    const took = readSummary(outSlow).notebooks[0].seconds;
+    assert.ok(took < 60, `the kernel was stopped before the cell's 60 s wait ended (the notebook took ${took} s)`);
   });
 
   test("the executed notebook: counts set, outputs in nbformat shape, plotly.js embedded once", () => {
