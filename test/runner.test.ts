@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { decode, encode, sign, type Message } from "../scripts/runner/kernel-client";
-import { keyLine } from "../scripts/runner/execute";
+import { keyLine, runNotebook } from "../scripts/runner/execute";
 import { renderMarkdown } from "../scripts/runner/markdown";
-import { countCharts, joinSource, PLOTLY_MIME, type CodeCell } from "../scripts/runner/nbformat";
+import { countCharts, joinSource, PLOTLY_MIME, type CodeCell, type Notebook } from "../scripts/runner/nbformat";
 import { checkPage, CHROMIUM_MISSING, findChromium, launch } from "./helpers/browser";
 import { readNotebook, readSummary, root, runCli, type CliResult } from "./helpers/run";
 
@@ -214,6 +214,35 @@ describe("runner internals", () => {
     const fromFlag = await runCli(["--quick", "--timeout", "0", fixture("ok")]);
     assert.equal(fromFlag.code, 2);
     assert.match(fromFlag.stderr, /--timeout needs a positive number of seconds, got "0"/);
+  });
+
+  /** One cell run on test/fixtures/fake-kernel.cjs in the given mode; the run's failure message. */
+  async function onFakeKernel(mode: string): Promise<string> {
+    const nb: Notebook = { cells: [{ cell_type: "code", id: "a", metadata: {}, source: "anything", outputs: [], execution_count: null }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const run = await runNotebook(nb, {
+      kernelArgv: [process.execPath, path.join(fixtures, "fake-kernel.cjs"), "{connection_file}", mode],
+      cwd: root,
+      env,
+      cellTimeoutMs: 60_000,
+      log: () => {},
+      label: mode,
+    });
+    assert.equal(run.failure?.kind, "error");
+    return run.failure.message;
+  }
+
+  test("an error text that arrives after the kernel's reply is reported: a cell ends at its idle, not at its reply", async () => {
+    assert.match(await onFakeKernel("late-stderr"), /^Error: reported after the reply$/);
+  });
+
+  test("a cell that fails with no message at all: the reply, the messages that came and the missing idle are reported", async () => {
+    const message = await onFakeKernel("lost-idle");
+    assert.match(message, /^the cell failed without an error message: /);
+    assert.match(message, /the reply: \{"status":"error","execution_count":1\}/);
+    assert.match(message, /the cell's messages: status ×1, stream \(stdout\) ×1/);
+    assert.match(message, /its "idle" status never came \(waited 10 s\): messages the kernel published for this cell were lost/);
   });
 
   test("the key line of an error text", () => {

@@ -1,13 +1,14 @@
 // Runs one notebook on a fresh kernel, cell by cell, and collects the outputs into the notebook
 // the way Jupyter front ends store them. Knows tslab's habits:
 //  - a failing cell replies status "error" with empty ename/evalue and no traceback; the message
-//    is only in that cell's stderr stream, so that is what a failure reports;
+//    is only in that cell's stderr stream, so that is what a failure reports (and when even that is
+//    missing, everything the kernel did send for the cell, so that the failure can be diagnosed);
 //  - errors thrown later from timers, and unhandled rejections, are printed by tslab's process
 //    handlers as "UncaughtException:" / "UnhandledPromiseRejection:" on stderr, into whichever cell
 //    runs at the time (or the last one): any such line fails the notebook;
 //  - tslab sends no execute_input, so execution counts are set here.
 
-import { KernelClient, type ExecuteOutcome, type Message } from "./kernel-client";
+import { IDLE_GRACE_MS, KernelClient, type ExecuteOutcome, type Message } from "./kernel-client";
 import { joinSource, splitLines, type CodeCell, type Notebook, type Output, type StreamOutput } from "./nbformat";
 import { formatDuration as formatSeconds } from "../../src/util/format";
 
@@ -89,6 +90,8 @@ interface CellState {
   outputs: Output[];
   stderr: string;
   clearPending: boolean;
+  /** How many iopub messages of each kind arrived for the cell ("stream (stdout)", "display_data", …). */
+  received: Map<string, number>;
 }
 
 /** What the cells of one run share: the options, the displays to update, the first late error. */
@@ -157,6 +160,8 @@ function displayId(content: Record<string, unknown>): string | undefined {
 function onIopub(ctx: RunContext, state: CellState, msg: Message): void {
   const type = msg.header.msg_type;
   const content = msg.content;
+  const kind = type === "stream" ? `stream (${content.name === "stderr" ? "stderr" : "stdout"})` : type;
+  state.received.set(kind, (state.received.get(kind) ?? 0) + 1);
   if (state.clearPending && (type === "stream" || type === "display_data" || type === "execute_result" || type === "error")) {
     state.outputs.length = 0;
     state.clearPending = false;
@@ -218,17 +223,37 @@ function onIopub(ctx: RunContext, state: CellState, msg: Message): void {
   }
 }
 
-/** Why a cell whose reply said "error" failed: its stderr, else the reply's ename/evalue/traceback. */
+/** An error's name, value and traceback as one text ("" when all are empty). */
+function errorText(ename: unknown, evalue: unknown, traceback: unknown): string {
+  const head = [ename, evalue].filter((s) => typeof s === "string" && s !== "").join(": ");
+  const tb = Array.isArray(traceback) ? (traceback as string[]).join("\n") : "";
+  return [head, tb].filter(Boolean).join("\n");
+}
+
+/**
+ * Why a cell whose reply said "error" failed. tslab puts the message only on the cell's stderr;
+ * other kernels send ename/evalue/traceback (in the reply and as an "error" message). When none of
+ * these came, everything the kernel did send is reported, so that the failure can be diagnosed.
+ */
 async function errorMessage(kernel: KernelClient, state: CellState, outcome: ExecuteOutcome, logMark: number): Promise<string> {
   const reply = outcome.reply ?? {};
-  const fromReply = [reply.ename, reply.evalue].filter((s) => typeof s === "string" && s !== "").join(": ");
-  const tb = Array.isArray(reply.traceback) ? (reply.traceback as string[]).join("\n") : "";
-  // tslab reports its own failures (compiling the cell, not running it) on the kernel
-  // process's stderr rather than the cell's: show what the process said during this cell.
-  const message = state.stderr || [fromReply, tb].filter(Boolean).join("\n");
-  if (!message) await new Promise((resolve) => setTimeout(resolve, 300)); // the process's stderr may trail the reply
+  const errors = state.outputs.flatMap((o) => (o.output_type === "error" ? [errorText(o.ename, o.evalue, o.traceback)] : []));
+  const message = state.stderr || [errorText(reply.ename, reply.evalue, reply.traceback), ...errors].filter(Boolean).join("\n");
+  if (message) return message;
+  // tslab reports its own failures (compiling the cell, not running it) on the kernel process's
+  // stderr rather than the cell's: show what the process said during this cell.
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the process's stderr may trail the reply
   const processSaid = kernel.processLog.slice(logMark).trim();
-  return message || (processSaid ? `the kernel process said:\n${processSaid}` : "the cell failed without an error message");
+  if (processSaid) return `the kernel process said:\n${processSaid}`;
+  const received = [...state.received].map(([kind, n]) => `${kind} ×${n}`).join(", ") || "none";
+  return [
+    "the cell failed without an error message: the kernel replied status \"error\" with no ename, evalue or traceback, sent no \"error\" message, and wrote nothing to the cell's stderr or its own",
+    `the reply: ${JSON.stringify(reply)}`,
+    `the cell's messages: ${received}`,
+    outcome.idle === false
+      ? `its "idle" status never came (waited ${IDLE_GRACE_MS / 1000} s): messages the kernel published for this cell were lost on the way`
+      : `its "idle" status came after the reply, so every message the kernel published for this cell arrived`,
+  ].join("\n");
 }
 
 /** The cell's failure from its outcome and what its messages said, or null when it succeeded. */
@@ -262,7 +287,7 @@ async function runCells(ctx: RunContext, kernel: KernelClient, codeCells: Array<
     if (code.trim() === "") continue;
     number++;
     cell.execution_count = number;
-    const state: CellState = { cell, index, outputs: cell.outputs, stderr: "", clearPending: false };
+    const state: CellState = { cell, index, outputs: cell.outputs, stderr: "", clearPending: false, received: new Map() };
     states.push(state);
     const start = Date.now();
     ctx.running = { state, number, start };
