@@ -10,6 +10,7 @@ import * as path from "path";
 import { decode, encode, sign, type Message } from "../scripts/runner/kernel-client";
 import { keyLine, runNotebook } from "../scripts/runner/execute";
 import { renderMarkdown } from "../scripts/runner/markdown";
+import { COURSE, readmeSummaries, renderIndex } from "../scripts/runner/book";
 import { countCharts, joinSource, PLOTLY_MIME, type CodeCell, type Notebook } from "../scripts/runner/nbformat";
 import { checkPage, CHROMIUM_MISSING, findChromium, launch } from "./helpers/browser";
 import { readNotebook, readSummary, root, runCli, type CliResult } from "./helpers/run";
@@ -243,6 +244,24 @@ describe("runner internals", () => {
     assert.match(message, /the reply: \{"status":"error","execution_count":1\}/);
     assert.match(message, /the cell's messages: status ×1, stream \(stdout\) ×1/);
     assert.match(message, /its "idle" status never came \(waited 10 s\): messages the kernel published for this cell were lost/);
+  });
+
+  test("the book's front page is the course: title, what it teaches, each chapter with the README's summary and its thumbnail, the run in small print, the chapter navigation", () => {
+    const summaries = readmeSummaries();
+    const chapters = fs.readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb")).map((f) => f.replace(/\.ipynb$/, ""));
+    assert.deepEqual([...summaries.keys()].sort(), chapters.sort(), "the README's table lists every chapter");
+    assert.match(summaries.get("00-start-here")!, /^Checks the kernel, the library and the tensor backend, and runs a first minibatch SGD to the noise floor\.$/, "without the run time in italics");
+    const entries = ["00-start-here", "01-update-rule"].map((name, i) => ({
+      title: `Chapter ${i}`, href: `${name}.html`, ipynbHref: `notebooks/${name}.ipynb`, source: `notebooks/${name}.ipynb`,
+      failure: null, seconds: 1.5, charts: 2, claims: { checked: 5, failed: i, failures: i ? ["✗ a claim"] : [] },
+    }));
+    const html = renderIndex(entries, { quick: true, generated: new Date(0) });
+    assert.match(html, new RegExp(`<h1>${COURSE.title}</h1>`));
+    assert.ok(html.includes(summaries.get("00-start-here")!) && html.includes(summaries.get("01-update-rule")!), "each chapter's summary");
+    assert.equal(html.match(/<img src="data:image\/png;base64,/g)?.length, 2, "each chapter's thumbnail, inlined");
+    assert.match(html, /<p class="meta"><span class="status">ok<\/span> notebooks\/00-start-here\.ipynb · 2 charts · 5 claims checked · 1\.5 s/);
+    assert.match(html, /<span class="status failed">1 claim failed<\/span>/);
+    assert.match(html, /<nav class="chapters"><ol><li><a href="00-start-here\.html">Chapter 0<\/a><\/li><li><a href="01-update-rule\.html">Chapter 1<\/a><\/li><\/ol><\/nav>/);
   });
 
   test("the key line of an error text", () => {
