@@ -62,5 +62,75 @@ ZmqServer.prototype.handleShellMessage = function (sock, ...frames) {
   return handleShellMessage.call(this, sock, ...frames);
 };
 
+// zeromq.js 6 sends at most 512 messages on a socket without giving the event loop a turn; it
+// defers the next one to the loop's next turn, and until that one has gone out every further send()
+// throws "Socket is busy writing" (EBUSY). tslab never waits for a send, so a cell whose output
+// crosses that count within one turn loses messages: console.log swallows the throw (the lines
+// vanish), tslab's display throws it into the cell (which fails), and the cell's error text, its
+// traceback and the kernel's "idle" status, all sent in the same turn, are lost the same way; the
+// client sees only an execute_reply with status "error". Which message is the 513th depends on how
+// much live progress the earlier cells sent, hence on the machine's speed. So every socket tslab
+// sends on queues a message that meets a busy socket and sends it, in order, once the deferred one
+// has gone out.
+const fs = require("fs");
+const SENDING = Symbol("batchlab in-order sends");
+
+/** The socket, with a send that never throws EBUSY: a message that meets a busy socket waits its turn, in order. */
+function sendInOrder(sock) {
+  const send = sock.send.bind(sock);
+  const queue = [];
+  let last = Promise.resolve();
+  // The kernel's own stderr, not tslab's (tslab redirects process.stderr into the running cell).
+  const report = (e) => fs.writeSync(2, `batchlab kernel: a message could not be sent: ${e && e.message ? e.message : e}\n`);
+  const drain = async () => {
+    while (queue.length > 0) {
+      try {
+        await send(queue[0]);
+      } catch (e) {
+        report(e);
+      }
+      queue.shift();
+    }
+  };
+  const sendOrQueue = (frames) => {
+    if (queue.length === 0) {
+      try {
+        last = send(frames);
+        last.catch(report);
+        return last;
+      } catch (e) {
+        if (!e || e.code !== "EBUSY") {
+          report(e);
+          return Promise.resolve();
+        }
+      }
+    }
+    queue.push(frames);
+    if (queue.length === 1) last.then(drain, drain);
+    return Promise.resolve();
+  };
+  // zeromq's sockets are not extensible and their send is read-only: tslab gets a view of the socket
+  // whose send is the one above (its other methods run on the socket itself).
+  return new Proxy(sock, {
+    get(target, prop) {
+      if (prop === "send") return sendOrQueue;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+for (const name of ["iopub", "shell", "control"]) {
+  Object.defineProperty(ZmqServer.prototype, name, {
+    configurable: true,
+    get() {
+      return this[SENDING]?.[name];
+    },
+    set(sock) {
+      this[SENDING] = { ...this[SENDING], [name]: sock ? sendInOrder(sock) : sock };
+    },
+  });
+}
+
 const { startKernel } = require(path.join(tslabDir, "dist", "main.js"));
 startKernel({ configPath: path.resolve(configPath), enableFindLocal: false });

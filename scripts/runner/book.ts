@@ -63,7 +63,8 @@ export function chaptersIn(dir: string): PageLink[] {
 
 /**
  * A chapter's one-paragraph summary, taken from the notebook itself: the first paragraph of text
- * after the title in its first markdown cell (so a new chapter needs no code here).
+ * after the title in its first markdown cell (for a chapter the README's table does not list yet,
+ * so a new chapter needs no code here).
  */
 export function chapterSummary(nb: Notebook): string {
   const first = nb.cells.find((c) => c.cell_type === "markdown");
@@ -71,6 +72,23 @@ export function chapterSummary(nb: Notebook): string {
   const blocks = joinSource(first.source).split(/\n\s*\n/).map((b) => b.trim());
   const para = blocks.find((b) => b !== "" && !/^(#|\$\$|[-*+] |\d+[.)] |>|\||```|<)/.test(b));
   return para ? renderInline(para.replace(/\s*\n\s*/g, " ")) : "";
+}
+
+/**
+ * The chapters' summaries from the README's table of contents (one home: the README's "what it
+ * shows" column, without the run time in italics at its end), by notebook name, as HTML.
+ */
+export function readmeSummaries(readme = path.join(ROOT, "README.md")): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!fs.existsSync(readme)) return out;
+  const row = /^\|\s*\[[^\]]*\]\((?:\.\/)?notebooks\/([^)/]+)\.ipynb\)\s*\|(.*)\|.*\|\s*$/;
+  for (const line of fs.readFileSync(readme, "utf8").split("\n")) {
+    const m = row.exec(line);
+    if (!m) continue;
+    const summary = m[2].trim().replace(/\s*\*[^*]+\*$/, "");
+    if (summary) out.set(m[1], renderInline(summary));
+  }
+  return out;
 }
 
 /** The README's thumbnail of a chapter, inlined so the front page stays one self-contained file. */
@@ -302,7 +320,7 @@ export interface IndexEntry {
   seconds: number;
   charts: number;
   claims?: ClaimCount;
-  /** The chapter's summary as HTML; default: chapterSummary of the source notebook. */
+  /** The chapter's summary as HTML; default: the README's (readmeSummaries), else chapterSummary of the source notebook. */
   summary?: string;
   /** The chapter's thumbnail (href or data: URL); default: docs/thumbnails/<name>.png, inlined. */
   thumbnail?: string | null;
@@ -322,11 +340,12 @@ function sourceNotebook(source: string): Notebook | null {
  */
 export function renderIndex(entries: IndexEntry[], info: { quick: boolean; generated: Date }): string {
   const failed = entries.filter((e) => e.failure || e.claims?.failed).length;
+  const summaries = readmeSummaries();
   const items = entries
     .map((e) => {
       const name = path.basename(e.href).replace(/\.html$/, "");
-      const nb = e.summary === undefined ? sourceNotebook(e.source) : null;
-      const summary = e.summary ?? (nb ? chapterSummary(nb) : "");
+      const nb = e.summary === undefined && !summaries.has(name) ? sourceNotebook(e.source) : null;
+      const summary = e.summary ?? summaries.get(name) ?? (nb ? chapterSummary(nb) : "");
       const thumb = e.thumbnail === undefined ? thumbnail(name) : e.thumbnail;
       const bad = Boolean(e.failure || e.claims?.failed);
       const status = e.failure

@@ -108,13 +108,15 @@ export interface ExecuteOutcome {
   /** "ok", "error" or "abort" (from execute_reply), or "timeout" when no reply came in time. */
   status: "ok" | "error" | "abort" | "timeout" | "dead";
   reply?: Record<string, unknown>;
+  /** Whether the kernel's "idle" status for the request arrived (false: iopub messages were lost). */
+  idle?: boolean;
 }
 
 type IopubHandler = (msg: Message) => void;
 
 /** A running kernel and the sockets to talk to it. */
 /** How long the end of a cell waits for the second of its two end markers (reply and idle). */
-const IDLE_GRACE_MS = 10_000;
+export const IDLE_GRACE_MS = 10_000;
 
 /** The promise's value, or null when it has not settled within ms. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -330,11 +332,11 @@ export class KernelClient {
       const reply = await Promise.race([replied, idle.then(() => within(replied, IDLE_GRACE_MS))]);
       if (reply === null) {
         process.stderr.write(`batchlab runner: the kernel went idle but sent no execute_reply within ${IDLE_GRACE_MS / 1000} s; taking the cell as finished\n`);
-        return { status: "ok" };
+        return { status: "ok", idle: true };
       }
-      await within(idle, IDLE_GRACE_MS);
+      const idleCame = (await within(idle.then(() => true), IDLE_GRACE_MS)) ?? false;
       const status = String(reply.content.status);
-      return { status: status === "ok" || status === "abort" ? status : "error", reply: reply.content };
+      return { status: status === "ok" || status === "abort" ? status : "error", reply: reply.content, idle: idleCame };
     })().catch((): ExecuteOutcome => ({ status: "dead" }));
     try {
       return await Promise.race([done, timeout, dead]);
