@@ -6,7 +6,8 @@ LabServerApp on jupyter_server.
 Workspaces and user settings live in a fresh temporary folder each run (a run starts from the
 default layout). MathJax 2 comes from this machine (Debian's libjs-mathjax, or BATCHLAB_MATHJAX_DIR),
 never from a CDN. --no-plotly leaves jupyterlab-plotly's renderer out, so that charts draw through
-their text/html output. Options such as --ip, --port, --ServerApp.token go to jupyter_server."""
+their text/html output; so does ?plotly=off in the address of one page (/lab?plotly=off), which
+lets one server show both. Options such as --ip, --port, --ServerApp.token go to jupyter_server."""
 
 import os
 import sys
@@ -44,12 +45,13 @@ class BatchlabLab(LabServerApp):
         page = self.settings.setdefault("page_config_data", {})
         page["fullMathjaxUrl"] = self.serverapp.base_url.rstrip("/") + MATHJAX_URL + "MathJax.js"
         page["mathjaxConfig"] = "TeX-AMS_HTML-full,Safe"
-        disabled = ["jupyterlab-plotly"] if self.without_plotly else []
+        without_plotly = self.without_plotly
 
         # jupyterlab_server recomputes disabledExtensions from the installed lab extensions (none
         # here); the hook runs last, so the choice made here is what the page gets.
         def hook(handler, page_config):
-            page_config["disabledExtensions"] = disabled
+            off = without_plotly or handler.get_query_argument("plotly", "on") == "off"
+            page_config["disabledExtensions"] = ["jupyterlab-plotly"] if off else []
             return page_config
 
         self.settings["page_config_hook"] = hook

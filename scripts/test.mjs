@@ -3,9 +3,9 @@
 // quick mode; then the type check (tsc --noEmit). Node 20's --test takes no glob, so the files are
 // listed here. Extra arguments replace the file list: `npm test -- test/display.test.ts`.
 // `npm run test:lab` (--lab) runs only test/lab/: the course in the live classic Notebook and in
-// the project's JupyterLab (lab/); plain `npm test` leaves them out (they take longer than the rest
-// together). They need Debian's Jupyter packages and lab/ built; where these are missing they are
-// reported as skipped, with the command that installs them.
+// the project's JupyterLab (lab/), last in plain `npm test` too. test/lab needs Debian's Jupyter
+// packages and lab/ built (bash .ci/run installs and builds them); where these are missing it is
+// reported as skipped, with the commands that make it run.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -26,13 +26,10 @@ function testFiles(dir) {
 
 const lab = process.argv.includes("--lab");
 const args = process.argv.slice(2).filter((a) => a !== "--lab");
-// test/lab runs every notebook in two front ends, several times each: far longer than the rest of
-// the suite, so the plain `npm test` leaves it to `npm run test:lab` and says so.
+// test/lab goes last: it is the longest file, and the others fail faster.
 const labDir = join(root, "test", "lab");
-const files = (args.length > 0 ? args.map((a) => resolve(a)) : lab ? testFiles(labDir) : testFiles(join(root, "test")).filter((f) => !f.startsWith(labDir)))
-  .map((f) => relative(root, f))
-  .sort();
-if (args.length === 0 && !lab) console.log("test/lab (the live classic Notebook and JupyterLab): skipped here, run `npm run test:lab`");
+const all = args.length > 0 ? args.map((a) => resolve(a)) : testFiles(lab ? labDir : join(root, "test"));
+const files = [...all.filter((f) => !f.startsWith(labDir)).sort(), ...all.filter((f) => f.startsWith(labDir)).sort()].map((f) => relative(root, f));
 const env = { ...process.env, BATCHLAB_QUICK: "1" };
 
 const t0 = Date.now();

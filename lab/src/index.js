@@ -46,8 +46,9 @@ async function main() {
     import("@jupyterlab/translation-extension"),
   ];
   const mimeExtensions = [import("@jupyterlab/javascript-extension"), import("@jupyterlab/json-extension")];
-  // serve.py --no-plotly lists it in PageConfig's disabledExtensions: charts then draw through
-  // their text/html output, as in a JupyterLab without the plotly extension.
+  // serve.py --no-plotly, or ?plotly=off in the page's address, lists it in PageConfig's
+  // disabledExtensions: charts then draw through their text/html output, as in a JupyterLab
+  // without the plotly extension.
   if (!PageConfig.Extension.isDisabled("jupyterlab-plotly")) mimeExtensions.push(import("jupyterlab-plotly/lib/plotly-renderer.js"));
 
   // A mime extension is its module's default export (one renderer or a list of them).

@@ -1,5 +1,5 @@
 // What the front-end tests check on a page and on a saved notebook, the same for the classic
-// Notebook and JupyterLab.
+// Notebook and JupyterLab, and the clock that reports where the suite's time goes.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -41,35 +41,42 @@ export function savedRun(nb: Notebook): SavedRun {
   };
 }
 
-/** Charts drawn on the page: .js-plotly-plot elements holding a .main-svg. */
-export async function drawnCharts(page: Page): Promise<number> {
-  return page.evaluate(
-    () => Array.from(document.querySelectorAll(".js-plotly-plot")).filter((el) => el.querySelector(".main-svg") !== null).length,
-  );
-}
-
-export interface Fallbacks {
+/** What a reader sees of the charts in one notebook view. */
+export interface ShownCharts {
+  /** Charts drawn: .js-plotly-plot elements holding a .main-svg. */
+  drawn: number;
+  /** Charts jupyterlab-plotly shows as the PNG snapshot it stored in the output (img.plot-img, loaded and laid out). */
+  snapshots: number;
   /** Fallback pictures loaded and laid out (naturalWidth > 0 and a visible height). */
   images: number;
   /** Fallback caption lines with their text. */
   lines: string[];
 }
 
-/** The charts' fallbacks visible on the page (what a reader sees where scripts do not run). */
-export async function visibleFallbacks(page: Page): Promise<Fallbacks> {
-  return page.evaluate(() => {
-    const boxes = Array.from(document.querySelectorAll(".batchlab-fallback"));
+/**
+ * Counts, under the element the page expression `rootExpr` names (the whole document for the
+ * classic Notebook, the notebook panel's node in JupyterLab), what a reader sees of the charts.
+ */
+export async function shownCharts(page: Page, rootExpr = "document"): Promise<ShownCharts> {
+  return (await page.evaluate(`(() => {
+    const root = ${rootExpr};
+    const laidOut = (img) => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().height > 50;
+    const drawn = Array.from(root.querySelectorAll(".js-plotly-plot")).filter((el) => el.querySelector(".main-svg") !== null).length;
+    const snapshots = Array.from(root.querySelectorAll(".jp-RenderedPlotly img.plot-img")).filter(laidOut).length;
     let images = 0;
-    const lines: string[] = [];
-    for (const box of boxes) {
-      const img = box.querySelector("img") as HTMLImageElement | null;
-      if (img && img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().height > 50) images++;
+    const lines = [];
+    for (const box of Array.from(root.querySelectorAll(".batchlab-fallback"))) {
+      const img = box.querySelector("img");
+      if (img && laidOut(img)) images++;
       const p = box.querySelector("p");
-      if (p && (p as HTMLElement).offsetHeight > 0) lines.push((p.textContent ?? "").trim());
+      if (p && p.offsetHeight > 0) lines.push((p.textContent || "").trim());
     }
-    return { images, lines };
-  });
+    return { drawn, snapshots, images, lines };
+  })()`)) as ShownCharts;
 }
+
+/** The caption a chart's fallback shows where its script did not run. */
+export const FALLBACK_LINE = /^Chart(: .+)?\. Run the cell \(or trust the notebook\) to draw it\.$/;
 
 /** Waits for `fn` to be true in the page, polling; throws with `what` on time-out. */
 export async function waitUntil(page: Page, fn: string, what: string, timeoutMs: number): Promise<void> {
@@ -78,6 +85,11 @@ export async function waitUntil(page: Page, fn: string, what: string, timeoutMs:
   } catch (e) {
     throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${e instanceof Error ? e.message.split("\n")[0] : e})`);
   }
+}
+
+/** Waits up to `timeoutMs` for `fn`; a time-out is not an error (the assertion that follows says what is missing). */
+export async function settle(page: Page, fn: string, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 250 }).catch(() => undefined);
 }
 
 /** A browser context that may reach only 127.0.0.1 (and data:/blob:); everything else is blocked and recorded. */
@@ -93,20 +105,23 @@ export async function localContext(browser: Browser, external: string[]): Promis
 }
 
 /**
- * Writes two untrusted copies of a saved notebook next to it: `<name>.image.ipynb` with the static
+ * A page with the course's plotly.js, where untrustedCopies draws the static images (one for the
+ * suite: loading plotly.js costs seconds of CPU).
+ */
+export function imagePage(browser: Browser): Promise<Page> {
+  return plotlyPage(browser, plotlyPath());
+}
+
+/**
+ * Writes two untrusted copies of a saved notebook into `dir`: `<name>.image.ipynb` with the static
  * images `npm start` adds (scripts/runner/static-images.ts), and `<name>.plain.ipynb` as saved with
  * one metadata key more. Neither matches the signature the server stored on save, so both open
  * untrusted. Returns their file names.
  */
-export async function untrustedCopies(browser: Browser, saved: string): Promise<{ image: string; plain: string }> {
-  const base = saved.replace(/\.ipynb$/, "");
+export async function untrustedCopies(plotly: Page, saved: string, dir: string): Promise<{ image: string; plain: string }> {
+  const base = path.join(dir, path.basename(saved).replace(/\.ipynb$/, ""));
   const withImages = readNotebook(saved);
-  const page = await plotlyPage(browser, plotlyPath());
-  try {
-    await addImagesToNotebook(page, withImages);
-  } finally {
-    await page.close();
-  }
+  await addImagesToNotebook(plotly, withImages);
   fs.writeFileSync(`${base}.image.ipynb`, JSON.stringify(withImages, null, 1));
   const plain = readNotebook(saved);
   plain.metadata = { ...plain.metadata, batchlab_copy: "untrusted" };
@@ -123,4 +138,102 @@ export async function screenshot(page: Page, name: string, selector = ".js-plotl
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * CPU seconds used so far by this process and every process under it (the servers, their kernels,
+ * Chromium): for each live process its own time plus that of its children it has reaped. Linux
+ * only (/proc); null elsewhere. On a shared machine this, unlike the wall clock, does not grow with
+ * the other users' load: an idle 2-core machine needs between half of it and all of it.
+ */
+export function treeCpuSeconds(): number | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return null;
+  }
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const n of names) {
+    try {
+      // Fields after the parenthesised command name: state ppid ... utime(14) stime cutime cstime.
+      const text = fs.readFileSync(`/proc/${n}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = new Set([process.pid]);
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const [pid, s] of stats) {
+      if (!inTree.has(pid) && inTree.has(s.ppid)) {
+        inTree.add(pid);
+        grown = true;
+      }
+    }
+  }
+  let ticks = 0;
+  for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
+  return ticks / 100; // USER_HZ: 100 on Linux
+}
+
+/** CPU seconds of the kernel whose connection file names `kernelId` (Linux /proc), or null. */
+export function kernelCpuSeconds(kernelId: string): number | null {
+  try {
+    for (const n of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+      let cmd: string;
+      try {
+        cmd = fs.readFileSync(`/proc/${n}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (!cmd.includes(`kernel-${kernelId}.json`)) continue;
+      const text = fs.readFileSync(`/proc/${n}/stat`, "utf8");
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    }
+  } catch {
+    // no /proc
+  }
+  return null;
+}
+
+/**
+ * Wall-clock seconds per phase of the suite and per notebook within it, and CPU seconds where they
+ * can be told apart (a kernel's own, see kernelCpuSeconds): the phases overlap in time, so the CPU
+ * of the whole process tree is only reported in all (treeCpuSeconds).
+ */
+export class PhaseClock {
+  readonly entries: Array<{ phase: string; item: string; seconds: number | null; cpu: number | null }> = [];
+
+  async time<T>(phase: string, item: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.entries.push({ phase, item, seconds: (Date.now() - t0) / 1000, cpu: null });
+    }
+  }
+
+  /** Records CPU seconds measured elsewhere (e.g. a kernel's own). */
+  cpu(phase: string, item: string, cpu: number | null): void {
+    this.entries.push({ phase, item, seconds: null, cpu });
+  }
+
+  /** One line per phase: its total, then each item. */
+  report(): string[] {
+    const phases = [...new Set(this.entries.map((e) => e.phase))];
+    return phases.map((phase) => {
+      const rows = this.entries.filter((e) => e.phase === phase);
+      const value = (e: { seconds: number | null; cpu: number | null }) => e.seconds ?? e.cpu;
+      const unit = rows[0].seconds !== null ? "s" : "s CPU";
+      const known = rows.filter((e) => value(e) !== null);
+      const total = known.reduce((sum, e) => sum + value(e)!, 0);
+      const items = rows.length > 1 || rows[0].item ? `: ${rows.map((e) => `${e.item} ${value(e) === null ? "?" : value(e)!.toFixed(0)}`).join(", ")}` : "";
+      return `${phase}: ${total.toFixed(0)} ${unit}${known.length < rows.length ? " (some unknown)" : ""}${items}`;
+    });
+  }
 }

@@ -4,6 +4,8 @@
 // random token; its only kernel is the project's "batchlab" kernelspec (scripts/install-kernel.mjs)
 // with BATCHLAB_QUICK=1 in the kernel's environment; the notebooks are copies in a temporary folder
 // (the kernel runs from the project root whatever the notebook's folder, see scripts/kernel.cjs).
+// JupyterLab and the classic Notebook can share one such home: they then sign notebooks with the
+// same secret, so a notebook saved in one opens trusted in the other.
 
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
@@ -152,21 +154,21 @@ function stopGroup(child: ChildProcess): void {
   }
 }
 
-/** Shuts down every kernel session of the server (each opened notebook starts one). */
-export async function closeSessions(server: JupyterServer): Promise<void> {
+/** Shuts down the kernel sessions of the server (each opened notebook starts one); only those of `notebookPath` when given. */
+export async function closeSessions(server: JupyterServer, notebookPath?: string): Promise<void> {
   const r = await fetch(server.at("api/sessions"));
   if (!r.ok) return;
-  const sessions = (await r.json()) as Array<{ id: string }>;
-  for (const s of sessions) await fetch(server.at(`api/sessions/${s.id}`), { method: "DELETE" });
+  const sessions = (await r.json()) as Array<{ id: string; path?: string; notebook?: { path: string } }>;
+  for (const s of sessions) {
+    const p = s.path ?? s.notebook?.path;
+    if (notebookPath === undefined || p === notebookPath) await fetch(server.at(`api/sessions/${s.id}`), { method: "DELETE" });
+  }
 }
 
 /** The classic Notebook's command, when it is installed. */
 export function classicNotebookCommand(): string | null {
   return which("jupyter-notebook");
 }
-
-export const CLASSIC_MISSING =
-  "the classic Notebook is not installed: sudo apt-get install jupyter-notebook chromium (then npm run test:lab)";
 
 /** Whether uid 0 (CI containers): Jupyter refuses to run as root unless told. */
 export const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -180,10 +182,59 @@ export function labPython(): string | null {
   return null;
 }
 
-/** Why the JupyterLab test cannot run here, or null when it can. */
-export function labMissing(): string | null {
-  if (!labPython()) return "jupyterlab_server is not installed: sudo apt-get install python3-jupyterlab-server python3-jupyter-server libjs-mathjax chromium (then npm run test:lab)";
-  if (!fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") && !process.env.BATCHLAB_MATHJAX_DIR) return "MathJax 2 is not installed: sudo apt-get install libjs-mathjax (then npm run test:lab)";
-  if (!fs.existsSync(path.join(root, "lab", "build", "static", "bundle.js"))) return "the course's JupyterLab is not built: (cd lab && npm ci && npm run build), then npm run test:lab";
-  return null;
+/** The Debian packages test/lab needs (bash .ci/run installs them). */
+export const LAB_PACKAGES = ["jupyter-notebook", "python3-jupyterlab-server", "python3-jupyter-server", "libjs-mathjax", "chromium"];
+
+/**
+ * Why test/lab cannot run here, with the exact commands that make it run, or null when it can.
+ * `chromium` is whether a Chromium was found.
+ */
+export function labMissing(chromium: boolean): string | null {
+  const missing: string[] = [];
+  if (!classicNotebookCommand()) missing.push("jupyter-notebook");
+  if (!labPython()) missing.push("python3-jupyterlab-server", "python3-jupyter-server");
+  if (!fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") && !process.env.BATCHLAB_MATHJAX_DIR) missing.push("libjs-mathjax");
+  if (!chromium) missing.push("chromium");
+  const built = fs.existsSync(path.join(root, "lab", "build", "static", "bundle.js"));
+  const reasons: string[] = [];
+  const steps: string[] = [];
+  if (missing.length > 0) {
+    reasons.push(`missing ${missing.join(", ")}`);
+    steps.push(`sudo apt-get install ${missing.join(" ")}`);
+  }
+  if (!built) {
+    reasons.push("lab/ not built");
+    steps.push("npm ci --prefix lab && npm run build --prefix lab");
+  }
+  if (steps.length === 0) return null;
+  return `${reasons.join("; ")}: run ${steps.join(" && ")} (bash .ci/run does this), then npm run test:lab`;
+}
+
+/** The course's JupyterLab (lab/serve.py) on `home`: plotly renderer on; a page adds ?plotly=off for it off. */
+export function startLab(home: JupyterHome): Promise<JupyterServer> {
+  return startServer(home, [
+    labPython()!,
+    path.join(root, "lab", "serve.py"),
+    "--no-browser",
+    "--ip=127.0.0.1",
+    "--port={port}",
+    "--port-retries=0",
+    "--ServerApp.token={token}",
+    `--ServerApp.root_dir=${home.notebooks}`,
+    ...(asRoot ? ["--allow-root"] : []),
+  ]);
+}
+
+/** The classic Notebook server on `home`. */
+export function startClassic(home: JupyterHome): Promise<JupyterServer> {
+  return startServer(home, [
+    classicNotebookCommand()!,
+    "--no-browser",
+    "--ip=127.0.0.1",
+    "--port={port}",
+    "--port-retries=0",
+    "--NotebookApp.token={token}",
+    `--notebook-dir=${home.notebooks}`,
+    ...(asRoot ? ["--allow-root"] : []),
+  ]);
 }
