@@ -324,6 +324,12 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   if (Number.isFinite(se) && ((low > 0 && fit.breakEvenBatch * Math.exp(-2 * se) < low) || fit.breakEvenBatch * Math.exp(2 * se) > high)) {
     warnings.push(`t₀/c is within two standard errors of a value where the band's smallest m changes (${range}): another run of the timings may recommend a neighbouring m`);
   }
+  if (!(fit.overheadSeconds > 0)) {
+    warnings.push(
+      `the fitted per-step overhead t₀ is 0: these timings (±${(100 * fit.rmsRelativeError).toFixed(0)} % rms about the line) do not resolve it, ` +
+        `so m* and the band sit at the smallest m timed; time the steps again on a quieter machine before trusting this m`,
+    );
+  }
   const load = timingLoad(stepTimes);
   if (load.overloaded) warnings.push(`the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`);
   if (noise.examples < n) warnings.push(`B_simple was measured on ${noise.examples} of the ${n} examples`);
