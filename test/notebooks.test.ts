@@ -2,6 +2,7 @@
 //  1. the runner (npm start) executes every notebooks/*.ipynb once, into a temporary build folder;
 //  2. a real Jupyter client (nbconvert + nbclient) executes each on the project kernel, found
 //     through JUPYTER_PATH, and exports the result to HTML as `jupyter nbconvert --to html` does;
+//     every claim its run checked must hold, as in the runner's;
 //  3. a real browser (headless Chromium) opens the runner's pages and nbconvert's HTML: every chart
 //     must be drawn, nothing may be fetched from outside the machine, and a screenshot of each page
 //     is saved to build/screenshots/.
@@ -16,6 +17,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Browser } from "playwright-core";
 import { countCharts, type CodeCell, type Notebook } from "../scripts/runner/nbformat";
+import { countClaims } from "../scripts/runner/claims";
 import { findNbformatPython, which } from "../scripts/runner/sign";
 import { checkPage, CHROMIUM_MISSING, findChromium, launch, nbconvertTemplateStub } from "./helpers/browser";
 import { notebookProblems } from "./helpers/readability";
@@ -122,6 +124,16 @@ describe("notebooks/ through the runner, a Jupyter client and a browser (quick m
       fs.writeFileSync(path.join(nbconvertOut, "require-stub.js"), nbconvertTemplateStub("require.min.js")!);
     });
 
+    test("nbconvert's executed notebook records the claims, so a false one fails the test", { skip: skipJupyter }, () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: specRoot, BATCHLAB_QUICK: "1" };
+      delete env.NODE_TEST_CONTEXT;
+      const fixture = path.join(root, "test", "fixtures", "false-claim.ipynb");
+      const exec = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--output-dir", nbconvertOut, fixture], { env, encoding: "utf8", timeout: 300000 });
+      assert.equal(exec.status, 0, exec.stderr);
+      const claims = countClaims(readNotebook(path.join(nbconvertOut, "false-claim.ipynb")));
+      assert.deepEqual(claims, { checked: 3, failed: 1, failures: ["✗ A deliberately false claim: ratio 0.3333 (want ≥ 0.5)"] });
+    });
+
     for (const file of notebooks) {
       const name = path.basename(file, ".ipynb");
       test(`nbconvert --execute ${file}, then --to html`, { skip: skipJupyter }, () => {
@@ -159,6 +171,9 @@ describe("notebooks/ through the runner, a Jupyter client and a browser (quick m
         assert.ok(!streams.some((o) => o.output_type === "error"), "no error outputs");
         const stderr = streams.map((o) => (o.output_type === "stream" && o.name === "stderr" ? [o.text].flat().join("") : "")).join("");
         assert.doesNotMatch(stderr, /UncaughtException:|UnhandledPromiseRejection:/);
+        // The claims this client's run checked, read from the executed notebook as the runner reads them.
+        const claims = countClaims(nb);
+        assert.deepEqual(claims.failures, [], `a claim failed in ${file}`);
         const html = spawnSync(
           "jupyter",
           ["nbconvert", "--to", "html", `--HTMLExporter.require_js_url=${pathToFileURL(path.join(nbconvertOut, "require-stub.js")).href}`, "--output-dir", nbconvertOut, executed],
@@ -168,7 +183,11 @@ describe("notebooks/ through the runner, a Jupyter client and a browser (quick m
         assert.ok(fs.existsSync(path.join(nbconvertOut, `${name}.html`)));
         // Where the runner's execution succeeded too, both made the same charts.
         const ours = summary.notebooks.find((n) => n.name === name);
-        if (ours?.ok) assert.equal(countCharts(nb), ours.charts, "same charts as the runner's execution");
+        if (ours?.ok) {
+          assert.equal(countCharts(nb), ours.charts, "same charts as the runner's execution");
+          // Not the same number: a few claims sit in loops over measured results (e.g. the ends of a timing band).
+          if (ours.claims.checked > 0) assert.ok(claims.checked > 0, "the claims were recorded in this client's run too");
+        }
       });
     }
   });
