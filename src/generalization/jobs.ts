@@ -2,6 +2,7 @@
 // MNIST datasets and the MLP from it (once per worker), and calls the very function the calling
 // thread calls when it runs them itself, so both give the same numbers.
 
+import { interpolationCurve } from "../curvature/interpolate";
 import type { Params } from "../models/model";
 import { equalLossRun, fixedEpochRun, sharpnessOf, type EqualLossConfig, type EqualLossOptions, type SharpnessJobOptions } from "./experiments";
 import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
@@ -16,4 +17,9 @@ export function equalLossJob(c: { spec: MnistMlpSpec; config: EqualLossConfig; o
 
 export function sharpnessJob(c: { spec: MnistMlpSpec; theta: Params; options: SharpnessJobOptions }) {
   return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
+}
+
+export function interpolationJob(c: { spec: MnistMlpSpec; from: Params; to: Params; alphas: number[] }) {
+  const problem = mnistMlpProblem(c.spec);
+  return interpolationCurve(problem.model, c.from, c.to, c.alphas, { train: problem.train, test: problem.test });
 }
