@@ -14,7 +14,7 @@ import { grid, runSweep } from "../src/sweeps/runner";
 import { stepsToTarget } from "../src/sweeps/tuning";
 import { tinyLogistic } from "./fixtures/jobs";
 import { readNotebook, root, runCli } from "./helpers/run";
-import { lrRuleGrid, measureSharpnessOfRuns, mnistMlpProblem, runFixedEpochs, runToEqualLoss } from "../src/generalization/index";
+import { interpolationCurveOf, lrRuleGrid, measureSharpnessOfRuns, mnistMlpProblem, runFixedEpochs, runToEqualLoss } from "../src/generalization/index";
 import { joinSource, type CodeCell } from "../scripts/runner/nbformat";
 
 const jobs = path.join(root, "test", "fixtures", "jobs.ts");
@@ -162,6 +162,11 @@ describe("chapter 4's experiments on the pool", () => {
       const sharpSerial = await measureSharpnessOfRuns(problem, equalSerial, { pool: serialPool, exactMlp: true, maxIterations: 10 });
       assert.deepEqual(noSeconds(sharp), noSeconds(sharpSerial));
       assert.ok(sharp.every((r) => r.lambdaMax > 0));
+
+      const alphas = [-0.5, 0, 0.25, 0.5, 1, 1.5];
+      const line = await interpolationCurveOf(problem, equal[0].theta, equal[1].theta, alphas, { pool });
+      assert.deepEqual(line, await interpolationCurveOf(problem, equal[0].theta, equal[1].theta, alphas, { pool: serialPool }));
+      assert.deepEqual(line.map((p) => p.alpha), alphas.flatMap((a) => [a, a]), "every α on both sets, in order");
     } finally {
       await pool.close();
     }

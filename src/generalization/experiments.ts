@@ -19,6 +19,7 @@ import { evaluateSolution, type Evaluation } from "./stats";
 import { trainToLoss, type LossRunStatus } from "./trainToLoss";
 import type { GeneralizationProblem, MnistMlpSpec } from "./problem";
 import { mlpHessianVectorProduct } from "../curvature/mlpHessian";
+import { interpolationCurve, type InterpolationPoint } from "../curvature/interpolate";
 import type { JobRef } from "../pool/job";
 import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
 
@@ -239,10 +240,28 @@ export function sharpnessOf(problem: GeneralizationProblem, theta: Params, optio
   return measureSharpness(problem.model, theta, problem.train, { ...rest, exact });
 }
 
+/**
+ * interpolationCurve between two solutions on the problem's training and test sets (rows of sets
+ * "train" and "test"). With a problem `spec` the α grid is cut into one contiguous share per
+ * worker and the shares are computed on the pool: every α is independent, so the rows are the same.
+ */
+export async function interpolationCurveOf(
+  problem: GeneralizationProblem, from: Params, to: Params, alphas: readonly number[], options: { pool?: WorkerPool } = {},
+): Promise<InterpolationPoint[]> {
+  const workers = problem.spec ? options.pool ?? sharedPool() : null;
+  if (!workers || workers.size === 1 || alphas.length < 2) return interpolationCurve(problem.model, from, to, alphas, { train: problem.train, test: problem.test });
+  const shares = Math.min(workers.size, alphas.length);
+  const cut = (k: number) => Math.round((k * alphas.length) / shares);
+  const parts = await runJobs<InterpolationPoint[]>(workers, INTERPOLATION_JOB,
+    Array.from({ length: shares }, (_, k) => ({ spec: problem.spec, from, to, alphas: alphas.slice(cut(k), cut(k + 1)) })));
+  return parts.flat();
+}
+
 // The jobs (see ./jobs): each rebuilds the problem from its spec in the worker.
 const FIXED_EPOCH_JOB: JobRef = { module: "generalization/jobs", name: "fixedEpochJob" };
 const EQUAL_LOSS_JOB: JobRef = { module: "generalization/jobs", name: "equalLossJob" };
 const SHARPNESS_JOB: JobRef = { module: "generalization/jobs", name: "sharpnessJob" };
+const INTERPOLATION_JOB: JobRef = { module: "generalization/jobs", name: "interpolationJob" };
 
 /**
  * Runs `local` for every item in this thread, one after another (no spec, or a one-worker pool:

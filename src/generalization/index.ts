@@ -24,5 +24,5 @@ export {
 } from "./problem";
 // The runs as worker-pool jobs' building blocks
 export {
-  fixedEpochRun, equalLossRun, sharpnessOf, type EqualLossOptions, type SharpnessJobOptions,
+  fixedEpochRun, equalLossRun, sharpnessOf, interpolationCurveOf, type EqualLossOptions, type SharpnessJobOptions,
 } from "./experiments";

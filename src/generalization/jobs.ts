@@ -4,6 +4,7 @@
 // WebAssembly kernels' assembler (wabt) once, asynchronously, before its first MLP.
 
 import { loadKernels } from "../engines/wasm/runtime";
+import { interpolationCurve } from "../curvature/interpolate";
 import type { Params } from "../models/model";
 import { equalLossRun, fixedEpochRun, sharpnessOf, type EqualLossConfig, type EqualLossOptions, type SharpnessJobOptions } from "./experiments";
 import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
@@ -21,4 +22,10 @@ export async function equalLossJob(c: { spec: MnistMlpSpec; config: EqualLossCon
 export async function sharpnessJob(c: { spec: MnistMlpSpec; theta: Params; options: SharpnessJobOptions }) {
   await loadKernels();
   return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
+}
+
+export async function interpolationJob(c: { spec: MnistMlpSpec; from: Params; to: Params; alphas: number[] }) {
+  await loadKernels();
+  const problem = mnistMlpProblem(c.spec);
+  return interpolationCurve(problem.model, c.from, c.to, c.alphas, { train: problem.train, test: problem.test });
 }
