@@ -3,7 +3,7 @@
 // The one style: palette by role, layout, axes
 export {
   withAlpha, categoricalColor, baseLayout, colorForBatchSize, batchSizeLabel, batchSizeStyle, batchSizeDash,
-  COLORS, CATEGORICAL_PALETTE, SCHEDULE_COLORS, BATCH_SIZE_PALETTE, BATCH_SIZE_RANGE, MAX_COLOR_ONLY_SERIES,
+  COLORS, CATEGORICAL_PALETTE, SCHEDULE_COLORS, LANDSCAPE_COLORS, BATCH_SIZE_PALETTE, BATCH_SIZE_RANGE, MAX_COLOR_ONLY_SERIES,
   type PlotlyLayout, type LayoutOptions,
 } from "./style";
 // Log-axis ticks

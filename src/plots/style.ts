@@ -88,6 +88,15 @@ export const CATEGORICAL_PALETTE: readonly string[] = [
   COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, "#e7298a", "#66a61e", "#8c564b", "#5f6b6d",
 ];
 
+/** The rugged landscape's runs (chapter 2b): the two minima, and the three kinds of noise compared at one trace. */
+export const LANDSCAPE_COLORS = {
+  sharpMinimum: COLORS.failure,
+  flatMinimum: "#1f77b4",
+  isotropicNoise: COLORS.muted,
+  hessianNoise: "#e08214",
+  minibatchNoise: COLORS.failure,
+} as const;
+
 /** One colour per learning-rate schedule, the same in every figure (chapter 3b). */
 export const SCHEDULE_COLORS: Readonly<Record<string, string>> = {
   constant: COLORS.muted,
