@@ -68,18 +68,26 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-test("no colour literal in src/ outside plots/style.ts", () => {
+test("no colour literal outside plots/style.ts: not in src/, scripts/, bench/ or a notebook's code", () => {
   const literal = /#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?(?:[0-9a-fA-F]{2})?\b|\brgba?\s*\(|\bhsla?\s*\(/;
+  // A colour literal is a quoted or CSS value starting with '#' followed by hex digits only (not
+  // an escape such as "&#39;" or a "#1" in a sentence), or an rgb()/hsl() call.
+  const colour = /["'`:(\s]#[0-9a-fA-F]{3,8}\b|rgba?\s*\(|hsla?\s*\(/;
   const offenders: string[] = [];
-  for (const file of sourceFiles(path.join(root, "src"))) {
-    if (path.relative(root, file) === path.join("src", "plots", "style.ts")) continue;
-    fs.readFileSync(file, "utf8").split("\n").forEach((line, k) => {
-      // Strip string escapes such as "&#39;" or "#1" that are not colours: a colour literal is a
-      // quoted or CSS value starting with '#' followed by hex digits only.
-      if (literal.test(line) && /["'`:(\s]#[0-9a-fA-F]{3,8}\b|rgba?\s*\(|hsla?\s*\(/.test(line)) offenders.push(`${path.relative(root, file)}:${k + 1}: ${line.trim()}`);
+  const scan = (name: string, text: string) =>
+    text.split("\n").forEach((line, k) => {
+      if (literal.test(line) && colour.test(line)) offenders.push(`${name}:${k + 1}: ${line.trim()}`);
     });
+  for (const file of ["src", "scripts", "bench"].flatMap((dir) => sourceFiles(path.join(root, dir)))) {
+    if (path.relative(root, file) === path.join("src", "plots", "style.ts")) continue;
+    scan(path.relative(root, file), fs.readFileSync(file, "utf8"));
   }
-  assert.deepEqual(offenders, [], "colours belong in src/plots/style.ts (COLORS, the palettes)");
+  const notebooks = path.join(root, "notebooks");
+  for (const name of fs.readdirSync(notebooks).filter((f) => f.endsWith(".ipynb"))) {
+    const cells = JSON.parse(fs.readFileSync(path.join(notebooks, name), "utf8")).cells as { cell_type: string; source: string[] }[];
+    cells.forEach((c, i) => c.cell_type === "code" && scan(`${name} cell ${i}`, c.source.join("")));
+  }
+  assert.deepEqual(offenders, [], "colours belong in src/plots/style.ts (COLORS, PAGE_COLORS, the palettes)");
 });
 
 test("logTicks: decades when the range holds three or more, else 1-2-5 steps written out; never a bare minor digit", () => {

@@ -4,6 +4,7 @@
 
 import type { CollectedFigure } from "./collect";
 import { escapeHtml } from "../../src/util/format";
+import { pageColorVariables } from "../../src/plots/style";
 
 export interface GalleryFigure extends CollectedFigure {
   files: { png: string; svg: string; html: string; thumbnail: string };
@@ -28,20 +29,21 @@ function configText(config: Record<string, unknown>): string {
 }
 
 const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #fafafa; }
-header { padding: 18px 28px; background: #fff; border-bottom: 1px solid #e3e3e3; }
+${pageColorVariables()}
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0; color: var(--gallery-ink); background: var(--gallery-bg); }
+header { padding: 18px 28px; background: var(--page); border-bottom: 1px solid var(--gallery-line); }
 header h1 { margin: 0 0 6px; font-size: 22px; }
-header p { margin: 2px 0; color: #555; font-size: 14px; }
+header p { margin: 2px 0; color: var(--gallery-muted); font-size: 14px; }
 main { padding: 20px 28px 40px; }
 h2 { font-size: 18px; margin: 28px 0 10px; }
-h2 .status { font-weight: normal; color: #b2182b; font-size: 14px; }
+h2 .status { font-weight: normal; color: var(--gallery-failed); font-size: 14px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
-.card { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 12px 14px; }
-.card img { width: 100%; height: auto; border: 1px solid #eee; background: #fff; }
+.card { background: var(--page); border: 1px solid var(--gallery-line); border-radius: 6px; padding: 12px 14px; }
+.card img { width: 100%; height: auto; border: 1px solid var(--gallery-img-line); background: var(--page); }
 .card h3 { font-size: 15px; margin: 8px 0 4px; }
 .card .claim { margin: 4px 0; font-size: 14px; }
-.card dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0 4px; font-size: 12.5px; color: #444; }
-.card dt { color: #777; }
+.card dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 8px 0 4px; font-size: 12.5px; color: var(--gallery-text); }
+.card dt { color: var(--gallery-dt); }
 .card dd { margin: 0; word-break: break-word; }
 .card .links a { margin-right: 12px; font-size: 13px; }
 code { font-size: 12px; }
@@ -96,7 +98,7 @@ export function renderFigurePage(f: CollectedFigure, plotlyHref: string): string
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(f.title || f.id)} · batchlab</title>
-<style>body { font-family: system-ui, sans-serif; margin: 16px 24px; color: #222; } p { max-width: 60em; font-size: 14px; color: #444; }</style>
+<style>${pageColorVariables()} body { font-family: system-ui, sans-serif; margin: 16px 24px; color: var(--gallery-ink); } p { max-width: 60em; font-size: 14px; color: var(--gallery-text); }</style>
 <script src="${escapeHtml(plotlyHref)}"></script></head>
 <body><p><a href="../index.html">← all figures</a></p><div id="figure" style="width:100%;min-height:${height}px"></div>
 ${f.claim ? `<p><strong>Claim.</strong> ${escapeHtml(f.claim)}</p>` : ""}

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import type { Browser, Page } from "playwright-core";
 import { which } from "../runner/sign";
+import { COLORS } from "../../src/plots/style";
 
 /** The flags every headless Chromium of the project runs with (no GPU, no network chatter). */
 export const CHROMIUM_ARGS = [
@@ -78,7 +79,7 @@ export async function plotlyPage(browser: Browser, plotlyFile: string): Promise<
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   // Nothing may leave the machine: the figures are self-contained.
   await page.route("**/*", (route) => (/^(data|about|blob|file):/.test(route.request().url()) ? route.continue() : route.abort()));
-  await page.setContent("<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:0;background:#fff'></body></html>");
+  await page.setContent(`<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:0;background:${COLORS.background}'></body></html>`);
   await page.addScriptTag({ content: fs.readFileSync(plotlyFile, "utf8") });
   return page;
 }

@@ -8,6 +8,7 @@ import { escapeHtml, renderInline, renderMarkdown, type MarkdownOptions } from "
 import { PLOTLY_MIME, joinSource, notebookTitle, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
 import { stripAnsi, type CellFailure } from "./execute";
 import type { ClaimCount } from "./claims";
+import { pageColorVariables } from "../../src/plots/style";
 
 export interface PageLink {
   href: string;
@@ -108,10 +109,10 @@ function chapterNav(chapters: PageLink[], current: string): string {
 }
 
 const CSS = `
-:root { --fg:#1f2328; --muted:#636c76; --line:#d8dee4; --code:#f6f8fa; --accent:#3b5ba5; --bad:#c0392b; }
+${pageColorVariables()}
 * { box-sizing: border-box; }
-body { margin:0; color:var(--fg); font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; background:#fff; }
-header.top { position:sticky; top:0; z-index:10; background:#fafbfc; border-bottom:1px solid var(--line); padding:8px 24px; font-size:14px; display:flex; gap:16px; flex-wrap:wrap; align-items:center; }
+body { margin:0; color:var(--fg); font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; background:var(--page); }
+header.top { position:sticky; top:0; z-index:10; background:var(--bar); border-bottom:1px solid var(--line); padding:8px 24px; font-size:14px; display:flex; gap:16px; flex-wrap:wrap; align-items:center; }
 header.top a { color:var(--accent); text-decoration:none; }
 header.top .spacer { flex:1; }
 main { max-width:1000px; margin:0 auto; padding:24px; }
@@ -133,21 +134,21 @@ div.math.display { text-align:center; margin:.8em 0; }
 .outputs { grid-column:2; min-width:0; }
 .output { margin:6px 0; overflow-x:auto; }
 .output pre { background:none; padding:2px 0; margin:0; white-space:pre-wrap; overflow-wrap:anywhere; }
-.output pre.stderr { background:#fff5f5; padding:4px 8px; }
-.output pre.error { background:#fff0f0; color:var(--bad); padding:6px 8px; }
+.output pre.stderr { background:var(--stderr-bg); padding:4px 8px; }
+.output pre.error { background:var(--bad-bg); color:var(--bad); padding:6px 8px; }
 .output img { max-width:100%; }
 .batchlab-claim { font-family:ui-monospace,monospace; font-size:13.5px; white-space:pre-wrap; }
 .batchlab-claim.failed { outline:2px solid var(--bad); }
 .cell.failed pre.source { border-color:var(--bad); }
 .cell.notrun { opacity:.55; }
-.banner { border:1px solid var(--bad); background:#fff0f0; color:var(--bad); padding:10px 14px; border-radius:6px; }
+.banner { border:1px solid var(--bad); background:var(--bad-bg); color:var(--bad); padding:10px 14px; border-radius:6px; }
 .banner pre { background:none; color:var(--fg); margin:.4em 0 0; padding:0; white-space:pre-wrap; overflow-wrap:anywhere; }
 .output pre.stderr, .output pre.error { white-space:pre-wrap; overflow-wrap:anywhere; }
 .meta { color:var(--muted); font-size:14px; }
 ul.book { list-style:none; padding:0; }
 ul.book li { padding:10px 0; border-bottom:1px solid var(--line); display:flex; gap:12px; align-items:baseline; flex-wrap:wrap; }
-ul.book .status { font-size:12px; padding:1px 8px; border-radius:10px; background:#e6f4ea; color:#1e7e34; }
-ul.book .status.failed { background:#fdecea; color:var(--bad); }
+ul.book .status { font-size:12px; padding:1px 8px; border-radius:10px; background:var(--ok-bg); color:var(--ok); }
+ul.book .status.failed { background:var(--bad-pill); color:var(--bad); }
 .plot { width:100%; min-height:420px; }
 nav.chapters { flex-basis:100%; font-size:13px; }
 nav.chapters ol { list-style:none; margin:0; padding:0; display:flex; flex-wrap:wrap; gap:4px 14px; }
@@ -158,8 +159,8 @@ ol.chapters > li { display:grid; grid-template-columns:220px minmax(0,1fr); gap:
 ol.chapters img { width:220px; border:1px solid var(--line); border-radius:4px; }
 ol.chapters h2 { font-size:1.15em; margin:0 0 .3em; }
 ol.chapters p { margin:.2em 0; }
-ol.chapters .status { font-size:12px; padding:1px 8px; border-radius:10px; background:#e6f4ea; color:#1e7e34; }
-ol.chapters .status.failed { background:#fdecea; color:var(--bad); }
+ol.chapters .status { font-size:12px; padding:1px 8px; border-radius:10px; background:var(--ok-bg); color:var(--ok); }
+ol.chapters .status.failed { background:var(--bad-pill); color:var(--bad); }
 `;
 
 function scriptJson(value: unknown): string {

@@ -88,6 +88,39 @@ export const CATEGORICAL_PALETTE: readonly string[] = [
   COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, "#e7298a", "#66a61e", "#8c564b", "#5f6b6d",
 ];
 
+/**
+ * The pages around the charts: the HTML book (npm start) and the figure gallery (npm run figures).
+ * Written into each page's CSS as custom properties (--name), by pageColorVariables().
+ */
+export const PAGE_COLORS = {
+  fg: "#1f2328",
+  muted: "#636c76",
+  line: "#d8dee4",
+  code: "#f6f8fa",
+  accent: "#3b5ba5",
+  bad: "#c0392b",
+  "bad-bg": "#fff0f0",
+  "bad-pill": "#fdecea",
+  "stderr-bg": "#fff5f5",
+  ok: "#1e7e34",
+  "ok-bg": "#e6f4ea",
+  page: "#ffffff",
+  bar: "#fafbfc",
+  "gallery-bg": "#fafafa",
+  "gallery-ink": COLORS.ink,
+  "gallery-text": "#444444",
+  "gallery-muted": COLORS.muted,
+  "gallery-dt": "#777777",
+  "gallery-line": "#e3e3e3",
+  "gallery-img-line": COLORS.rule,
+  "gallery-failed": COLORS.limit,
+} as const;
+
+/** PAGE_COLORS as a CSS rule of custom properties on :root. */
+export function pageColorVariables(): string {
+  return `:root { ${Object.entries(PAGE_COLORS).map(([name, value]) => `--${name}:${value};`).join(" ")} }`;
+}
+
 /** The rugged landscape's runs (chapter 2b): the two minima, and the three kinds of noise compared at one trace. */
 export const LANDSCAPE_COLORS = {
   sharpMinimum: COLORS.failure,
