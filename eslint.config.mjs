@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/", ".cache/", ".jupyter/", "data/", "node_modules/", "test/fixtures/"] },
+  { ignores: ["build/", ".cache/", ".jupyter/", "data/", "node_modules/", "test/fixtures/", "lab/build/", "lab/node_modules/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // The project's JupyterLab application runs in the browser.
+    files: ["lab/src/**"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
@@ -30,7 +35,7 @@ export default tseslint.config(
   {
     // Tests poke at loosely typed outputs (MIME bundles, plotly figures); the charts' page
     // script runs inside the browser, where Plotly has no types.
-    files: ["test/**", "scripts/figures/render.ts"],
+    files: ["test/**", "scripts/figures/render.ts", "scripts/runner/static-images.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "no-regex-spaces": "off" },
   },
 );

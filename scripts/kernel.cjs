@@ -34,7 +34,7 @@ ts.sys.watchFile = noWatcher;
 // replay. Every shell and control message is checked here first instead, in constant time; one
 // that fails is dropped with a log line that names neither signature, so tslab's own check only
 // ever sees valid messages.
-const crypto = require("crypto");
+const { createHmac, timingSafeEqual } = require("crypto");
 const { ZmqServer } = require(path.join(tslabDir, "dist", "jupyter.js"));
 const DELIMITER = Buffer.from("<IDS|MSG>");
 
@@ -44,12 +44,12 @@ function validSignature(key, frames) {
   const d = buffers.findIndex((f) => f.equals(DELIMITER));
   if (d < 0 || buffers.length < d + 6) return false;
   // The same bytes tslab signs: every frame after the signature.
-  const hmac = crypto.createHmac("sha256", key);
+  const hmac = createHmac("sha256", key);
   for (const part of buffers.slice(d + 2)) hmac.update(part);
   const expected = Buffer.from(hmac.digest("hex"), "utf8");
   const given = buffers[d + 1];
   // timingSafeEqual needs equal lengths; the length of a hex SHA-256 digest is no secret.
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const handleShellMessage = ZmqServer.prototype.handleShellMessage;

@@ -36,7 +36,7 @@ const extra = process.argv.slice(2);
 const labBuilt = existsSync(join(root, "lab", "build", "static", "bundle.js"));
 let command = null;
 let args = [];
-let python = null;
+let python;
 if (works("jupyter", ["lab", "--version"])) {
   command = "jupyter";
   args = ["lab", `--notebook-dir=${root}`];

@@ -12,7 +12,7 @@ import {
   BatchlabArgumentError, dataset, linearRegression, logisticRegression, softmaxRegression, mlp, meanLoss, meanGradient,
   sgdStep, train, withReplacement, permutation, rng, linearData, gaussianBlobs, correlatedPair, mnistSubset,
   gradientNoise, gradientMatrix, measureBatchVariance, powersOfTwo, fitPowerLaw, drawsForBudget, twoBatchEstimate,
-  withoutReplacementCorrection, estimateNoiseScale, trackNoiseScale, show, showTable, liveProgress, grid, runSweep,
+  withoutReplacementCorrection, estimateNoiseScale, trackNoiseScale, show, showTable, liveProgress, grid,
   fitCriticalBatch, logLogSlope, adviseFromArrays, adviseFromMeasurements, recommendBatchSize, scaledLearningRate,
   linearWarmup, lrGridValues, summarizeSeeds, compareMeans, spearman, accuracyStandardError, fitLine, formatBytes,
   largestBatchWithin, optimalBatchModel, mlpParameterCount, mlpFlopsPerExample, linearFlopsPerExample,
@@ -23,7 +23,6 @@ import {
 before(() => loadKernels()); // wabt, which assembles the kernels, loads asynchronously
 
 // A JavaScript caller passes anything: `js(v)` hands a value to a typed parameter unchecked.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const js = (value: unknown): any => value;
 
 const reg: Dataset = dataset([[1, 2], [3, 4], [5, 6], [7, 8]], [1, 2, 3, 4]);

@@ -325,7 +325,7 @@ export async function runNotebook(input: Notebook, options: RunOptions): Promise
   };
   const stopHeartbeat = startHeartbeat(ctx);
   let failure: CellFailure | null = null;
-  let states: CellState[] = [];
+  let states: CellState[];
   try {
     ({ states, failure } = await runCells(ctx, kernel, codeCells));
   } finally {

@@ -14,7 +14,7 @@ import type { Dataset } from "../data/dataset";
 import type { Tfjs } from "../backend/tfjs";
 import type { FastModel } from "../engines/fastModel";
 import { tfjsTrainer } from "../engines/tfjsNetwork";
-import { BatchlabArgumentError, checkFinite, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
 export interface StoredWidth {
   what: string;

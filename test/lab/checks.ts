@@ -83,7 +83,7 @@ export async function waitUntil(page: Page, fn: string, what: string, timeoutMs:
   try {
     await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 250 });
   } catch (e) {
-    throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+    throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${e instanceof Error ? e.message.split("\n")[0] : e})`, { cause: e });
   }
 }
 
