@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm test: every test/**/*.test.ts on node's test runner (through tsx), one file at a time, in
-// quick mode; then the type check (tsc --noEmit). Node 20's --test takes no glob, so the files are
+// quick mode; then the type check (tsc --noEmit) and, for the whole suite, the lint (npm run lint:
+// prettier, eslint, the notebooks' code cells). Node 20's --test takes no glob, so the files are
 // listed here. Extra arguments replace the file list: `npm test -- test/display.test.ts`.
 // `npm run test:lab` (--lab) runs only test/lab/: the course in the live classic Notebook and in
 // the project's JupyterLab (lab/), last in plain `npm test` too. test/lab needs Debian's Jupyter
@@ -28,29 +29,56 @@ const lab = process.argv.includes("--lab");
 const args = process.argv.slice(2).filter((a) => a !== "--lab");
 // test/lab goes last: it is the longest file, and the others fail faster.
 const labDir = join(root, "test", "lab");
-const all = args.length > 0 ? args.map((a) => resolve(a)) : testFiles(lab ? labDir : join(root, "test"));
-const files = [...all.filter((f) => !f.startsWith(labDir)).sort(), ...all.filter((f) => f.startsWith(labDir)).sort()].map((f) => relative(root, f));
+const all =
+  args.length > 0 ? args.map((a) => resolve(a)) : testFiles(lab ? labDir : join(root, "test"));
+const files = [
+  ...all.filter((f) => !f.startsWith(labDir)).sort(),
+  ...all.filter((f) => f.startsWith(labDir)).sort(),
+].map((f) => relative(root, f));
 const env = { ...process.env, BATCHLAB_QUICK: "1" };
 
 const t0 = Date.now();
-const tests = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
-  cwd: root,
-  env,
-  stdio: "inherit",
-});
+const tests = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", ...files],
+  {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  },
+);
 const testSeconds = ((Date.now() - t0) / 1000).toFixed(1);
 
 const t1 = Date.now();
-const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], {
-  cwd: root,
-  stdio: "inherit",
-});
+const tsc = spawnSync(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 const tscSeconds = ((Date.now() - t1) / 1000).toFixed(1);
+
+// The lint runs with the whole suite (not when a few files are named: a quick loop stays quick).
+const lintRun = args.length === 0 && !lab;
+const t2 = Date.now();
+const lint = lintRun
+  ? spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "--silent", "lint"], {
+      cwd: root,
+      stdio: "inherit",
+    })
+  : null;
+const lintSeconds = ((Date.now() - t2) / 1000).toFixed(1);
 
 const testsOk = tests.status === 0;
 const tscOk = tsc.status === 0;
+const lintOk = lint === null || lint.status === 0;
 console.log(
   `\nnpm test: ${files.length} test files ${testsOk ? "passed" : "FAILED"} (${testSeconds} s); ` +
-    `tsc --noEmit ${tscOk ? "clean" : "FAILED"} (${tscSeconds} s)`,
+    `tsc --noEmit ${tscOk ? "clean" : "FAILED"} (${tscSeconds} s)` +
+    (lint === null
+      ? ""
+      : `; lint ${lintOk ? "clean" : "FAILED (npm run format fixes the formatting)"} (${lintSeconds} s)`),
 );
-process.exit(testsOk && tscOk ? 0 : 1);
+process.exit(testsOk && tscOk && lintOk ? 0 : 1);
