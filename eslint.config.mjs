@@ -5,7 +5,18 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/", ".cache/", ".jupyter/", "data/", "node_modules/", "test/fixtures/", "lab/build/", "lab/node_modules/"] },
+  {
+    ignores: [
+      "build/",
+      ".cache/",
+      ".jupyter/",
+      "data/",
+      "node_modules/",
+      "test/fixtures/",
+      "lab/build/",
+      "lab/node_modules/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -23,9 +23,19 @@ import type { Dataset } from "../src/data/dataset";
 import { mlp } from "../src/models/mlp";
 import { logisticRegression } from "../src/models/logistic";
 import { rng } from "../src/util/rng";
-import { calibrateSteps, fusedRunner, trainRunner, tfjsRunner, type StepRunner } from "../src/compute/timing";
+import {
+  calibrateSteps,
+  fusedRunner,
+  trainRunner,
+  tfjsRunner,
+  type StepRunner,
+} from "../src/compute/timing";
 import { wasmMlp } from "../src/engines/wasmMlp";
-import { dataParallelMlp, MAX_WORKERS, type DataParallelModel } from "../src/engines/dataParallel/engine";
+import {
+  dataParallelMlp,
+  MAX_WORKERS,
+  type DataParallelModel,
+} from "../src/engines/dataParallel/engine";
 import { wasmLinear } from "../src/engines/wasmLinear";
 import { kernelFeatures, loadKernels } from "../src/engines/wasm/runtime";
 import type { FastModel } from "../src/engines/fastModel";
@@ -65,7 +75,11 @@ function parseOptions(argv: string[]): Options {
     out: { type: "string" },
   });
   const quick = values.quick ?? false;
-  const list = (value: string | undefined): string[] | undefined => value?.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (value: string | undefined): string[] | undefined =>
+    value
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const options: Options = {
     rounds: Number(values.rounds ?? (quick ? 3 : 5)),
     seconds: Number(values.seconds ?? (quick ? 0.1 : 0.25)),
@@ -77,10 +91,14 @@ function parseOptions(argv: string[]): Options {
     torch: !values["no-torch"],
     out: values.out ?? path.join(__dirname, "results.json"),
   };
-  if (!(options.rounds >= 1) || !(options.seconds > 0) || !(options.threads >= 1)) throw new Error("--rounds, --seconds and --threads must be positive");
-  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS) throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS}`);
-  for (const m of options.models) if (m !== "mlp" && m !== "logistic") throw new Error(`unknown model ${m} (mlp, logistic)`);
-  for (const m of options.batchSizes) if (!Number.isInteger(m) || m < 1) throw new Error(`bad batch size ${m}`);
+  if (!(options.rounds >= 1) || !(options.seconds > 0) || !(options.threads >= 1))
+    throw new Error("--rounds, --seconds and --threads must be positive");
+  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
+    throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS}`);
+  for (const m of options.models)
+    if (m !== "mlp" && m !== "logistic") throw new Error(`unknown model ${m} (mlp, logistic)`);
+  for (const m of options.batchSizes)
+    if (!Number.isInteger(m) || m < 1) throw new Error(`bad batch size ${m}`);
   return options;
 }
 
@@ -146,7 +164,11 @@ interface Engine {
  * An engine driven by one of the course's step runners (src/compute/timing.ts): the step count is
  * calibrated once per m (which also warms the engine up), then every window runs that many steps.
  */
-function runnerEngine(name: string, makeRunner: (m: number) => StepRunner, engineBytes?: (m: number) => Promise<number | undefined> | number | undefined): Engine {
+function runnerEngine(
+  name: string,
+  makeRunner: (m: number) => StepRunner,
+  engineBytes?: (m: number) => Promise<number | undefined> | number | undefined,
+): Engine {
   const calibrated = new Map<number, { runner: StepRunner; steps: number; bytes?: number }>();
   return {
     name,
@@ -160,21 +182,37 @@ function runnerEngine(name: string, makeRunner: (m: number) => StepRunner, engin
       }
       resetPeakRss();
       const took = entry.runner.run(m, entry.steps);
-      return { steps: entry.steps, seconds: took, engineBytes: entry.bytes, peakRssBytes: peakRssBytes() };
+      return {
+        steps: entry.steps,
+        seconds: took,
+        engineBytes: entry.bytes,
+        peakRssBytes: peakRssBytes(),
+      };
     },
   };
 }
 
 /** The batchlab engine through train() (the loop every notebook uses) or through its fused loop; a fresh model per m. */
-function wasmEngine(name: string, make: () => FastModel, data: Dataset, loop: "train" | "fused"): Engine {
+function wasmEngine(
+  name: string,
+  make: () => FastModel,
+  data: Dataset,
+  loop: "train" | "fused",
+): Engine {
   const models = new Map<number, FastModel>();
   const model = (m: number): FastModel => {
     if (!models.has(m)) models.set(m, make());
     return models.get(m) as FastModel;
   };
   const options = { engine: name, sampler: "shuffled" as const, lr: 1e-3 };
-  return runnerEngine(name, (m) => (loop === "train" ? trainRunner(model(m), data, options) : fusedRunner(model(m), data, options)),
-    (m) => model(m).memory().allocatedBytes);
+  return runnerEngine(
+    name,
+    (m) =>
+      loop === "train"
+        ? trainRunner(model(m), data, options)
+        : fusedRunner(model(m), data, options),
+    (m) => model(m).memory().allocatedBytes,
+  );
 }
 
 /**
@@ -184,21 +222,31 @@ function wasmEngine(name: string, make: () => FastModel, data: Dataset, loop: "t
 function dataParallelEngine(name: string, workers: number, data: Dataset): Engine {
   let model: DataParallelModel | null = null;
   const get = (): DataParallelModel => (model ??= dataParallelMlp([784, 128, 10], { workers }));
-  const inner = runnerEngine(name, () => trainRunner(get(), data, { engine: name, sampler: "shuffled", lr: 1e-3 }));
+  const inner = runnerEngine(name, () =>
+    trainRunner(get(), data, { engine: name, sampler: "shuffled", lr: 1e-3 }),
+  );
   return { name, run: (m, seconds) => inner.run(m, seconds), close: () => model?.close() };
 }
 
 function tfjsEngine(tf: Tfjs, backend: string, kind: ModelKind, data: Dataset): Engine {
   let trainer: TfjsTrainer | null = null;
   const get = (): TfjsTrainer => {
-    if (!trainer) trainer = tfjsTrainer(tf, kind === "mlp" ? [784, 128, 10] : [50, 1], data, { output: kind === "mlp" ? "softmax" : "logistic", seed: 1 });
+    if (!trainer)
+      trainer = tfjsTrainer(tf, kind === "mlp" ? [784, 128, 10] : [50, 1], data, {
+        output: kind === "mlp" ? "softmax" : "logistic",
+        seed: 1,
+      });
     return trainer;
   };
-  const inner = runnerEngine(`tfjs ${backend}`, () => tfjsRunner(get(), data.n, { engine: `tfjs ${backend}` }), async (m) => {
-    const batch = Int32Array.from({ length: m }, (_, k) => k);
-    const p = await get().profileStep(batch, 1e-3);
-    return p.peakBytes;
-  });
+  const inner = runnerEngine(
+    `tfjs ${backend}`,
+    () => tfjsRunner(get(), data.n, { engine: `tfjs ${backend}` }),
+    async (m) => {
+      const batch = Int32Array.from({ length: m }, (_, k) => k);
+      const p = await get().profileStep(batch, 1e-3);
+      return p.peakBytes;
+    },
+  );
   return {
     name: inner.name,
     async run(m, seconds) {
@@ -226,18 +274,32 @@ interface TorchInfo {
 class TorchReference {
   private readonly lines: AsyncIterableIterator<string>;
 
-  private constructor(readonly python: string, private readonly child: ChildProcessWithoutNullStreams) {
+  private constructor(
+    readonly python: string,
+    private readonly child: ChildProcessWithoutNullStreams,
+  ) {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
 
   /** Starts the reference with the first interpreter that can import torch, or returns why none could. */
   static start(threads: number): TorchReference | string {
-    const candidates = [process.env.BATCHLAB_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-    const env = { ...process.env, BATCHLAB_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const candidates = [process.env.BATCHLAB_PYTHON, "python3", "/usr/bin/python3"].filter(
+      (p): p is string => !!p,
+    );
+    const env = {
+      ...process.env,
+      BATCHLAB_THREADS: String(threads),
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      MKL_NUM_THREADS: String(threads),
+    };
     for (const python of candidates) {
       const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8", env });
       if (probe.status === 0) {
-        const child = spawn(python, [path.join(__dirname, "torch_reference.py")], { env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(python, [path.join(__dirname, "torch_reference.py")], {
+          env,
+          stdio: ["pipe", "pipe", "pipe"],
+        });
         return new TorchReference(python, child);
       }
     }
@@ -257,7 +319,12 @@ class TorchReference {
     return {
       name: "PyTorch",
       run: async (m, seconds) => {
-        const r = await this.request<{ steps: number; seconds: number; peakRssBytes: number }>({ cmd: "measure", m, seconds, warmup: 2 });
+        const r = await this.request<{ steps: number; seconds: number; peakRssBytes: number }>({
+          cmd: "measure",
+          m,
+          seconds,
+          warmup: 2,
+        });
         return { steps: r.steps, seconds: r.seconds, peakRssBytes: r.peakRssBytes };
       },
     };
@@ -283,7 +350,12 @@ interface Cell {
   peakRssBytes: number | null;
 }
 
-async function measureModel(kind: ModelKind, engines: Engine[], options: Options, log: (s: string) => void): Promise<Cell[]> {
+async function measureModel(
+  kind: ModelKind,
+  engines: Engine[],
+  options: Options,
+  log: (s: string) => void,
+): Promise<Cell[]> {
   const cells: Cell[] = [];
   for (const m of options.batchSizes) {
     const active = engines;
@@ -304,13 +376,22 @@ async function measureModel(kind: ModelKind, engines: Engine[], options: Options
       const paired = torchRates ? r.map((v, k) => v / torchRates[k]) : null;
       const w = last.get(e.name);
       cells.push({
-        engine: e.name, m, examplesPerSecond: r, median: median(r),
+        engine: e.name,
+        m,
+        examplesPerSecond: r,
+        median: median(r),
         ratioToTorch: paired && e.name !== "PyTorch" ? median(paired) : null,
-        ratioToOneWorker: oneWorkerRates && e.name.startsWith(`${ONE_WORKER} ×`) ? median(r.map((v, k) => v / oneWorkerRates[k])) : null,
-        engineBytes: w?.engineBytes ?? null, peakRssBytes: w?.peakRssBytes ?? null,
+        ratioToOneWorker:
+          oneWorkerRates && e.name.startsWith(`${ONE_WORKER} ×`)
+            ? median(r.map((v, k) => v / oneWorkerRates[k]))
+            : null,
+        engineBytes: w?.engineBytes ?? null,
+        peakRssBytes: w?.peakRssBytes ?? null,
       });
     }
-    log(`  ${kind} m=${m}: ${active.map((e) => `${e.name} ${format(median(rates.get(e.name) as number[]))}`).join(", ")}`);
+    log(
+      `  ${kind} m=${m}: ${active.map((e) => `${e.name} ${format(median(rates.get(e.name) as number[]))}`).join(", ")}`,
+    );
   }
   return cells;
 }
@@ -324,15 +405,29 @@ function format(rate: number): string {
   return rate.toPrecision(3);
 }
 
-function table(kind: ModelKind, cells: Cell[], engines: string[], batchSizes: number[], ratios: boolean): string {
-  const header = ["m", ...engines.map((e) => (e === "PyTorch" || !ratios ? e : `${e} (× PyTorch)`))];
+function table(
+  kind: ModelKind,
+  cells: Cell[],
+  engines: string[],
+  batchSizes: number[],
+  ratios: boolean,
+): string {
+  const header = [
+    "m",
+    ...engines.map((e) => (e === "PyTorch" || !ratios ? e : `${e} (× PyTorch)`)),
+  ];
   const rows = batchSizes.map((m) => [
     String(m),
     ...engines.map((e) => {
       const c = cells.find((x) => x.engine === e && x.m === m);
       if (!c) return "–";
-      const text = c.ratioToTorch !== null && ratios ? `${format(c.median)} (${c.ratioToTorch.toFixed(2)}×)` : format(c.median);
-      return c.ratioToOneWorker !== null ? `${text} [${c.ratioToOneWorker.toFixed(2)}× 1 worker]` : text;
+      const text =
+        c.ratioToTorch !== null && ratios
+          ? `${format(c.median)} (${c.ratioToTorch.toFixed(2)}×)`
+          : format(c.median);
+      return c.ratioToOneWorker !== null
+        ? `${text} [${c.ratioToOneWorker.toFixed(2)}× 1 worker]`
+        : text;
     }),
   ]);
   const lines = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
@@ -343,9 +438,16 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (s: string): void => console.log(s);
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  log(`batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), PyTorch on ${options.threads} thread(s), ` +
-    `the batchlab engines on one${options.workers > 1 ? ` (and the MLP's data-parallel engine on ${options.workers} workers)` : ""}`);
-  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    `batchlab bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version} (V8 ${process.versions.v8}), PyTorch on ${options.threads} thread(s), ` +
+      `the batchlab engines on one${options.workers > 1 ? ` (and the MLP's data-parallel engine on ${options.workers} workers)` : ""}`,
+  );
+  log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   await loadKernels();
   const kernels = kernelFeatures();
   const kernelNote = `batchlab kernels: WebAssembly 128-bit SIMD, ${kernels.fma ? "fused multiply-add (relaxed SIMD)" : "multiply then add (no relaxed SIMD here, or BATCHLAB_WASM_FMA=0)"}`;
@@ -366,7 +468,12 @@ async function main(): Promise<void> {
       }
     }
   }
-  log(`tfjs backends: ${tfBackends.join(", ")}${loaded.tried.filter((t) => t.error).map((t) => `; ${t.name} unavailable (${t.error})`).join("")}`);
+  log(
+    `tfjs backends: ${tfBackends.join(", ")}${loaded.tried
+      .filter((t) => t.error)
+      .map((t) => `; ${t.name} unavailable (${t.error})`)
+      .join("")}`,
+  );
 
   let torch: TorchReference | null = null;
   let torchInfo: TorchInfo | null = null;
@@ -392,7 +499,13 @@ async function main(): Promise<void> {
 
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: { cpu, cores: os.cpus().length, node: process.version, v8: process.versions.v8, loadAverageStart: os.loadavg() },
+    machine: {
+      cpu,
+      cores: os.cpus().length,
+      node: process.version,
+      v8: process.versions.v8,
+      loadAverageStart: os.loadavg(),
+    },
     options: { ...options, out: undefined },
     kernels,
     tfjsBackends: tfBackends,
@@ -404,20 +517,35 @@ async function main(): Promise<void> {
 
   for (const kind of options.models) {
     const data = syntheticData(kind);
-    const fast = (): FastModel => (kind === "mlp" ? wasmMlp([784, 128, 10]) : wasmLinear(50, { kind: "logistic" }));
+    const fast = (): FastModel =>
+      kind === "mlp" ? wasmMlp([784, 128, 10]) : wasmLinear(50, { kind: "logistic" });
     const referenceModel = kind === "mlp" ? mlp([784, 128, 10]) : logisticRegression(50);
     let engines: Engine[] = [
       wasmEngine("batchlab wasm", fast, data, "train"),
       wasmEngine("batchlab wasm fused", fast, data, "fused"),
       ...tfBackends.map((b) => tfjsEngine(loaded.tf, b, kind, data)),
-      runnerEngine("reference f64", () => trainRunner(referenceModel, data, { engine: "reference f64", sampler: "shuffled", lr: 1e-3 })),
+      runnerEngine("reference f64", () =>
+        trainRunner(referenceModel, data, {
+          engine: "reference f64",
+          sampler: "shuffled",
+          lr: 1e-3,
+        }),
+      ),
     ];
-    if (kind === "mlp" && options.workers > 1) engines.splice(1, 0, dataParallelEngine(`${ONE_WORKER} ×${options.workers}`, options.workers, data));
+    if (kind === "mlp" && options.workers > 1)
+      engines.splice(
+        1,
+        0,
+        dataParallelEngine(`${ONE_WORKER} ×${options.workers}`, options.workers, data),
+      );
     if (torch) {
       await torch.request({ cmd: "setup", model: kind, n: N, seed: 7 });
       engines.push(torch.engine());
     }
-    if (options.engines) engines = engines.filter((e) => e.name === "PyTorch" || options.engines?.some((f) => e.name.includes(f)));
+    if (options.engines)
+      engines = engines.filter(
+        (e) => e.name === "PyTorch" || options.engines?.some((f) => e.name.includes(f)),
+      );
     log(`${kind}: ${engines.map((e) => e.name).join(", ")}`);
     const cells = await measureModel(kind, engines, options, log);
     for (const e of engines) await e.close?.();
@@ -425,7 +553,15 @@ async function main(): Promise<void> {
       flopsPerExample: flopsPerExample(kind),
       cells: cells.map((c) => ({ ...c, gflops: (c.median * flopsPerExample(kind)) / 1e9 })),
     };
-    tables.push(table(kind, cells, engines.map((e) => e.name), options.batchSizes, ratios));
+    tables.push(
+      table(
+        kind,
+        cells,
+        engines.map((e) => e.name),
+        options.batchSizes,
+        ratios,
+      ),
+    );
   }
   torch?.close();
   report.machine = { ...(report.machine as object), loadAverageEnd: os.loadavg() };

@@ -16,8 +16,14 @@ rmSync(out, { recursive: true, force: true });
 const emptyBuiltins = {
   name: "empty-builtins",
   setup(build) {
-    build.onResolve({ filter: /^(fs|url|crypto|buffer|stream|util|os|child_process)$/ }, (args) => ({ path: args.path, namespace: "empty" }));
-    build.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+    build.onResolve(
+      { filter: /^(fs|url|crypto|buffer|stream|util|os|child_process)$/ },
+      (args) => ({ path: args.path, namespace: "empty" }),
+    );
+    build.onLoad({ filter: /.*/, namespace: "empty" }, () => ({
+      contents: "module.exports = {};",
+      loader: "js",
+    }));
   },
 };
 
@@ -25,7 +31,9 @@ const emptyBuiltins = {
 const tildeImports = {
   name: "tilde-imports",
   setup(build) {
-    build.onResolve({ filter: /^~/ }, (args) => build.resolve(args.path.slice(1), { kind: args.kind, resolveDir: args.resolveDir }));
+    build.onResolve({ filter: /^~/ }, (args) =>
+      build.resolve(args.path.slice(1), { kind: args.kind, resolveDir: args.resolveDir }),
+    );
   },
 };
 
@@ -46,7 +54,16 @@ const hoistImports = {
   },
 };
 
-const assets = { ".svg": "text", ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".png": "file", ".gif": "file", ".jpg": "file" };
+const assets = {
+  ".svg": "text",
+  ".woff": "file",
+  ".woff2": "file",
+  ".ttf": "file",
+  ".eot": "file",
+  ".png": "file",
+  ".gif": "file",
+  ".jpg": "file",
+};
 const common = {
   bundle: true,
   minify: true,
@@ -69,7 +86,8 @@ await esbuild.build({
 
 // The theme: JupyterLab's theme manager loads <themes url>/@jupyterlab/theme-light-extension/index.css.
 const themePkg = dirname(require.resolve("@jupyterlab/theme-light-extension/package.json"));
-const themePath = JSON.parse(readFileSync(join(themePkg, "package.json"), "utf8")).jupyterlab.themePath;
+const themePath = JSON.parse(readFileSync(join(themePkg, "package.json"), "utf8")).jupyterlab
+  .themePath;
 await esbuild.build({
   ...common,
   entryPoints: { index: join(themePkg, themePath) },
@@ -83,7 +101,8 @@ let schemas = 0;
 for (const name of Object.keys(packages)) {
   const pkgDir = dirname(require.resolve(`${name}/package.json`));
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
-  const schemaDir = pkg.jupyterlab && pkg.jupyterlab.schemaDir ? join(pkgDir, pkg.jupyterlab.schemaDir) : null;
+  const schemaDir =
+    pkg.jupyterlab && pkg.jupyterlab.schemaDir ? join(pkgDir, pkg.jupyterlab.schemaDir) : null;
   if (!schemaDir || !existsSync(schemaDir)) continue;
   const dest = join(out, "schemas", name);
   mkdirSync(dest, { recursive: true });
@@ -91,4 +110,6 @@ for (const name of Object.keys(packages)) {
   writeFileSync(join(dest, "package.json.orig"), JSON.stringify(pkg, null, 2));
   schemas++;
 }
-console.log(`lab/build: bundle, theme and the schemas of ${schemas} packages (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `lab/build: bundle, theme and the schemas of ${schemas} packages (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+);

@@ -47,13 +47,18 @@ export function readSourceClass(dir: string, label: number): Uint8Array {
   const values = parsed.data;
   if (!Array.isArray(values)) throw new Error(`${file}: expected {"data": [...]}`);
   const expected = MNIST_SOURCE_COUNTS[label] * MNIST_FEATURES;
-  if (values.length !== expected) throw new Error(`${file}: ${values.length} values, expected ${expected} (${MNIST_SOURCE_COUNTS[label]} × ${MNIST_FEATURES})`);
+  if (values.length !== expected)
+    throw new Error(
+      `${file}: ${values.length} values, expected ${expected} (${MNIST_SOURCE_COUNTS[label]} × ${MNIST_FEATURES})`,
+    );
   const bytes = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     const k = Math.round(v * 255);
     if (!(k >= 0 && k <= 255) || Math.round((k / 255) * 1000) / 1000 !== v) {
-      throw new Error(`${file}: value ${v} at position ${i} is not a grey level k/255 rounded to 3 decimals`);
+      throw new Error(
+        `${file}: value ${v} at position ${i} is not a grey level k/255 rounded to 3 decimals`,
+      );
     }
     bytes[i] = k;
   }
@@ -79,11 +84,18 @@ export function encodeMnist(dir: string = mnistSourceDir()): { raw: Buffer; head
     const order = permutation(count, random);
     order.forEach((source, k) => (k < nTrain ? train : test).push({ label, source }));
   }
-  if (train.length !== 5000 || test.length !== 5000) throw new Error(`split is ${train.length}/${test.length}, expected 5000/5000`);
+  if (train.length !== 5000 || test.length !== 5000)
+    throw new Error(`split is ${train.length}/${test.length}, expected 5000/5000`);
 
   const splits = [
-    { name: "train" as const, examples: Array.from(permutation(train.length, random), (k) => train[k]) },
-    { name: "test" as const, examples: Array.from(permutation(test.length, random), (k) => test[k]) },
+    {
+      name: "train" as const,
+      examples: Array.from(permutation(train.length, random), (k) => train[k]),
+    },
+    {
+      name: "test" as const,
+      examples: Array.from(permutation(test.length, random), (k) => test[k]),
+    },
   ];
   const parts: Buffer[] = [];
   for (const { examples } of splits) {
@@ -91,7 +103,10 @@ export function encodeMnist(dir: string = mnistSourceDir()): { raw: Buffer; head
     const labels = Buffer.alloc(examples.length);
     const sources = Buffer.alloc(2 * examples.length);
     examples.forEach(({ label, source }, i) => {
-      pixels.set(images[label].subarray(source * MNIST_FEATURES, (source + 1) * MNIST_FEATURES), i * MNIST_FEATURES);
+      pixels.set(
+        images[label].subarray(source * MNIST_FEATURES, (source + 1) * MNIST_FEATURES),
+        i * MNIST_FEATURES,
+      );
       labels[i] = label;
       sources.writeUInt16LE(source, 2 * i);
     });
@@ -123,8 +138,12 @@ function main(): void {
   writeFileSync(out, gzipSync(raw, { level: 9 }));
   const { train, test } = loadMnist({ file: out });
   const name = relative(process.cwd(), out);
-  console.log(`wrote ${name}: ${train.n} train + ${test.n} test digits, sha256 ${header.sha256.slice(0, 12)}…`);
-  console.log(`train per class ${header.splits[0].perClass.join(" ")}; test per class ${header.splits[1].perClass.join(" ")}`);
+  console.log(
+    `wrote ${name}: ${train.n} train + ${test.n} test digits, sha256 ${header.sha256.slice(0, 12)}…`,
+  );
+  console.log(
+    `train per class ${header.splits[0].perClass.join(" ")}; test per class ${header.splits[1].perClass.join(" ")}`,
+  );
 }
 
 if (require.main === module) main();

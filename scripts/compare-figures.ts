@@ -27,13 +27,16 @@ interface Figure {
 
 /** Every figure of an executed notebook, by its id (or its position when it has none). */
 export function figuresOf(file: string): Map<string, Figure> {
-  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { outputs?: { data?: Record<string, unknown>; metadata?: Record<string, unknown> }[] }[] };
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    cells: { outputs?: { data?: Record<string, unknown>; metadata?: Record<string, unknown> }[] }[];
+  };
   const out = new Map<string, Figure>();
   for (const cell of nb.cells) {
     for (const o of cell.outputs ?? []) {
       const fig = o.data?.[PLOTLY] as Figure | undefined;
       if (!fig) continue;
-      const id = (o.metadata?.batchlab as { id?: string } | undefined)?.id ?? `figure ${out.size + 1}`;
+      const id =
+        (o.metadata?.batchlab as { id?: string } | undefined)?.id ?? `figure ${out.size + 1}`;
       out.set(id, fig);
     }
   }
@@ -43,41 +46,65 @@ export function figuresOf(file: string): Map<string, Figure> {
 /** The figure without its measured times: x of traces on the timed axes, and those axes' ranges and ticks. */
 function withoutTimes(fig: Figure, axes: readonly string[]): Figure {
   if (axes.length === 0) return fig;
-  const data = fig.data.map((trace) => (axes.includes((trace.xaxis as string | undefined) ?? "x") ? { ...trace, x: "(measured)" } : trace));
+  const data = fig.data.map((trace) =>
+    axes.includes((trace.xaxis as string | undefined) ?? "x")
+      ? { ...trace, x: "(measured)" }
+      : trace,
+  );
   const layout = { ...(fig.layout ?? {}) };
   for (const axis of axes) {
     const key = `xaxis${axis.slice(1)}`;
     // The axis's range and its decade ticks follow the measured values.
-    if (layout[key] && typeof layout[key] === "object") layout[key] = { ...(layout[key] as object), range: "(measured)", tickvals: "(measured)", ticktext: "(measured)" };
+    if (layout[key] && typeof layout[key] === "object")
+      layout[key] = {
+        ...(layout[key] as object),
+        range: "(measured)",
+        tickvals: "(measured)",
+        ticktext: "(measured)",
+      };
   }
   return { data, layout };
 }
 
 /** Lines describing how the two notebooks' figures differ (none: identical outside measured times). */
-export function compareFigures(a: string, b: string, timed: Record<string, string[]> = TIMED): string[] {
+export function compareFigures(
+  a: string,
+  b: string,
+  timed: Record<string, string[]> = TIMED,
+): string[] {
   const [fa, fb] = [figuresOf(a), figuresOf(b)];
   const problems: string[] = [];
   for (const id of new Set([...fa.keys(), ...fb.keys()])) {
-    const x = fa.get(id), y = fb.get(id);
+    const x = fa.get(id),
+      y = fb.get(id);
     if (!x || !y) {
       problems.push(`${id}: only in ${x ? a : b}`);
       continue;
     }
     const [cx, cy] = [withoutTimes(x, timed[id] ?? []), withoutTimes(y, timed[id] ?? [])];
-    if (cx.data.length !== cy.data.length) problems.push(`${id}: ${cx.data.length} traces against ${cy.data.length}`);
-    else cx.data.forEach((t, i) => {
-      if (!isDeepStrictEqual(t, cy.data[i])) {
-        const keys = Object.keys({ ...t, ...cy.data[i] }).filter((k) => !isDeepStrictEqual(t[k], cy.data[i][k]));
-        problems.push(`${id}: trace ${i} (${String(t.name ?? "")}) differs in ${keys.join(", ")}`);
-      }
-    });
+    if (cx.data.length !== cy.data.length)
+      problems.push(`${id}: ${cx.data.length} traces against ${cy.data.length}`);
+    else
+      cx.data.forEach((t, i) => {
+        if (!isDeepStrictEqual(t, cy.data[i])) {
+          const keys = Object.keys({ ...t, ...cy.data[i] }).filter(
+            (k) => !isDeepStrictEqual(t[k], cy.data[i][k]),
+          );
+          problems.push(
+            `${id}: trace ${i} (${String(t.name ?? "")}) differs in ${keys.join(", ")}`,
+          );
+        }
+      });
     if (!isDeepStrictEqual(cx.layout, cy.layout)) problems.push(`${id}: layouts differ`);
   }
   return problems;
 }
 
 if (require.main === module) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { timed: { type: "string", multiple: true } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { timed: { type: "string", multiple: true } },
+  });
   if (positionals.length !== 2) {
     console.error("usage: tsx scripts/compare-figures.ts a.ipynb b.ipynb [--timed id:x,x2]");
     process.exit(2);

@@ -28,7 +28,14 @@ import { countCharts, notebookTitle, type Notebook } from "./runner/nbformat";
 import { formatSeconds } from "./runner/execute";
 import { collectFigures, uniqueIds, type CollectedFigure } from "./figures/collect";
 import { renderFigurePage, renderGallery, type GalleryFigure } from "./figures/gallery";
-import { CHROMIUM_MISSING, findChromium, launchChromium, plotlyPage, renderFigure, pngSize } from "./figures/render";
+import {
+  CHROMIUM_MISSING,
+  findChromium,
+  launchChromium,
+  plotlyPage,
+  renderFigure,
+  pngSize,
+} from "./figures/render";
 import { canReuse, executionKey, readState, treeHash, writeState } from "./figures/reuse";
 
 const root = path.resolve(__dirname, "..");
@@ -84,7 +91,13 @@ export interface ManifestEntry {
 export interface Manifest {
   quick: boolean;
   generated: string;
-  notebooks: Array<{ name: string; title: string; ok: boolean; seconds: number; claims: ClaimCount }>;
+  notebooks: Array<{
+    name: string;
+    title: string;
+    ok: boolean;
+    seconds: number;
+    claims: ClaimCount;
+  }>;
   figures: ManifestEntry[];
 }
 
@@ -95,11 +108,17 @@ function rel(p: string): string {
 
 function notebookFiles(only: string[]): string[] {
   const dir = path.join(root, "notebooks");
-  const all = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   if (only.length === 0) return all.map((f) => path.join(dir, f));
   const picked = all.filter((f) => only.some((o) => f.startsWith(o)));
   const unmatched = only.filter((o) => !all.some((f) => f.startsWith(o)));
-  if (unmatched.length > 0) throw new UsageError(`--only: no notebook starts with ${unmatched.map((u) => JSON.stringify(u)).join(", ")} (have ${all.join(", ")})`);
+  if (unmatched.length > 0)
+    throw new UsageError(
+      `--only: no notebook starts with ${unmatched.map((u) => JSON.stringify(u)).join(", ")} (have ${all.join(", ")})`,
+    );
   return picked.map((f) => path.join(dir, f));
 }
 
@@ -132,12 +151,22 @@ function readExecuted(from: string, sources: string[]): ExecutedNotebook[] | nul
     const name = path.basename(file, ".ipynb");
     const executed = path.join(dir, "notebooks", `${name}.ipynb`);
     if (!fs.existsSync(executed)) {
-      console.error(`--from ${rel(dir)}: ${rel(executed)} does not exist (run \`npm start\` first, or leave out --from)`);
+      console.error(
+        `--from ${rel(dir)}: ${rel(executed)} does not exist (run \`npm start\` first, or leave out --from)`,
+      );
       return null;
     }
     const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
     const page = path.join(dir, `${name}.html`);
-    notebooks.push({ name, title: notebookTitle(nb, name), ok: true, seconds: 0, claims: countClaims(nb), nb, page: fs.existsSync(page) ? page : null });
+    notebooks.push({
+      name,
+      title: notebookTitle(nb, name),
+      ok: true,
+      seconds: 0,
+      claims: countClaims(nb),
+      nb,
+      page: fs.existsSync(page) ? page : null,
+    });
   }
   return notebooks;
 }
@@ -146,28 +175,64 @@ function readExecuted(from: string, sources: string[]): ExecutedNotebook[] | nul
  * Step 1: executes into <out>/book the notebooks that changed since the last run (all of them with
  * --rerun or --fresh), reads the others from there, and rewrites the book's front page for all.
  */
-async function runOrReuse(options: FiguresOptions, sources: string[], out: string): Promise<ExecutedNotebook[]> {
+async function runOrReuse(
+  options: FiguresOptions,
+  sources: string[],
+  out: string,
+): Promise<ExecutedNotebook[]> {
   const log = options.log;
   const book = path.join(out, "book");
   const state = readState(book);
   const libraryHash = treeHash(path.join(root, "src"));
-  const keys = new Map(sources.map((file) => [file, executionKey(file, libraryHash, options.quick)]));
+  const keys = new Map(
+    sources.map((file) => [file, executionKey(file, libraryHash, options.quick)]),
+  );
   const rerun = options.rerun || options.fresh;
-  const toRun = sources.filter((file) => rerun || !canReuse(state, book, path.basename(file, ".ipynb"), keys.get(file)!));
-  const reused = sources.filter((file) => !toRun.includes(file)).map((file) => path.basename(file, ".ipynb"));
-  if (reused.length > 0) log(`unchanged since the last run, only redrawn (--rerun runs them again): ${reused.join(", ")}`);
-  const results = toRun.length > 0
-    ? await runAll({ notebooks: toRun, outDir: book, quick: options.quick, cellTimeoutMs: options.cellTimeoutMs, sign: false, log })
-    : [];
+  const toRun = sources.filter(
+    (file) => rerun || !canReuse(state, book, path.basename(file, ".ipynb"), keys.get(file)!),
+  );
+  const reused = sources
+    .filter((file) => !toRun.includes(file))
+    .map((file) => path.basename(file, ".ipynb"));
+  if (reused.length > 0)
+    log(
+      `unchanged since the last run, only redrawn (--rerun runs them again): ${reused.join(", ")}`,
+    );
+  const results =
+    toRun.length > 0
+      ? await runAll({
+          notebooks: toRun,
+          outDir: book,
+          quick: options.quick,
+          cellTimeoutMs: options.cellTimeoutMs,
+          sign: false,
+          log,
+        })
+      : [];
   const notebooks: ExecutedNotebook[] = [];
   for (const file of sources) {
     const name = path.basename(file, ".ipynb");
     const r = results.find((x) => x.name === name);
     const executed = path.join(book, "notebooks", `${name}.ipynb`);
     const nb = JSON.parse(fs.readFileSync(executed, "utf8")) as Notebook;
-    if (r) state[name] = { key: keys.get(file)!, ok: r.ok, seconds: r.seconds, title: r.title, charts: r.charts };
+    if (r)
+      state[name] = {
+        key: keys.get(file)!,
+        ok: r.ok,
+        seconds: r.seconds,
+        title: r.title,
+        charts: r.charts,
+      };
     const record = state[name];
-    notebooks.push({ name, title: record.title, ok: record.ok, seconds: record.seconds, claims: countClaims(nb), nb, page: path.join(book, `${name}.html`) });
+    notebooks.push({
+      name,
+      title: record.title,
+      ok: record.ok,
+      seconds: record.seconds,
+      claims: countClaims(nb),
+      nb,
+      page: path.join(book, `${name}.html`),
+    });
   }
   writeState(book, state);
   // runAll's front page lists only what it ran; the book holds every notebook.
@@ -175,8 +240,14 @@ async function runOrReuse(options: FiguresOptions, sources: string[], out: strin
     path.join(book, "index.html"),
     renderIndex(
       notebooks.map((n) => ({
-        title: n.title, href: `${n.name}.html`, ipynbHref: `notebooks/${n.name}.ipynb`, source: `notebooks/${n.name}.ipynb`,
-        failure: n.ok ? null : results.find((r) => r.name === n.name)?.failure ?? null, seconds: n.seconds, charts: countCharts(n.nb), claims: n.claims,
+        title: n.title,
+        href: `${n.name}.html`,
+        ipynbHref: `notebooks/${n.name}.ipynb`,
+        source: `notebooks/${n.name}.ipynb`,
+        failure: n.ok ? null : (results.find((r) => r.name === n.name)?.failure ?? null),
+        seconds: n.seconds,
+        charts: countCharts(n.nb),
+        claims: n.claims,
       })),
       { quick: options.quick, generated: new Date() },
     ),
@@ -203,31 +274,68 @@ interface Drawn {
 }
 
 /** Step 3: draws every figure in Chromium into its PNG, SVG, HTML and thumbnail files. */
-async function drawFigures(chromium: string, plotlyFile: string, figures: CollectedFigure[], notebooks: ExecutedNotebook[], out: string, previous: Map<string, string>, log: (line: string) => void): Promise<Drawn> {
+async function drawFigures(
+  chromium: string,
+  plotlyFile: string,
+  figures: CollectedFigure[],
+  notebooks: ExecutedNotebook[],
+  out: string,
+  previous: Map<string, string>,
+  log: (line: string) => void,
+): Promise<Drawn> {
   const browser = await launchChromium(chromium);
   const drawn: Drawn = { gallery: [], entries: [], renderFailures: 0 };
   try {
     const page = await plotlyPage(browser, plotlyFile);
     for (const [k, f] of figures.entries()) {
-      const files = { png: `png/${f.id}.png`, svg: `svg/${f.id}.svg`, html: `html/${f.id}.html`, thumbnail: `thumbs/${f.id}.png` };
+      const files = {
+        png: `png/${f.id}.png`,
+        svg: `svg/${f.id}.svg`,
+        html: `html/${f.id}.html`,
+        thumbnail: `thumbs/${f.id}.png`,
+      };
       try {
         const image = await renderFigure(page, f.spec, { thumbnailWidth: 480 });
         fs.writeFileSync(path.join(out, files.png), image.png);
         fs.writeFileSync(path.join(out, files.svg), image.svg);
         fs.writeFileSync(path.join(out, files.thumbnail), image.thumbnail);
-        fs.writeFileSync(path.join(out, files.html), renderFigurePage(f, "../assets/plotly.min.js"));
+        fs.writeFileSync(
+          path.join(out, files.html),
+          renderFigurePage(f, "../assets/plotly.min.js"),
+        );
         const nb = notebooks.find((n) => n.name === f.notebook);
-        const bookHref = nb && nb.page ? `${path.relative(out, nb.page).split(path.sep).join("/")}#cell-${f.cellNumber}` : null;
+        const bookHref =
+          nb && nb.page
+            ? `${path.relative(out, nb.page).split(path.sep).join("/")}#cell-${f.cellNumber}`
+            : null;
         const old = previous.get(f.id);
-        drawn.gallery.push({ ...f, files, bookHref, sameAsPrevious: old === undefined ? null : old === f.dataHash });
+        drawn.gallery.push({
+          ...f,
+          files,
+          bookHref,
+          sameAsPrevious: old === undefined ? null : old === f.dataHash,
+        });
         drawn.entries.push({
-          id: f.id, title: f.title, claim: f.claim, source: f.source, notebook: f.notebook, cell: f.cellNumber, cellId: f.cellId,
-          executionCount: f.executionCount, config: f.config, dataHash: f.dataHash, files, width: image.size.width, height: image.size.height,
+          id: f.id,
+          title: f.title,
+          claim: f.claim,
+          source: f.source,
+          notebook: f.notebook,
+          cell: f.cellNumber,
+          cellId: f.cellId,
+          executionCount: f.executionCount,
+          config: f.config,
+          dataHash: f.dataHash,
+          files,
+          width: image.size.width,
+          height: image.size.height,
         });
         log(`  [${k + 1}/${figures.length}] ${f.id}`);
       } catch (e) {
         drawn.renderFailures++;
-        console.error(`✗ could not draw ${f.id} (${f.notebook}, cell ${f.cellNumber}): ${e instanceof Error ? e.message : String(e)}`);
+        console.error(
+          `✗ could not draw ${f.id} (${f.notebook}, cell ${f.cellNumber}): ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }
   } finally {
@@ -237,38 +345,62 @@ async function drawFigures(chromium: string, plotlyFile: string, figures: Collec
 }
 
 /** --thumbnails: copies each chapter's README figure to dir/<notebook>.png, checking size and format. */
-function writeThumbnails(dir: string, entries: ManifestEntry[], notebooks: ExecutedNotebook[], out: string, log: (line: string) => void): void {
+function writeThumbnails(
+  dir: string,
+  entries: ManifestEntry[],
+  notebooks: ExecutedNotebook[],
+  out: string,
+  log: (line: string) => void,
+): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const [notebook, id] of Object.entries(README_THUMBNAILS)) {
     const entry = entries.find((e) => e.id === id);
     if (!entry) {
-      if (notebooks.some((n) => n.name === notebook)) console.error(`thumbnail: no figure "${id}" in ${notebook}`);
+      if (notebooks.some((n) => n.name === notebook))
+        console.error(`thumbnail: no figure "${id}" in ${notebook}`);
       continue;
     }
     const target = path.join(dir, `${notebook}.png`);
     fs.copyFileSync(path.join(out, entry.files.thumbnail), target);
     const bytes = fs.statSync(target).size;
-    if (bytes > 60 * 1024) console.error(`thumbnail ${rel(target)} is ${Math.round(bytes / 1024)} KB, over the 60 KB the README's images should stay under`);
+    if (bytes > 60 * 1024)
+      console.error(
+        `thumbnail ${rel(target)} is ${Math.round(bytes / 1024)} KB, over the 60 KB the README's images should stay under`,
+      );
     if (!pngSize(fs.readFileSync(target))) console.error(`thumbnail ${rel(target)} is not a PNG`);
   }
   log(`README thumbnails → ${rel(dir)}`);
 }
 
 /** The closing lines (claims, figures compared with the previous run, failures); the exit status. */
-function report(options: FiguresOptions, notebooks: ExecutedNotebook[], drawn: Drawn, out: string, t0: number): number {
+function report(
+  options: FiguresOptions,
+  notebooks: ExecutedNotebook[],
+  drawn: Drawn,
+  out: string,
+  t0: number,
+): number {
   const log = options.log;
   const failed = notebooks.filter((n) => !n.ok);
   const failedClaims = notebooks.flatMap((n) => n.claims.failures.map((f) => `${n.name}: ${f}`));
-  log(`claims: ${notebooks.reduce((s, n) => s + n.claims.checked, 0)} checked, ${failedClaims.length} failed`);
+  log(
+    `claims: ${notebooks.reduce((s, n) => s + n.claims.checked, 0)} checked, ${failedClaims.length} failed`,
+  );
   for (const f of failedClaims) console.error(`  CLAIM FAILED ${f}`);
   const changed = drawn.gallery.filter((g) => g.sameAsPrevious === false).map((g) => g.id);
   const compared = drawn.gallery.filter((g) => g.sameAsPrevious !== null).length;
   const summary =
     `${drawn.entries.length} figures from ${notebooks.length} notebooks` +
     `${options.quick ? " (quick mode)" : ""} in ${formatSeconds((Date.now() - t0) / 1000)} → ${rel(path.join(out, "index.html"))}`;
-  log(compared > 0 ? `data identical to the previous run for ${compared - changed.length} of ${compared} figures${changed.length ? `; changed: ${changed.join(", ")}` : ""}` : "");
+  log(
+    compared > 0
+      ? `data identical to the previous run for ${compared - changed.length} of ${compared} figures${changed.length ? `; changed: ${changed.join(", ")}` : ""}`
+      : "",
+  );
   if (failed.length > 0 || drawn.renderFailures > 0 || failedClaims.length > 0) {
-    console.error(`npm run figures: ${summary}; ${failed.length} notebooks failed (${failed.map((n) => n.name).join(", ") || "none"}), ${failedClaims.length} claims failed, ${drawn.renderFailures} figures could not be drawn`);
+    console.error(
+      `npm run figures: ${summary}; ${failed.length} notebooks failed (${failed.map((n) => n.name).join(", ") || "none"}), ${failedClaims.length} claims failed, ${drawn.renderFailures} figures could not be drawn`,
+    );
     return 1;
   }
   console.log(`npm run figures: ${summary}`);
@@ -298,13 +430,20 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   }
 
   // 1. Executed notebooks: run them, or read them from --from.
-  const notebooks = options.from ? readExecuted(options.from, sources) : await runOrReuse(options, sources, out);
+  const notebooks = options.from
+    ? readExecuted(options.from, sources)
+    : await runOrReuse(options, sources, out);
   if (!notebooks) return 2;
 
   // 2. Figures.
-  const figures: CollectedFigure[] = uniqueIds(notebooks.flatMap((n) => collectFigures(n.nb, n.name)));
+  const figures: CollectedFigure[] = uniqueIds(
+    notebooks.flatMap((n) => collectFigures(n.nb, n.name)),
+  );
   const unnamed = figures.filter((f) => !f.namedInNotebook);
-  if (unnamed.length > 0) log(`note: ${unnamed.length} figures have no meta in show() and were named by position: ${unnamed.map((f) => f.id).join(", ")}`);
+  if (unnamed.length > 0)
+    log(
+      `note: ${unnamed.length} figures have no meta in show() and were named by position: ${unnamed.map((f) => f.id).join(", ")}`,
+    );
 
   // 3. Files. Old figure files go first, so that the folder holds exactly this run's figures.
   const manifestFile = path.join(out, "figures.json");
@@ -313,12 +452,28 @@ export async function makeFigures(options: FiguresOptions): Promise<number> {
   const drawn = await drawFigures(chromium, plotlyFile, figures, notebooks, out, previous, log);
 
   // 4. Gallery and manifest.
-  const info = { quick: options.quick, generated: new Date(), notebooks: notebooks.map(({ name, title, ok, seconds, claims }) => ({ name, title, ok, seconds, claims })) };
+  const info = {
+    quick: options.quick,
+    generated: new Date(),
+    notebooks: notebooks.map(({ name, title, ok, seconds, claims }) => ({
+      name,
+      title,
+      ok,
+      seconds,
+      claims,
+    })),
+  };
   fs.writeFileSync(path.join(out, "index.html"), renderGallery(drawn.gallery, info));
-  const manifest: Manifest = { quick: info.quick, generated: info.generated.toISOString(), notebooks: info.notebooks, figures: drawn.entries };
+  const manifest: Manifest = {
+    quick: info.quick,
+    generated: info.generated.toISOString(),
+    notebooks: info.notebooks,
+    figures: drawn.entries,
+  };
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
 
-  if (options.thumbnailsDir) writeThumbnails(path.resolve(options.thumbnailsDir), drawn.entries, notebooks, out, log);
+  if (options.thumbnailsDir)
+    writeThumbnails(path.resolve(options.thumbnailsDir), drawn.entries, notebooks, out, log);
   return report(options, notebooks, drawn, out, t0);
 }
 
@@ -336,7 +491,10 @@ function usage(): string {
   ].join("\n");
 }
 
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): FiguresOptions | { help: true } {
+export function parseArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): FiguresOptions | { help: true } {
   const options: FiguresOptions = {
     quick: isQuick(env),
     rerun: false,
@@ -366,16 +524,22 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   options.quick = lastOf(order, "quick", "full") ?? options.quick;
   options.fresh = values.fresh ?? false;
   options.rerun = values.rerun ?? false;
-  if (values.only !== undefined) options.only = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+  if (values.only !== undefined)
+    options.only = values.only
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (values.from !== undefined) options.from = values.from;
   if (values.out !== undefined) options.outDir = path.resolve(values.out);
   if (values.thumbnails !== undefined) options.thumbnailsDir = values.thumbnails;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
-    if (!Number.isFinite(s) || s <= 0) throw new UsageError("--timeout needs a positive number of seconds");
+    if (!Number.isFinite(s) || s <= 0)
+      throw new UsageError("--timeout needs a positive number of seconds");
     options.cellTimeoutMs = s * 1000;
   }
-  if (options.from && (options.fresh || options.rerun)) throw new UsageError("--fresh and --rerun run notebooks, --from runs nothing: use one of them");
+  if (options.from && (options.fresh || options.rerun))
+    throw new UsageError("--fresh and --rerun run notebooks, --from runs nothing: use one of them");
   return options;
 }
 

@@ -33,14 +33,25 @@ export function writeKernelSpec(dir = join(root, ".jupyter")) {
  *  - "ok":            `jupyter kernelspec install` can be used.
  */
 export function probeJupyter(env = process.env) {
-  const probe = spawnSync("jupyter", ["kernelspec", "--version"], { encoding: "utf8", timeout: 30000, env });
+  const probe = spawnSync("jupyter", ["kernelspec", "--version"], {
+    encoding: "utf8",
+    timeout: 30000,
+    env,
+  });
   if (probe.error) {
-    return probe.error.code === "ENOENT" ? { kind: "none" } : { kind: "broken", detail: probe.error.message };
+    return probe.error.code === "ENOENT"
+      ? { kind: "none" }
+      : { kind: "broken", detail: probe.error.message };
   }
   if (probe.status === 0) return { kind: "ok" };
   const said = `${probe.stderr ?? ""}${probe.stdout ?? ""}`.trim();
   // jupyter_core answers an unknown subcommand with "Jupyter command `jupyter-kernelspec` not found."
-  if (/jupyter-kernelspec\W.*not found|unknown command.*kernelspec|invalid choice.*kernelspec/i.test(said)) return { kind: "no-kernelspec" };
+  if (
+    /jupyter-kernelspec\W.*not found|unknown command.*kernelspec|invalid choice.*kernelspec/i.test(
+      said,
+    )
+  )
+    return { kind: "no-kernelspec" };
   return { kind: "broken", detail: said.split("\n").pop() || `exit ${probe.status}` };
 }
 
@@ -67,7 +78,9 @@ function main() {
   try {
     specDir = writeKernelSpec();
   } catch (e) {
-    console.log(`batchlab: could not write the kernelspec (${e instanceof Error ? e.message : e}); run "node scripts/install-kernel.mjs" later.`);
+    console.log(
+      `batchlab: could not write the kernelspec (${e instanceof Error ? e.message : e}); run "node scripts/install-kernel.mjs" later.`,
+    );
     return;
   }
   try {
@@ -76,14 +89,24 @@ function main() {
       console.log(message);
       return;
     }
-    const r = spawnSync("jupyter", ["kernelspec", "install", "--user", "--replace", "--name", "batchlab", specDir], {
-      encoding: "utf8",
-      timeout: 60000,
-    });
-    if (r.status === 0) console.log(`batchlab: kernel "batchlab" installed for this user (and in .jupyter/).`);
-    else console.log(`batchlab: kernel written to .jupyter/, but "jupyter kernelspec install" failed: ${(r.stderr || r.stdout || "").trim().split("\n").pop()}`);
+    const r = spawnSync(
+      "jupyter",
+      ["kernelspec", "install", "--user", "--replace", "--name", "batchlab", specDir],
+      {
+        encoding: "utf8",
+        timeout: 60000,
+      },
+    );
+    if (r.status === 0)
+      console.log(`batchlab: kernel "batchlab" installed for this user (and in .jupyter/).`);
+    else
+      console.log(
+        `batchlab: kernel written to .jupyter/, but "jupyter kernelspec install" failed: ${(r.stderr || r.stdout || "").trim().split("\n").pop()}`,
+      );
   } catch (e) {
-    console.log(`batchlab: kernel written to .jupyter/; user install skipped (${e instanceof Error ? e.message : e}).`);
+    console.log(
+      `batchlab: kernel written to .jupyter/; user install skipped (${e instanceof Error ? e.message : e}).`,
+    );
   }
 }
 

@@ -53,7 +53,10 @@ function validSignature(key, frames) {
 }
 
 const handleShellMessage = ZmqServer.prototype.handleShellMessage;
-if (typeof handleShellMessage !== "function") throw new Error("tslab's ZmqServer has no handleShellMessage: the signature check in scripts/kernel.cjs needs updating");
+if (typeof handleShellMessage !== "function")
+  throw new Error(
+    "tslab's ZmqServer has no handleShellMessage: the signature check in scripts/kernel.cjs needs updating",
+  );
 ZmqServer.prototype.handleShellMessage = function (sock, ...frames) {
   if (!validSignature(this.connInfo.key, frames)) {
     console.error("batchlab kernel: ignored a message with an invalid signature");
@@ -81,7 +84,11 @@ function sendInOrder(sock) {
   const queue = [];
   let last = Promise.resolve();
   // The kernel's own stderr, not tslab's (tslab redirects process.stderr into the running cell).
-  const report = (e) => fs.writeSync(2, `batchlab kernel: a message could not be sent: ${e && e.message ? e.message : e}\n`);
+  const report = (e) =>
+    fs.writeSync(
+      2,
+      `batchlab kernel: a message could not be sent: ${e && e.message ? e.message : e}\n`,
+    );
   const drain = async () => {
     while (queue.length > 0) {
       try {

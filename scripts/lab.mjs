@@ -15,11 +15,14 @@ import { writeKernelSpec } from "./install-kernel.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const jupyterDir = join(root, ".jupyter");
-if (!existsSync(join(jupyterDir, "kernels", "batchlab", "kernel.json"))) writeKernelSpec(jupyterDir);
+if (!existsSync(join(jupyterDir, "kernels", "batchlab", "kernel.json")))
+  writeKernelSpec(jupyterDir);
 
 const env = {
   ...process.env,
-  JUPYTER_PATH: process.env.JUPYTER_PATH ? `${jupyterDir}${delimiter}${process.env.JUPYTER_PATH}` : jupyterDir,
+  JUPYTER_PATH: process.env.JUPYTER_PATH
+    ? `${jupyterDir}${delimiter}${process.env.JUPYTER_PATH}`
+    : jupyterDir,
 };
 
 function works(command, args) {
@@ -29,7 +32,11 @@ function works(command, args) {
 
 /** A Python 3 with jupyterlab_server and jupyter_server (Debian's /usr/bin/python3 when `python3` is another). */
 function labPython() {
-  return ["python3", "/usr/bin/python3"].find((py) => works(py, ["-c", "import jupyterlab_server, jupyter_server"])) ?? null;
+  return (
+    ["python3", "/usr/bin/python3"].find((py) =>
+      works(py, ["-c", "import jupyterlab_server, jupyter_server"]),
+    ) ?? null
+  );
 }
 
 const extra = process.argv.slice(2);
@@ -45,7 +52,10 @@ if (works("jupyter", ["lab", "--version"])) {
   command = python;
   args = [join(root, "lab", "serve.py"), `--ServerApp.root_dir=${root}`];
 } else if (works("jupyter", ["notebook", "--version"])) {
-  if (python && !labBuilt) console.log("The project's JupyterLab is not built (npm ci --prefix lab && npm run build --prefix lab).");
+  if (python && !labBuilt)
+    console.log(
+      "The project's JupyterLab is not built (npm ci --prefix lab && npm run build --prefix lab).",
+    );
   console.log("JupyterLab not found; starting the classic Notebook instead.");
   command = "jupyter";
   args = ["notebook", `--notebook-dir=${root}`];
@@ -70,4 +80,4 @@ const child = spawn(command, [...args, ...extra], { cwd: root, env, stdio: "inhe
 // Ctrl-C reaches Jupyter directly (same terminal); stay alive until it has shut down.
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => child.kill("SIGTERM"));
-child.on("exit", (code, signal) => process.exit(signal ? 1 : code ?? 0));
+child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));

@@ -54,7 +54,13 @@ function rel(p: string): string {
 export function describeFailure(source: string, f: CellFailure): string {
   if (f.kind === "startup") return `${source}: the kernel did not start`;
   const where = `${source}, cell ${f.cellNumber}${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""}`;
-  const what = { error: "failed", async: "raised an asynchronous error", timeout: "timed out", dead: "killed the kernel", startup: "" }[f.kind];
+  const what = {
+    error: "failed",
+    async: "raised an asynchronous error",
+    timeout: "timed out",
+    dead: "killed the kernel",
+    startup: "",
+  }[f.kind];
   return `${where} ${what}`;
 }
 
@@ -63,12 +69,20 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
   const out = path.resolve(options.outDir);
   fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
   fs.mkdirSync(path.join(out, "assets"), { recursive: true });
-  fs.copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), path.join(out, "assets", "plotly.min.js"));
+  fs.copyFileSync(
+    require.resolve("plotly.js-dist-min/plotly.min.js"),
+    path.join(out, "assets", "plotly.min.js"),
+  );
   // KaTeX's stylesheet and fonts for the math typeset into the pages (fonts are referenced as fonts/…).
   const katexDist = path.dirname(require.resolve("katex/dist/katex.min.css"));
   fs.mkdirSync(path.join(out, "assets", "katex"), { recursive: true });
-  fs.copyFileSync(path.join(katexDist, "katex.min.css"), path.join(out, "assets", "katex", "katex.min.css"));
-  fs.cpSync(path.join(katexDist, "fonts"), path.join(out, "assets", "katex", "fonts"), { recursive: true });
+  fs.copyFileSync(
+    path.join(katexDist, "katex.min.css"),
+    path.join(out, "assets", "katex", "katex.min.css"),
+  );
+  fs.cpSync(path.join(katexDist, "fonts"), path.join(out, "assets", "katex", "fonts"), {
+    recursive: true,
+  });
 
   const env: NodeJS.ProcessEnv = { ...process.env, BATCHLAB_RUNNER: "1" };
   delete env.NODE_TEST_CONTEXT;
@@ -77,7 +91,9 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
 
   const names = options.notebooks.map((f) => path.basename(f, ".ipynb"));
   const titles: string[] = [];
-  const sources: Notebook[] = options.notebooks.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as Notebook);
+  const sources: Notebook[] = options.notebooks.map(
+    (f) => JSON.parse(fs.readFileSync(f, "utf8")) as Notebook,
+  );
   sources.forEach((nb, i) => titles.push(notebookTitle(nb, names[i])));
 
   const results: NotebookResult[] = [];
@@ -85,7 +101,9 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
   for (let k = 0; k < options.notebooks.length; k++) {
     const file = options.notebooks[k];
     const source = rel(file);
-    log(`▶ [${k + 1}/${options.notebooks.length}] ${source}${options.quick ? " (quick mode)" : ""} · cell limit ${options.cellTimeoutMs / 1000} s`);
+    log(
+      `▶ [${k + 1}/${options.notebooks.length}] ${source}${options.quick ? " (quick mode)" : ""} · cell limit ${options.cellTimeoutMs / 1000} s`,
+    );
     const run = await runNotebook(sources[k], {
       kernelArgv: [process.execPath, path.join(root, "scripts", "kernel.cjs"), "{connection_file}"],
       cwd: root,
@@ -105,7 +123,8 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
         source,
         ipynbHref: `notebooks/${names[k]}.ipynb`,
         prev: k > 0 ? { href: `${names[k - 1]}.html`, title: titles[k - 1] } : undefined,
-        next: k + 1 < names.length ? { href: `${names[k + 1]}.html`, title: titles[k + 1] } : undefined,
+        next:
+          k + 1 < names.length ? { href: `${names[k + 1]}.html`, title: titles[k + 1] } : undefined,
         failure: run.failure,
         claims,
         seconds: run.seconds,
@@ -127,9 +146,13 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
     };
     results.push(result);
     if (run.failure) {
-      console.error(`✗ ${describeFailure(source, run.failure)}:\n${run.failure.message.replace(/^/gm, "    ")}`);
+      console.error(
+        `✗ ${describeFailure(source, run.failure)}:\n${run.failure.message.replace(/^/gm, "    ")}`,
+      );
     } else {
-      log(`✓ ${source} · ${result.charts} ${result.charts === 1 ? "chart" : "charts"} · ${claimSummary(result.claims)} · ${formatSeconds(run.seconds)}`);
+      log(
+        `✓ ${source} · ${result.charts} ${result.charts === 1 ? "chart" : "charts"} · ${claimSummary(result.claims)} · ${formatSeconds(run.seconds)}`,
+      );
     }
     for (const line of result.claims.failures) console.error(`  ${source}: ${line}`);
   }
@@ -144,20 +167,30 @@ export async function runAll(options: RunAllOptions): Promise<NotebookResult[]> 
     charts: r.charts,
     claims: r.claims,
   }));
-  fs.writeFileSync(path.join(out, "index.html"), renderIndex(entries, { quick: options.quick, generated: new Date() }));
+  fs.writeFileSync(
+    path.join(out, "index.html"),
+    renderIndex(entries, { quick: options.quick, generated: new Date() }),
+  );
   fs.writeFileSync(
     path.join(out, "run.json"),
     JSON.stringify(
       {
         quick: options.quick,
         seconds: (Date.now() - t0) / 1000,
-        notebooks: results.map((r) => ({ ...r, executed: path.relative(out, r.executed), page: path.relative(out, r.page) })),
+        notebooks: results.map((r) => ({
+          ...r,
+          executed: path.relative(out, r.executed),
+          page: path.relative(out, r.page),
+        })),
       },
       null,
       2,
     ) + "\n",
   );
-  await addStaticImages(results.map((r) => r.executed), log);
+  await addStaticImages(
+    results.map((r) => r.executed),
+    log,
+  );
   if (options.sign) log(signNotebooks(results.map((r) => r.executed)).message);
   return results;
 }
@@ -174,8 +207,10 @@ export function summarizeRun(results: NotebookResult[]): { ok: boolean; lines: s
   const checked = results.reduce((s, r) => s + r.claims.checked, 0);
   const failedClaims = results.reduce((s, r) => s + r.claims.failed, 0);
   const lines = [`claims: ${checked} checked, ${failedClaims} failed`];
-  for (const r of failed) lines.push(`  FAILED ${describeFailure(r.source, r.failure!)}: ${keyLine(r.failure!.message)}`);
-  for (const r of results) for (const f of r.claims.failures) lines.push(`  CLAIM FAILED ${r.source}: ${f}`);
+  for (const r of failed)
+    lines.push(`  FAILED ${describeFailure(r.source, r.failure!)}: ${keyLine(r.failure!.message)}`);
+  for (const r of results)
+    for (const f of r.claims.failures) lines.push(`  CLAIM FAILED ${r.source}: ${f}`);
   return { ok: failed.length === 0 && failedClaims === 0, lines };
 }
 
@@ -195,7 +230,8 @@ async function main(argv: string[]): Promise<number> {
   let outDir = path.join(root, "build");
   // The per-cell limit: --timeout, else BATCHLAB_CELL_TIMEOUT, else 600 s (named in errors by where it came from).
   let timeoutS = Number(process.env.BATCHLAB_CELL_TIMEOUT ?? 600);
-  let timeoutFrom = process.env.BATCHLAB_CELL_TIMEOUT !== undefined ? "BATCHLAB_CELL_TIMEOUT" : "the default";
+  let timeoutFrom =
+    process.env.BATCHLAB_CELL_TIMEOUT !== undefined ? "BATCHLAB_CELL_TIMEOUT" : "the default";
   let timeoutText = process.env.BATCHLAB_CELL_TIMEOUT ?? "600";
   let args;
   try {
@@ -230,14 +266,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const files = args.positionals.map((f) => path.resolve(f));
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-    console.error(`${timeoutFrom} needs a positive number of seconds, got ${JSON.stringify(timeoutText)}\n${usage()}`);
+    console.error(
+      `${timeoutFrom} needs a positive number of seconds, got ${JSON.stringify(timeoutText)}\n${usage()}`,
+    );
     return 2;
   }
   let notebooks = files;
   if (notebooks.length === 0) {
     const dir = path.join(root, "notebooks");
     notebooks = fs.existsSync(dir)
-      ? fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f))
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".ipynb"))
+          .sort()
+          .map((f) => path.join(dir, f))
       : [];
   }
   for (const f of notebooks) {
@@ -266,7 +308,7 @@ export function runCommand(main: (args: string[]) => Promise<number>): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      console.error(e instanceof Error ? e.stack ?? e.message : e);
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
       process.exit(1);
     },
   );

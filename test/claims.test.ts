@@ -3,7 +3,22 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { above, atLeast, atMost, below, between, claim, claimBundle, claimThat, CLAIM_MIME, claimsSoFar, formatMeasured, judgeClaim, judgeClaimThat, near } from "../src/claims/index";
+import {
+  above,
+  atLeast,
+  atMost,
+  below,
+  between,
+  claim,
+  claimBundle,
+  claimThat,
+  CLAIM_MIME,
+  claimsSoFar,
+  formatMeasured,
+  judgeClaim,
+  judgeClaimThat,
+  near,
+} from "../src/claims/index";
 import { BatchlabArgumentError } from "../src/util/validate";
 import { countClaims } from "../scripts/runner/claims";
 import type { Notebook } from "../scripts/runner/nbformat";
@@ -20,10 +35,14 @@ function quietly<T>(f: () => T): T {
 
 describe("claims", () => {
   test("a claim prints its sentence, the measured value and what was wanted, with a true minus", () => {
-    const r = quietly(() => judgeClaim("The variance falls as 1/m", -1.00812, near(-1, 0.05), { label: "slope" }));
+    const r = quietly(() =>
+      judgeClaim("The variance falls as 1/m", -1.00812, near(-1, 0.05), { label: "slope" }),
+    );
     assert.equal(r.ok, true);
     assert.equal(r.line, "✓ The variance falls as 1/m: slope −1.008 (want −1 ± 0.05)");
-    const f = quietly(() => judgeClaim("Speed-up at m = 512", 1.52, atLeast(1.7), { unit: "×", digits: 2 }));
+    const f = quietly(() =>
+      judgeClaim("Speed-up at m = 512", 1.52, atLeast(1.7), { unit: "×", digits: 2 }),
+    );
     assert.equal(f.ok, false);
     assert.equal(f.line, "✗ Speed-up at m = 512: 1.52× (want ≥ 1.70×)");
   });
@@ -45,7 +64,9 @@ describe("claims", () => {
   });
 
   test("claimThat states a condition that is not one number", () => {
-    const r = quietly(() => judgeClaimThat("Time grows with m", false, "t = 3, 2, 4 ms", "each m slower than the last"));
+    const r = quietly(() =>
+      judgeClaimThat("Time grows with m", false, "t = 3, 2, 4 ms", "each m slower than the last"),
+    );
     assert.equal(r.line, "✗ Time grows with m: t = 3, 2, 4 ms (want each m slower than the last)");
   });
 
@@ -55,7 +76,11 @@ describe("claims", () => {
     const log = console.log;
     console.log = (line: string) => printed.push(line);
     try {
-      assert.equal(claim("one", 1, near(1, 0)), undefined, "claim returns nothing, so a cell ending in one shows only its line");
+      assert.equal(
+        claim("one", 1, near(1, 0)),
+        undefined,
+        "claim returns nothing, so a cell ending in one shows only its line",
+      );
       claimThat("two", false, "3", "2 ± 0.5");
     } finally {
       console.log = log;
@@ -68,17 +93,30 @@ describe("claims", () => {
       cells: [
         { cell_type: "markdown", source: "x", metadata: {} },
         {
-          cell_type: "code", source: "", metadata: {}, execution_count: 1,
+          cell_type: "code",
+          source: "",
+          metadata: {},
+          execution_count: 1,
           outputs: [
             { output_type: "display_data", data: claimBundle(ok), metadata: {} },
-            { output_type: "stream", name: "stdout", text: "✗ not a claim: printed text is not counted" },
+            {
+              output_type: "stream",
+              name: "stdout",
+              text: "✗ not a claim: printed text is not counted",
+            },
             { output_type: "display_data", data: claimBundle(bad), metadata: {} },
           ],
         },
       ],
-      metadata: {}, nbformat: 4, nbformat_minor: 5,
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
     } as unknown as Notebook;
-    assert.deepEqual(countClaims(nb), { checked: 2, failed: 1, failures: ["✗ two: 3 (want 2 ± 0.5)"] });
+    assert.deepEqual(countClaims(nb), {
+      checked: 2,
+      failed: 1,
+      failures: ["✗ two: 3 (want 2 ± 0.5)"],
+    });
     assert.equal((claimBundle(bad)[CLAIM_MIME] as { ok: boolean }).ok, false);
     assert.match(String(claimBundle(bad)["text/html"]), /class="batchlab-claim failed"/);
   });
@@ -93,15 +131,27 @@ describe("claims", () => {
   test("a claim stated wrongly throws a BatchlabArgumentError that names what is wrong", () => {
     const bad: Array<[string, () => unknown, RegExp]> = [
       ["empty text", () => claim("", 1, near(1, 0)), /claim text/],
-      ["string value", () => claim("x", "1" as unknown as number, near(1, 0)), /value of claim "x"/],
+      [
+        "string value",
+        () => claim("x", "1" as unknown as number, near(1, 0)),
+        /value of claim "x"/,
+      ],
       ["no condition", () => claim("x", 1, undefined as never), /condition of claim "x"/],
       ["negative tolerance", () => near(1, -0.1), /tolerance/],
       ["reversed range", () => between(3, 2), /hi/],
       ["NaN bound", () => atLeast(NaN), /bound/],
-      ["holds not boolean", () => claimThat("x", 1 as unknown as boolean, "a", "b"), /holds of claim "x"/],
+      [
+        "holds not boolean",
+        () => claimThat("x", 1 as unknown as boolean, "a", "b"),
+        /holds of claim "x"/,
+      ],
     ];
     for (const [name, f, re] of bad) {
-      assert.throws(() => quietly(f), (e: unknown) => e instanceof BatchlabArgumentError && re.test((e as Error).message), name);
+      assert.throws(
+        () => quietly(f),
+        (e: unknown) => e instanceof BatchlabArgumentError && re.test((e as Error).message),
+        name,
+      );
     }
   });
 });

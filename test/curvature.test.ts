@@ -1,8 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  alphaGrid, denseMatrix, epsilonSharpness, hessianOperator, hessianVectorProduct, interpolate, interpolationCurve,
-  logisticRegressionHessian, matrixOperator, mlpHessianVectorProduct, powerIteration, sharpnessBox, symmetricEigenvalues,
+  alphaGrid,
+  denseMatrix,
+  epsilonSharpness,
+  hessianOperator,
+  hessianVectorProduct,
+  interpolate,
+  interpolationCurve,
+  logisticRegressionHessian,
+  matrixOperator,
+  mlpHessianVectorProduct,
+  powerIteration,
+  sharpnessBox,
+  symmetricEigenvalues,
 } from "../src/curvature/index";
 import { dataset, gaussianBlobs, linearData, type Dataset } from "../src/data/index";
 import { linearRegression, logisticRegression, meanLoss, mlp } from "../src/models/index";
@@ -55,7 +66,10 @@ test("finite-difference H·v of logistic regression matches the closed-form Hess
     const exact = matrixOperator(H, 5).apply(v);
     const approx = hessianVectorProduct(model, theta, data, v);
     // Central differences err by O(h²·|∇³L|) ≈ 1e-8 at h = 1e-4, and by rounding ≈ 1e-16·|∇L|/h ≈ 1e-12.
-    assert.ok(maxAbsDiff(approx, exact) <= 1e-6 * maxAbs(exact), `seed ${seed}: ${maxAbsDiff(approx, exact)}`);
+    assert.ok(
+      maxAbsDiff(approx, exact) <= 1e-6 * maxAbs(exact),
+      `seed ${seed}: ${maxAbsDiff(approx, exact)}`,
+    );
   }
 });
 
@@ -71,7 +85,13 @@ test("the dense finite-difference Hessian equals the closed form entry by entry,
   const v = randomVector(4, 9);
   const hv = op.apply(v);
   const h3v = op.apply(v.map((x) => 3 * x));
-  assert.ok(maxAbsDiff(h3v, hv.map((x) => 3 * x)) <= 1e-10 * maxAbs(h3v));
+  assert.ok(
+    maxAbsDiff(
+      h3v,
+      hv.map((x) => 3 * x),
+    ) <=
+      1e-10 * maxAbs(h3v),
+  );
   assert.deepEqual(Array.from(op.apply(new Float64Array(4))), [0, 0, 0, 0]);
 });
 
@@ -81,7 +101,10 @@ test("the finite difference is exact (to rounding) for linear regression, whose 
   const theta = Float64Array.of(1, -2, 0.5);
   const dense = denseMatrix(hessianOperator(model, theta, data, { step: 0.5 })); // any step: the gradient is linear
   const xtx = new Float64Array(9);
-  for (let i = 0; i < data.n; i++) for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) xtx[r * 3 + c] += (data.x[i * 3 + r] * data.x[i * 3 + c]) / data.n;
+  for (let i = 0; i < data.n; i++)
+    for (let r = 0; r < 3; r++)
+      for (let c = 0; c < 3; c++)
+        xtx[r * 3 + c] += (data.x[i * 3 + r] * data.x[i * 3 + c]) / data.n;
   assert.ok(maxAbsDiff(dense, xtx) <= 1e-12 * maxAbs(xtx));
 });
 
@@ -121,7 +144,9 @@ test("Jacobi eigenvalues recover a spectrum hidden by a rotation", () => {
     Q.push(q.map((x) => x / norm));
   }
   const A = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) for (let k = 0; k < n; k++) A[r * n + c] += Q[k][r] * spectrum[k] * Q[k][c];
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++)
+      for (let k = 0; k < n; k++) A[r * n + c] += Q[k][r] * spectrum[k] * Q[k][c];
   const values = symmetricEigenvalues(A, n);
   const expected = [5, 2, 0.5, -1];
   values.forEach((v, k) => assert.ok(Math.abs(v - expected[k]) < 1e-12, `eigenvalue ${k}: ${v}`));
@@ -133,7 +158,10 @@ test("power iteration on finite-difference products finds the closed-form Hessia
   const model = logisticRegression(4);
   const theta = Float64Array.of(0.3, -0.2, 0.1, 0.05, -0.4);
   const exact = symmetricEigenvalues(logisticRegressionHessian(theta, data), 5);
-  const result = powerIteration(hessianOperator(model, theta, data), { tolerance: 1e-10, maxIterations: 500 });
+  const result = powerIteration(hessianOperator(model, theta, data), {
+    tolerance: 1e-10,
+    maxIterations: 500,
+  });
   assert.ok(result.converged);
   // Feature scales 1..4 give λ₂/λ₁ well below 1, so 1e-10 relative change means ≈ 1e-9 accuracy;
   // the finite-difference products add ≈ 1e-8.
@@ -151,7 +179,12 @@ test("power iteration returns the eigenvalue of largest magnitude, with its sign
 });
 
 /** φ by brute force: a convex quadratic loss attains its maximum over the box at one of its corners. */
-function cornerPhi(model: ReturnType<typeof linearRegression>, theta: Float64Array, data: Dataset, epsilon: number): number {
+function cornerPhi(
+  model: ReturnType<typeof linearRegression>,
+  theta: Float64Array,
+  data: Dataset,
+  epsilon: number,
+): number {
   const f0 = meanLoss(model, theta, data);
   const box = sharpnessBox(theta, epsilon);
   let best = -Infinity;
@@ -217,7 +250,10 @@ test("interpolation on classification data reports accuracy per set", () => {
   const a = model.init(rng(1));
   const b = model.init(rng(2));
   const rows = interpolationCurve(model, a, b, [0, 1], { train: all, test: all });
-  assert.deepEqual(rows.map((r) => r.set), ["train", "test", "train", "test"]);
+  assert.deepEqual(
+    rows.map((r) => r.set),
+    ["train", "test", "train", "test"],
+  );
   for (const r of rows) assert.ok(r.accuracy !== undefined && r.accuracy >= 0 && r.accuracy <= 1);
   assert.throws(() => interpolationCurve(model, a, b, [], { train: all }), /alphas/);
 });

@@ -31,7 +31,15 @@ function withFakeTslab<T>(fn: (sent: Array<{ message: any; update: boolean }>) =
   const id = require.resolve("tslab/dist/jupyter");
   const saved = require.cache[id];
   const sent: Array<{ message: any; update: boolean }> = [];
-  require.cache[id] = { id, filename: id, loaded: true, exports: { lastWriteDisplayData: (message: unknown, update?: boolean) => sent.push({ message, update: update === true }) } } as any;
+  require.cache[id] = {
+    id,
+    filename: id,
+    loaded: true,
+    exports: {
+      lastWriteDisplayData: (message: unknown, update?: boolean) =>
+        sent.push({ message, update: update === true }),
+    },
+  } as any;
   const state = (globalThis as any).__batchlabDisplay__;
   (globalThis as any).__batchlabDisplay__ = undefined;
   try {
@@ -77,7 +85,10 @@ test("the bundle holds the figure as JSON, HTML that draws it, and a one-line su
   assert.match(html, /<div id="fig-test" class="batchlab-plot"/);
   assert.match(html, /Plotly\.newPlot/);
   // Where scripts do not run, the box says what it is and how to draw it.
-  assert.match(html, /<div class="batchlab-fallback"><p>Chart: Loss against step\. Run the cell \(or trust the notebook\) to draw it\.<\/p><\/div>/);
+  assert.match(
+    html,
+    /<div class="batchlab-fallback"><p>Chart: Loss against step\. Run the cell \(or trust the notebook\) to draw it\.<\/p><\/div>/,
+  );
   assert.doesNotMatch(html, /https?:\/\//, "no CDN or other remote URL in the HTML");
   assert.ok(html.length < 20000, "without embedPlotly the HTML stays small");
 });
@@ -88,16 +99,24 @@ test("plotly.js is embedded only when asked, and its script is safe inside <scri
   const embed = plotlyEmbedScript();
   assert.doesNotMatch(embed, /<\/script/i);
   assert.doesNotMatch(embed, /<!--/);
-  assert.match(embed, /function \(define, module, exports, require\)/, "require.js/AMD globals are shadowed");
+  assert.match(
+    embed,
+    /function \(define, module, exports, require\)/,
+    "require.js/AMD globals are shadowed",
+  );
   assert.doesNotThrow(() => new vm.Script(embed), "the embedded script parses");
   // The drawing script parses too (the JSON in it is escaped for HTML).
-  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map(
+    (m) => m[1],
+  );
   assert.equal(scripts.length, 2);
   for (const s of scripts) assert.doesNotThrow(() => new vm.Script(s));
 });
 
 test("HTML-looking strings in a figure cannot break out of the script element", () => {
-  const html = renderBundle({ data: [{ type: "scatter", name: "</script><b>x</b>", x: [1], y: [1] }] })["text/html"] as string;
+  const html = renderBundle({
+    data: [{ type: "scatter", name: "</script><b>x</b>", x: [1], y: [1] }],
+  })["text/html"] as string;
   assert.equal(html.split("</script>").length - 1, 1, "only the drawing script's own end tag");
 });
 
@@ -108,7 +127,10 @@ test("show() inside tslab emits one display_data with three MIME types; plotly.j
     assert.equal(sent.length, 2);
     for (const { message, update } of sent) {
       assert.equal(update, false);
-      assert.deepEqual(Object.keys(message.data).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
+      assert.deepEqual(
+        Object.keys(message.data).sort(),
+        [PLOTLY_MIME, "text/html", "text/plain"].sort(),
+      );
       assert.deepEqual(message.metadata, {});
     }
     assert.ok(sent[0].message.data["text/html"].length > 3_000_000);
@@ -125,12 +147,22 @@ test("show() outside a notebook prints the summary line and does not throw", () 
 
 test("figure summaries", () => {
   assert.equal(figureSummary({ data: [] }), "Figure (0 traces)");
-  assert.equal(figureSummary({ data: [{}], layout: { title: "Plain <b>title</b>" } }), "Figure: Plain title (1 trace)");
-  assert.deepEqual(toPlainJson({ a: undefined, b: Infinity, c: new Int8Array([1, -1]) }), { b: null, c: [1, -1] });
+  assert.equal(
+    figureSummary({ data: [{}], layout: { title: "Plain <b>title</b>" } }),
+    "Figure: Plain title (1 trace)",
+  );
+  assert.deepEqual(toPlainJson({ a: undefined, b: Infinity, c: new Int8Array([1, -1]) }), {
+    b: null,
+    c: [1, -1],
+  });
 });
 
 test("showTable: HTML table, aligned text, and a row limit with the rest counted", () => {
-  const t = aq.table({ m: [1, 2, 4, 8, 16], loss: [0.51234567, 0.4, 0.3, 0.25, 0.2], name: ["a", "b", "c", "d", "<e>"] });
+  const t = aq.table({
+    m: [1, 2, 4, 8, 16],
+    loss: [0.51234567, 0.4, 0.3, 0.25, 0.2],
+    name: ["a", "b", "c", "d", "<e>"],
+  });
   const bundle = renderTableBundle(t, { limit: 3 });
   const html = bundle["text/html"] as string;
   const text = bundle["text/plain"] as string;
@@ -156,7 +188,11 @@ test("showTable: an undefined value prints as — with a footnote, never NaN", (
     assert.match(view, /—/);
     assert.match(view, /— not defined/);
   }
-  assert.doesNotMatch(renderTableBundle(aq.table({ m: [1], ratio: [0.5] }))["text/plain"] as string, /not defined/, "no footnote without an undefined value");
+  assert.doesNotMatch(
+    renderTableBundle(aq.table({ m: [1], ratio: [0.5] }))["text/plain"] as string,
+    /not defined/,
+    "no footnote without an undefined value",
+  );
 });
 
 test("liveProgress inside tslab updates one output in place", async () => {
@@ -201,7 +237,9 @@ test("liveCurve draws an inline SVG, updates in place, and turns into a figure",
     assert.equal((last["text/html"].match(/<polyline/g) ?? []).length, 2);
     assert.ok(!last["text/html"].includes("Plotly"), "no plotly.js per update");
     assert.match(last["text/plain"], /m = 4 0\.02 at step 50/);
-    assert.ok(sent.every((s) => s.message.transient?.display_id === sent[0].message.transient.display_id));
+    assert.ok(
+      sent.every((s) => s.message.transient?.display_id === sent[0].message.transient.display_id),
+    );
     const fig = c.figure();
     assert.equal(fig.data.length, 2);
     assert.equal((fig.data[1] as any).line.color, colorForBatchSize(64));
@@ -211,7 +249,9 @@ test("liveCurve draws an inline SVG, updates in place, and turns into a figure",
 test("style: batch-size colours are stable, ordered along the palette, and named m = …", () => {
   assert.equal(batchSizeLabel(64), "m = 64");
   assert.equal(colorForBatchSize(64), colorForBatchSize(64));
-  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384].map(colorForBatchSize);
+  const colors = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384].map(
+    colorForBatchSize,
+  );
   assert.equal(new Set(colors).size, colors.length, "every doubling gets its own colour");
   for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
   assert.equal(colorForBatchSize(0.5), colorForBatchSize(1), "clamped below");

@@ -26,12 +26,20 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = F32_RTOL): void {
+function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  rtol = F32_RTOL,
+): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   const scale = Math.max(maxAbs(expected), 1e-12);
   for (let i = 0; i < expected.length; i++) {
     const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= rtol * scale)) assert.fail(`${what}: entry ${i} is ${actual[i]}, expected ${expected[i]} (error ${err.toExponential(2)} > ${rtol} × ${scale.toExponential(2)})`);
+    if (!(err <= rtol * scale))
+      assert.fail(
+        `${what}: entry ${i} is ${actual[i]}, expected ${expected[i]} (error ${err.toExponential(2)} > ${rtol} × ${scale.toExponential(2)})`,
+      );
   }
 }
 
@@ -66,49 +74,86 @@ test("gemm_nt, gemm_tn and gemm_nn match naive products on shapes that are not m
   const K = new KernelInstance();
   // C = A·Bᵀ + bias, ReLU; K padded to a multiple of 4 with zeros.
   {
-    const M = 7, N = 10, k = 13, kp = 16, ldc = 12;
-    const a = randomF32(M * kp, 1), b = randomF32(N * kp, 2), bias = randomF32(N, 3);
+    const M = 7,
+      N = 10,
+      k = 13,
+      kp = 16,
+      ldc = 12;
+    const a = randomF32(M * kp, 1),
+      b = randomF32(N * kp, 2),
+      bias = randomF32(N, 3);
     for (let i = 0; i < M; i++) a.fill(0, i * kp + k, (i + 1) * kp);
     for (let j = 0; j < N; j++) b.fill(0, j * kp + k, (j + 1) * kp);
-    const [A, B, C, Bi] = [K.region("A1", a.length * 4), K.region("B1", b.length * 4), K.region("C1", M * ldc * 4), K.region("bias1", 64)];
-    K.f32(A).set(a); K.f32(B).set(b); K.f32(Bi, N).set(bias);
+    const [A, B, C, Bi] = [
+      K.region("A1", a.length * 4),
+      K.region("B1", b.length * 4),
+      K.region("C1", M * ldc * 4),
+      K.region("bias1", 64),
+    ];
+    K.f32(A).set(a);
+    K.f32(B).set(b);
+    K.f32(Bi, N).set(bias);
     K.k.gemm_nt(M, N, kp, A.ptr, kp * 4, B.ptr, kp * 4, C.ptr, ldc * 4, Bi.ptr, 1);
     const want = new Float64Array(M * ldc);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = bias[j];
-      for (let q = 0; q < k; q++) s += a[i * kp + q] * b[j * kp + q];
-      want[i * ldc + j] = Math.max(0, s);
-    }
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = bias[j];
+        for (let q = 0; q < k; q++) s += a[i * kp + q] * b[j * kp + q];
+        want[i * ldc + j] = Math.max(0, s);
+      }
     assertClose(K.f32(C, M * ldc), want, "gemm_nt with bias and ReLU");
   }
   // C += Aᵀ·B with A(i, k) = a[k·lda + i], K larger than the k-block (128).
   {
-    const M = 11, N = 20, k = 300, lda = 16;
-    const a = randomF32(k * lda, 4), b = randomF32(k * N, 5), c0 = randomF32(M * N, 6);
-    const [A, B, C] = [K.region("A2", a.length * 4), K.region("B2", b.length * 4), K.region("C2", M * N * 4)];
-    K.f32(A).set(a); K.f32(B).set(b); K.f32(C).set(c0);
+    const M = 11,
+      N = 20,
+      k = 300,
+      lda = 16;
+    const a = randomF32(k * lda, 4),
+      b = randomF32(k * N, 5),
+      c0 = randomF32(M * N, 6);
+    const [A, B, C] = [
+      K.region("A2", a.length * 4),
+      K.region("B2", b.length * 4),
+      K.region("C2", M * N * 4),
+    ];
+    K.f32(A).set(a);
+    K.f32(B).set(b);
+    K.f32(C).set(c0);
     K.k.gemm_tn(M, N, k, A.ptr, lda * 4, B.ptr, N * 4, C.ptr, N * 4, 1);
     const want = new Float64Array(M * N);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = c0[i * N + j];
-      for (let q = 0; q < k; q++) s += a[q * lda + i] * b[q * N + j];
-      want[i * N + j] = s;
-    }
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = c0[i * N + j];
+        for (let q = 0; q < k; q++) s += a[q * lda + i] * b[q * N + j];
+        want[i * N + j] = s;
+      }
     assertClose(K.f32(C, M * N), want, "gemm_tn, accumulating");
   }
   // C = A·B with A row-major (lda = 12 ≥ K = 10).
   {
-    const M = 9, N = 12, k = 10, lda = 12;
-    const a = randomF32(M * lda, 7), b = randomF32(k * N, 8);
-    const [A, B, C] = [K.region("A3", a.length * 4), K.region("B3", b.length * 4), K.region("C3", M * N * 4)];
-    K.f32(A).set(a); K.f32(B).set(b); K.f32(C).fill(99);
+    const M = 9,
+      N = 12,
+      k = 10,
+      lda = 12;
+    const a = randomF32(M * lda, 7),
+      b = randomF32(k * N, 8);
+    const [A, B, C] = [
+      K.region("A3", a.length * 4),
+      K.region("B3", b.length * 4),
+      K.region("C3", M * N * 4),
+    ];
+    K.f32(A).set(a);
+    K.f32(B).set(b);
+    K.f32(C).fill(99);
     K.k.gemm_nn(M, N, k, A.ptr, lda * 4, B.ptr, N * 4, C.ptr, N * 4, 0);
     const want = new Float64Array(M * N);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let q = 0; q < k; q++) s += a[i * lda + q] * b[q * N + j];
-      want[i * N + j] = s;
-    }
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += a[i * lda + q] * b[q * N + j];
+        want[i * N + j] = s;
+      }
     assertClose(K.f32(C, M * N), want, "gemm_nn, overwriting");
   }
 });
@@ -130,14 +175,17 @@ test("the kernels' exp is accurate to a few ulps over the whole range softmax an
 
 test("softmax_xent returns Σ loss and writes (softmax − onehot)·scale, also for huge logits", () => {
   const K = new KernelInstance();
-  const m = 3, classes = 5, ld = 8;
+  const m = 3,
+    classes = 5,
+    ld = 8;
   const z = new Float32Array(m * ld);
   z.set([1, 2, 3, 4, 5], 0);
   z.set([0, 0, 0, 0, 0], ld);
   z.set([1000, -1000, 0, 999, 1], 2 * ld); // exp(1000) overflows unless the max is subtracted
   const labels = Int32Array.from([4, 2, 3]);
   const [Z, Y, D] = [K.region("z", z.length * 4), K.region("y", 12), K.region("d", z.length * 4)];
-  K.f32(Z).set(z); K.i32(Y, 3).set(labels);
+  K.f32(Z).set(z);
+  K.i32(Y, 3).set(labels);
   const loss = K.k.softmax_xent(Z.ptr, ld * 4, classes, Y.ptr, m, D.ptr, 0.5);
   let want = 0;
   const dz = K.f32(D, m * ld);
@@ -148,17 +196,26 @@ test("softmax_xent returns Σ loss and writes (softmax − onehot)·scale, also 
     want += Math.log(sum) + max - row[labels[i]];
     for (let k = 0; k < classes; k++) {
       const expected = 0.5 * (Math.exp(row[k] - max) / sum - (k === labels[i] ? 1 : 0));
-      assert.ok(Math.abs(dz[i * ld + k] - expected) < 1e-7, `dz[${i}][${k}] = ${dz[i * ld + k]}, expected ${expected}`);
+      assert.ok(
+        Math.abs(dz[i * ld + k] - expected) < 1e-7,
+        `dz[${i}][${k}] = ${dz[i * ld + k]}, expected ${expected}`,
+      );
     }
   }
-  assert.ok(Number.isFinite(loss) && Math.abs(loss - want) < 1e-5 * want, `loss ${loss}, expected ${want}`);
+  assert.ok(
+    Number.isFinite(loss) && Math.abs(loss - want) < 1e-5 * want,
+    `loss ${loss}, expected ${want}`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
 // Every engine computes the reference's loss and gradient.
 
 test("wasmMlp: same loss and gradient as mlp(), with padded widths and repeated indices", () => {
-  for (const widths of [[13, 7, 6, 3], [784, 128, 10]]) {
+  for (const widths of [
+    [13, 7, 6, 3],
+    [784, 128, 10],
+  ]) {
     const data = classification(60, widths[0], widths[widths.length - 1], 11);
     const ref = mlp(widths);
     const fast = wasmMlp(widths);
@@ -168,9 +225,19 @@ test("wasmMlp: same loss and gradient as mlp(), with padded widths and repeated 
     const out = new Float64Array(ref.size);
     const loss = fast.lossAndGradient(theta, data, batch, out);
     assertClose(out, meanGradient(ref, theta, data, batch), `∇ for widths ${widths}`);
-    assert.ok(Math.abs(loss - meanLoss(ref, theta, data, batch)) < 1e-5, `loss for widths ${widths}`);
-    assert.ok(Math.abs(fast.batchLoss(theta, data, batch) - loss) < 1e-12, "batchLoss equals the loss of lossAndGradient");
-    assert.deepEqual(Array.from(fast.init(rng(5))), Array.from(ref.init(rng(5))), "same initialisation for the same seed");
+    assert.ok(
+      Math.abs(loss - meanLoss(ref, theta, data, batch)) < 1e-5,
+      `loss for widths ${widths}`,
+    );
+    assert.ok(
+      Math.abs(fast.batchLoss(theta, data, batch) - loss) < 1e-12,
+      "batchLoss equals the loss of lossAndGradient",
+    );
+    assert.deepEqual(
+      Array.from(fast.init(rng(5))),
+      Array.from(ref.init(rng(5))),
+      "same initialisation for the same seed",
+    );
   }
 });
 
@@ -179,7 +246,8 @@ test("wasmLinear: same loss and gradient as linearRegression() and logisticRegre
     for (const bias of [true, false]) {
       const base = regression(50, 9, 3);
       const data = kind === "logistic" ? { ...base, y: base.y.map((v) => (v > 0 ? 1 : 0)) } : base;
-      const ref = kind === "linear" ? linearRegression(9, { bias }) : logisticRegression(9, { bias });
+      const ref =
+        kind === "linear" ? linearRegression(9, { bias }) : logisticRegression(9, { bias });
       const fast = wasmLinear(9, { kind, bias });
       const r = rng(4);
       const theta = Float64Array.from({ length: ref.size }, () => r.normal());
@@ -187,7 +255,10 @@ test("wasmLinear: same loss and gradient as linearRegression() and logisticRegre
       const out = new Float64Array(ref.size);
       const loss = fast.lossAndGradient(theta, data, batch, out);
       assertClose(out, meanGradient(ref, theta, data, batch), `${kind}, bias ${bias}`);
-      assert.ok(Math.abs(loss - meanLoss(ref, theta, data, batch)) < 1e-5 * Math.max(1, loss), `${kind} loss`);
+      assert.ok(
+        Math.abs(loss - meanLoss(ref, theta, data, batch)) < 1e-5 * Math.max(1, loss),
+        `${kind} loss`,
+      );
     }
   }
 });
@@ -239,7 +310,13 @@ test("train() with wasmMlp follows train() with mlp(), and trainFused follows bo
 test("trainFused of the linear engine follows train() of the reference", () => {
   const base = regression(200, 6, 2);
   const data = { ...base, y: base.y.map((v) => (v > 0.3 ? 1 : 0)) };
-  const options = { batchSize: 8, lr: 0.5, steps: 300, seed: 2, sampler: "with-replacement" as const };
+  const options = {
+    batchSize: 8,
+    lr: 0.5,
+    steps: 300,
+    seed: 2,
+    sampler: "with-replacement" as const,
+  };
   const ref = train(logisticRegression(6), data, options);
   const fused = wasmLinear(6, { kind: "logistic" }).trainFused(data, options);
   assertClose(fused.theta, ref.theta, "logistic, fused", 1e-4);
@@ -252,11 +329,19 @@ test("batchLoss evaluates batches larger than one chunk", () => {
   const theta = perturbed(ref, 1);
   const all = Int32Array.from({ length: data.n }, (_, i) => i);
   assert.ok(Math.abs(fast.batchLoss(theta, data, all) - meanLoss(ref, theta, data, all)) < 1e-5);
-  assert.equal(meanLoss(fast, theta, data, all), fast.batchLoss(theta, data, all), "meanLoss takes the engine's batch path");
+  assert.equal(
+    meanLoss(fast, theta, data, all),
+    fast.batchLoss(theta, data, all),
+    "meanLoss takes the engine's batch path",
+  );
 });
 
 test("the dataset cache stays correct when datasets take turns (more of them than cache slots)", () => {
-  const sets = [classification(30, 6, 3, 1), classification(50, 6, 3, 2), classification(20, 6, 3, 3)];
+  const sets = [
+    classification(30, 6, 3, 1),
+    classification(50, 6, 3, 2),
+    classification(20, 6, 3, 3),
+  ];
   const ref = mlp([6, 4, 3]);
   const fast = wasmMlp([6, 4, 3]);
   const theta = perturbed(ref, 3);
@@ -274,13 +359,38 @@ test("engines reject bad input with messages that name it", () => {
   const fast = wasmMlp([4, 3, 3]);
   const theta = new Float64Array(fast.size);
   const out = new Float64Array(fast.size);
-  assert.throws(() => fast.lossAndGradient(theta, data, [0, 10], out), /batch\[1\] must be an example index in 0\.\.9, got 10/);
-  assert.throws(() => fast.lossAndGradient(theta, data, [0, 1.5], out), /batch\[1\] must be an example index/);
+  assert.throws(
+    () => fast.lossAndGradient(theta, data, [0, 10], out),
+    /batch\[1\] must be an example index in 0\.\.9, got 10/,
+  );
+  assert.throws(
+    () => fast.lossAndGradient(theta, data, [0, 1.5], out),
+    /batch\[1\] must be an example index/,
+  );
   assert.throws(() => fast.lossAndGradient(theta, data, [], out), /batch must be a non-empty list/);
-  assert.throws(() => fast.lossAndGradient(new Float64Array(3), data, [0], out), /theta\.length must be/);
-  assert.throws(() => wasmMlp([5, 3, 3]).lossAndGradient(new Float64Array(wasmMlp([5, 3, 3]).size), data, [0], out), /data\.d must be 5 features/);
-  assert.throws(() => wasmLinear(4, { kind: "logistic" }).lossAndGradient(new Float64Array(5), data, [0], new Float64Array(5)), /data\.y\[\d\] must be a class index in 0\.\.1 \(logistic regression \(d=4\) outputs 2 classes\)/);
-  assert.throws(() => wasmLinear(4, { kind: "poisson" as "linear" }), /kind must be "linear" or "logistic"/);
+  assert.throws(
+    () => fast.lossAndGradient(new Float64Array(3), data, [0], out),
+    /theta\.length must be/,
+  );
+  assert.throws(
+    () =>
+      wasmMlp([5, 3, 3]).lossAndGradient(new Float64Array(wasmMlp([5, 3, 3]).size), data, [0], out),
+    /data\.d must be 5 features/,
+  );
+  assert.throws(
+    () =>
+      wasmLinear(4, { kind: "logistic" }).lossAndGradient(
+        new Float64Array(5),
+        data,
+        [0],
+        new Float64Array(5),
+      ),
+    /data\.y\[\d\] must be a class index in 0\.\.1 \(logistic regression \(d=4\) outputs 2 classes\)/,
+  );
+  assert.throws(
+    () => wasmLinear(4, { kind: "poisson" as "linear" }),
+    /kind must be "linear" or "logistic"/,
+  );
 });
 
 test("the engine's memory grows by its bytes per example", () => {
@@ -290,11 +400,23 @@ test("the engine's memory grows by its bytes per example", () => {
     const fast = wasmMlp([24, 16, 5]);
     fast.lossAndGradient(new Float64Array(fast.size), data, [0], new Float64Array(fast.size));
     const before = fast.memory().allocatedBytes;
-    fast.lossAndGradient(new Float64Array(fast.size), data, Int32Array.from({ length: m }, (_, k) => k % data.n), new Float64Array(fast.size));
-    return { m, bytes: fast.memory().allocatedBytes - before, perExample: fast.memory().bytesPerExample };
+    fast.lossAndGradient(
+      new Float64Array(fast.size),
+      data,
+      Int32Array.from({ length: m }, (_, k) => k % data.n),
+      new Float64Array(fast.size),
+    );
+    return {
+      m,
+      bytes: fast.memory().allocatedBytes - before,
+      perExample: fast.memory().bytesPerExample,
+    };
   });
   const slope = (grown[1].bytes - grown[0].bytes) / (sizes[1] - sizes[0]);
   // Regions are rounded up to 64 bytes, at most 64 bytes per region and m: a few percent here.
-  assert.ok(Math.abs(slope / grown[0].perExample - 1) < 0.05, `slope ${slope} vs ${grown[0].perExample} bytes per example`);
+  assert.ok(
+    Math.abs(slope / grown[0].perExample - 1) < 0.05,
+    `slope ${slope} vs ${grown[0].perExample} bytes per example`,
+  );
   assert.equal(grown[0].perExample, 4 * (24 + 2 * (16 + 8)) + 8);
 });

@@ -15,7 +15,12 @@ const script = path.join(root, "scripts", "install-kernel.mjs");
 /** Runs the installer with only `dir` (and nothing else) on PATH. */
 function install(dir: string): string {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: dir };
-  const r = spawnSync(process.execPath, [script], { cwd: root, env, encoding: "utf8", timeout: 60000 });
+  const r = spawnSync(process.execPath, [script], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    timeout: 60000,
+  });
   assert.equal(r.status, 0, `the installer never fails the install: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -43,7 +48,10 @@ describe("install-kernel.mjs: what the jupyter on PATH can do", () => {
   test("jupyter without the kernelspec subcommand: names the missing piece and how to install it", () => {
     const dir = fs.mkdtempSync(path.join(tmp, "nokernelspec-"));
     // What Debian's jupyter (jupyter_core 4.12) prints for a subcommand it does not have.
-    fakeJupyter(dir, 'echo "usage: jupyter [-h] [--version] [subcommand]" >&2\necho "Jupyter command \\`jupyter-$1\\` not found." >&2\nexit 1');
+    fakeJupyter(
+      dir,
+      'echo "usage: jupyter [-h] [--version] [subcommand]" >&2\necho "Jupyter command \\`jupyter-$1\\` not found." >&2\nexit 1',
+    );
     const out = install(dir);
     assert.doesNotMatch(out, /no jupyter command found/);
     assert.match(out, /has no "kernelspec" command/);
@@ -59,12 +67,18 @@ describe("install-kernel.mjs: what the jupyter on PATH can do", () => {
     assert.match(out, /installed for this user/);
     const lines = fs.readFileSync(calls, "utf8").trim().split("\n");
     assert.equal(lines[0], "kernelspec --version");
-    assert.match(lines[1], /^kernelspec install --user --replace --name batchlab .*kernels[/\\]batchlab$/);
+    assert.match(
+      lines[1],
+      /^kernelspec install --user --replace --name batchlab .*kernels[/\\]batchlab$/,
+    );
   });
 
   test("a kernelspec command that fails for another reason: reports its last line", () => {
     const dir = fs.mkdtempSync(path.join(tmp, "broken-"));
-    fakeJupyter(dir, 'echo "Traceback (most recent call last):" >&2\necho "ImportError: cannot import name zmq" >&2\nexit 1');
+    fakeJupyter(
+      dir,
+      'echo "Traceback (most recent call last):" >&2\necho "ImportError: cannot import name zmq" >&2\nexit 1',
+    );
     const out = install(dir);
     assert.match(out, /"jupyter kernelspec" does not work \(ImportError: cannot import name zmq\)/);
   });

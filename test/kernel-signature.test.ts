@@ -10,7 +10,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
-import { KernelClient, decode, sign, type ConnectionInfo, type Message } from "../scripts/runner/kernel-client";
+import {
+  KernelClient,
+  decode,
+  sign,
+  type ConnectionInfo,
+  type Message,
+} from "../scripts/runner/kernel-client";
 import { root } from "./helpers/run";
 
 let kernel: KernelClient;
@@ -21,7 +27,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "batchlab-kernel-signature-"))
 before(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, BATCHLAB_QUICK: "1" };
   delete env.NODE_TEST_CONTEXT;
-  kernel = await KernelClient.start({ argv: [process.execPath, path.join(root, "scripts", "kernel.cjs"), "{connection_file}"], cwd: root, env });
+  kernel = await KernelClient.start({
+    argv: [process.execPath, path.join(root, "scripts", "kernel.cjs"), "{connection_file}"],
+    cwd: root,
+    env,
+  });
   // The test plays a second client on the same shell socket, which needs the connection's ports and key.
   conn = (kernel as unknown as { conn: ConnectionInfo }).conn;
   dealer = new zmq.Dealer({ routingId: `forger-${randomUUID()}`, linger: 0 });
@@ -38,12 +48,28 @@ after(async () => {
 /** An execute_request whose cell writes `marker`: the file exists exactly when the cell ran. */
 function executeRequest(marker: string): { msg: Message; parts: string[] } {
   const msg: Message = {
-    header: { msg_id: randomUUID(), msg_type: "execute_request", session: randomUUID(), username: "test", date: new Date().toISOString(), version: "5.3" },
+    header: {
+      msg_id: randomUUID(),
+      msg_type: "execute_request",
+      session: randomUUID(),
+      username: "test",
+      date: new Date().toISOString(),
+      version: "5.3",
+    },
     parent_header: {},
     metadata: {},
-    content: { code: `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran");`, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+    content: {
+      code: `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran");`,
+      silent: false,
+      store_history: false,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    },
   };
-  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => JSON.stringify(p));
+  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) =>
+    JSON.stringify(p),
+  );
   return { msg, parts };
 }
 
@@ -74,16 +100,27 @@ test("a message with a forged signature is not executed, and the valid signature
   const valid = sign(conn.key, parts);
   const logBefore = kernel.processLog.length;
   // Forged: right length, wrong bytes; then one of the wrong length.
-  for (const forged of ["0".repeat(64), valid.slice(0, 63) + (valid[63] === "0" ? "1" : "0"), "abc"]) {
+  for (const forged of [
+    "0".repeat(64),
+    valid.slice(0, 63) + (valid[63] === "0" ? "1" : "0"),
+    "abc",
+  ]) {
     await dealer.send(["<IDS|MSG>", forged, ...parts]);
   }
   const reply = await replyTo(msg.header.msg_id, 3000);
   assert.equal(reply, null, "no reply to a forged message");
   assert.equal(fs.existsSync(marker), false, "the forged cell did not run");
   const log = kernel.processLog.slice(logBefore);
-  assert.ok(!log.includes(valid), `the kernel's output never contains the valid signature:\n${log}`);
+  assert.ok(
+    !log.includes(valid),
+    `the kernel's output never contains the valid signature:\n${log}`,
+  );
   assert.ok(!/want/i.test(log), `no "want <signature>" line:\n${log}`);
-  assert.match(log, /ignored a message with an invalid signature/, "the drop is logged (without signatures)");
+  assert.match(
+    log,
+    /ignored a message with an invalid signature/,
+    "the drop is logged (without signatures)",
+  );
 });
 
 test("a correctly signed message from the same socket still runs", async () => {

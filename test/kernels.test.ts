@@ -12,7 +12,13 @@
 import { before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_SHAPES, type Arithmetic, type KernelShape } from "../src/engines/wasm/kernels";
-import { KernelInstance, kernelFeatures, loadKernels, relaxedSimdAvailable, wasmSimdAvailable } from "../src/engines/wasm/runtime";
+import {
+  KernelInstance,
+  kernelFeatures,
+  loadKernels,
+  relaxedSimdAvailable,
+  wasmSimdAvailable,
+} from "../src/engines/wasm/runtime";
 import { wasmMlp } from "../src/engines/wasmMlp";
 import { mlp } from "../src/models/mlp";
 import { meanGradient } from "../src/models/model";
@@ -27,7 +33,13 @@ function randomF32(n: number, seed: number): Float32Array {
 }
 
 /** got[i] within 2·K·u·Σ|a||b| (+ |want|·u) of want[i], for every i; names the first entry that is not. */
-function assertWithin(got: Float32Array, want: Float64Array, scale: Float64Array, k: number, what: string): void {
+function assertWithin(
+  got: Float32Array,
+  want: Float64Array,
+  scale: Float64Array,
+  k: number,
+  what: string,
+): void {
   for (let i = 0; i < want.length; i++) {
     const tol = 2 * Math.max(k, 1) * U * scale[i] + Math.abs(want[i]) * U + 1e-30;
     if (!(Math.abs(got[i] - want[i]) <= tol)) {
@@ -39,11 +51,27 @@ function assertWithin(got: Float32Array, want: Float64Array, scale: Float64Array
 // Shapes chosen against the FMA tiling (k-blocks of ≤ 256 floats, panels of 24 KiB, 4 × 2 tiles,
 // transposition from 64 rows) and the mul+add one (4 × 2 tiles, transposition from 32 rows).
 const NT_SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 13, 7], [1, 8, 600], [3, 5, 1], [5, 7, 300], [7, 10, 13], [9, 128, 97],
-  [33, 12, 520], [67, 20, 784], [70, 10, 130], [130, 36, 9],
+  [1, 1, 1],
+  [1, 13, 7],
+  [1, 8, 600],
+  [3, 5, 1],
+  [5, 7, 300],
+  [7, 10, 13],
+  [9, 128, 97],
+  [33, 12, 520],
+  [67, 20, 784],
+  [70, 10, 130],
+  [130, 36, 9],
 ];
 const BC_SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 52, 9], [1, 40, 300], [2, 20, 3], [3, 7, 1], [5, 36, 129], [11, 20, 300], [13, 9, 257],
+  [1, 1, 1],
+  [1, 52, 9],
+  [1, 40, 300],
+  [2, 20, 3],
+  [3, 7, 1],
+  [5, 36, 129],
+  [11, 20, 300],
+  [13, 9, 257],
 ];
 
 before(() => loadKernels());
@@ -63,24 +91,44 @@ for (const arithmetic of ["mul+add", "fma"] as Arithmetic[]) {
     if (!K) return;
     NT_SHAPES.forEach(([M, N, k], s) => {
       for (const relu of [0, 1]) {
-        const kp = pad4(k), ldc = N + 3;
-        const a = randomF32(M * kp, 10 * s + 1), b = randomF32(N * kp, 10 * s + 2), bias = randomF32(N, 10 * s + 3);
+        const kp = pad4(k),
+          ldc = N + 3;
+        const a = randomF32(M * kp, 10 * s + 1),
+          b = randomF32(N * kp, 10 * s + 2),
+          bias = randomF32(N, 10 * s + 3);
         for (let i = 0; i < M; i++) a.fill(0, i * kp + k, (i + 1) * kp);
         for (let j = 0; j < N; j++) b.fill(0, j * kp + k, (j + 1) * kp);
-        const A = K.region("A", a.length * 4), B = K.region("B", b.length * 4), C = K.region("C", M * ldc * 4), Bi = K.region("bias", N * 4);
-        K.f32(A, a.length).set(a); K.f32(B, b.length).set(b); K.f32(Bi, N).set(bias);
+        const A = K.region("A", a.length * 4),
+          B = K.region("B", b.length * 4),
+          C = K.region("C", M * ldc * 4),
+          Bi = K.region("bias", N * 4);
+        K.f32(A, a.length).set(a);
+        K.f32(B, b.length).set(b);
+        K.f32(Bi, N).set(bias);
         K.f32(C, M * ldc).fill(7);
         K.k.gemm_nt(M, N, kp, A.ptr, kp * 4, B.ptr, kp * 4, C.ptr, ldc * 4, Bi.ptr, relu);
         // Views are taken after the call: the kernels may have grown memory for their scratch.
         const got = K.f32(C, M * ldc);
-        const want = new Float64Array(M * ldc).fill(7), scale = new Float64Array(M * ldc);
-        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-          let sum = bias[j], abs = Math.abs(bias[j]);
-          for (let q = 0; q < k; q++) { sum += a[i * kp + q] * b[j * kp + q]; abs += Math.abs(a[i * kp + q] * b[j * kp + q]); }
-          want[i * ldc + j] = relu ? Math.max(0, sum) : sum;
-          scale[i * ldc + j] = abs;
-        }
-        assertWithin(got, want, scale, k + 1, `gemm_nt M=${M} N=${N} K=${k} relu=${relu} (columns beyond N must stay untouched)`);
+        const want = new Float64Array(M * ldc).fill(7),
+          scale = new Float64Array(M * ldc);
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            let sum = bias[j],
+              abs = Math.abs(bias[j]);
+            for (let q = 0; q < k; q++) {
+              sum += a[i * kp + q] * b[j * kp + q];
+              abs += Math.abs(a[i * kp + q] * b[j * kp + q]);
+            }
+            want[i * ldc + j] = relu ? Math.max(0, sum) : sum;
+            scale[i * ldc + j] = abs;
+          }
+        assertWithin(
+          got,
+          want,
+          scale,
+          k + 1,
+          `gemm_nt M=${M} N=${N} K=${k} relu=${relu} (columns beyond N must stay untouched)`,
+        );
       }
     });
   });
@@ -94,20 +142,50 @@ for (const arithmetic of ["mul+add", "fma"] as Arithmetic[]) {
         for (const accumulate of [0, 1]) {
           // tn: A(i, q) = a[q·lda + i] (a column of dZ per i); nn: A(i, q) = a[i·lda + q].
           const lda = layout === "tn" ? M + 2 : pad4(k) + 4;
-          const a = randomF32((layout === "tn" ? k : M) * lda, 10 * s + 4), b = randomF32(k * np, 10 * s + 5), c0 = randomF32(M * np, 10 * s + 6);
+          const a = randomF32((layout === "tn" ? k : M) * lda, 10 * s + 4),
+            b = randomF32(k * np, 10 * s + 5),
+            c0 = randomF32(M * np, 10 * s + 6);
           for (let q = 0; q < k; q++) b.fill(0, q * np + N, (q + 1) * np);
-          const A = K.region("A", a.length * 4), B = K.region("B", b.length * 4), C = K.region("C", c0.length * 4);
-          K.f32(A, a.length).set(a); K.f32(B, b.length).set(b); K.f32(C, c0.length).set(c0);
-          K.k[layout === "tn" ? "gemm_tn" : "gemm_nn"](M, np, k, A.ptr, lda * 4, B.ptr, np * 4, C.ptr, np * 4, accumulate);
-          const at = (i: number, q: number): number => (layout === "tn" ? a[q * lda + i] : a[i * lda + q]);
-          const want = new Float64Array(M * np), scale = new Float64Array(M * np);
-          for (let i = 0; i < M; i++) for (let j = 0; j < np; j++) {
-            let sum = accumulate ? c0[i * np + j] : 0, abs = Math.abs(sum);
-            for (let q = 0; q < k; q++) { sum += at(i, q) * b[q * np + j]; abs += Math.abs(at(i, q) * b[q * np + j]); }
-            want[i * np + j] = sum;
-            scale[i * np + j] = abs;
-          }
-          assertWithin(K.f32(C, M * np), want, scale, k + 1, `gemm_${layout} M=${M} N=${N} K=${k} accumulate=${accumulate}`);
+          const A = K.region("A", a.length * 4),
+            B = K.region("B", b.length * 4),
+            C = K.region("C", c0.length * 4);
+          K.f32(A, a.length).set(a);
+          K.f32(B, b.length).set(b);
+          K.f32(C, c0.length).set(c0);
+          K.k[layout === "tn" ? "gemm_tn" : "gemm_nn"](
+            M,
+            np,
+            k,
+            A.ptr,
+            lda * 4,
+            B.ptr,
+            np * 4,
+            C.ptr,
+            np * 4,
+            accumulate,
+          );
+          const at = (i: number, q: number): number =>
+            layout === "tn" ? a[q * lda + i] : a[i * lda + q];
+          const want = new Float64Array(M * np),
+            scale = new Float64Array(M * np);
+          for (let i = 0; i < M; i++)
+            for (let j = 0; j < np; j++) {
+              let sum = accumulate ? c0[i * np + j] : 0,
+                abs = Math.abs(sum);
+              for (let q = 0; q < k; q++) {
+                sum += at(i, q) * b[q * np + j];
+                abs += Math.abs(at(i, q) * b[q * np + j]);
+              }
+              want[i * np + j] = sum;
+              scale[i * np + j] = abs;
+            }
+          assertWithin(
+            K.f32(C, M * np),
+            want,
+            scale,
+            k + 1,
+            `gemm_${layout} M=${M} N=${N} K=${k} accumulate=${accumulate}`,
+          );
         }
       }
     });
@@ -121,25 +199,44 @@ test("gemm_nt gives the same result by dot products and through its transposed c
   const dot = new KernelInstance("mul+add", shape);
   const bc = new KernelInstance("mul+add", { ...shape, ntTransposeRows: 1 });
   const [M, N, k] = [6, 24, 200];
-  const a = randomF32(M * k, 91), b = randomF32(N * k, 92), bias = randomF32(N, 93);
+  const a = randomF32(M * k, 91),
+    b = randomF32(N * k, 92),
+    bias = randomF32(N, 93);
   const out = [dot, bc].map((K) => {
-    const A = K.region("A", a.length * 4), B = K.region("B", b.length * 4), C = K.region("C", M * N * 4), Bi = K.region("bias", N * 4);
-    K.f32(A, a.length).set(a); K.f32(B, b.length).set(b); K.f32(Bi, N).set(bias);
+    const A = K.region("A", a.length * 4),
+      B = K.region("B", b.length * 4),
+      C = K.region("C", M * N * 4),
+      Bi = K.region("bias", N * 4);
+    K.f32(A, a.length).set(a);
+    K.f32(B, b.length).set(b);
+    K.f32(Bi, N).set(bias);
     K.k.gemm_nt(M, N, k, A.ptr, k * 4, B.ptr, k * 4, C.ptr, N * 4, Bi.ptr, 0);
     return Float64Array.from(K.f32(C, M * N));
   });
   const scale = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    for (let q = 0; q < k; q++) scale[i * N + j] += Math.abs(a[i * k + q] * b[j * k + q]);
-  }
-  assertWithin(Float32Array.from(out[1]), out[0], scale.map((x) => 2 * x), k + 1, "transposed path against dot products");
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      for (let q = 0; q < k; q++) scale[i * N + j] += Math.abs(a[i * k + q] * b[j * k + q]);
+    }
+  assertWithin(
+    Float32Array.from(out[1]),
+    out[0],
+    scale.map((x) => 2 * x),
+    k + 1,
+    "transposed path against dot products",
+  );
   // Both reserved the scratch (N is a multiple of 4), only the transposed path filled it with Bᵀ.
   const scratch = (K: KernelInstance): Float32Array => K.f32(K.region("kernels.scratch", 4), N * k);
-  assert.ok(scratch(dot).every((x) => x === 0), "the dot-product path wrote into the scratch");
+  assert.ok(
+    scratch(dot).every((x) => x === 0),
+    "the dot-product path wrote into the scratch",
+  );
   const bt = scratch(bc);
-  for (let q = 0; q < k; q++) for (let j = 0; j < N; j++) {
-    if (bt[q * N + j] !== b[j * k + q]) assert.fail(`scratch[${q}][${j}] is ${bt[q * N + j]}, want Bᵀ's ${b[j * k + q]}`);
-  }
+  for (let q = 0; q < k; q++)
+    for (let j = 0; j < N; j++) {
+      if (bt[q * N + j] !== b[j * k + q])
+        assert.fail(`scratch[${q}][${j}] is ${bt[q * N + j]}, want Bᵀ's ${b[j * k + q]}`);
+    }
 });
 
 test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_WASM_FMA=0 is honoured", () => {
@@ -149,7 +246,11 @@ test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_
     const f = kernelFeatures();
     assert.equal(f.simd, wasmSimdAvailable());
     assert.equal(f.fma, f.arithmetic === "fma");
-    assert.equal(f.fma, relaxedSimdAvailable(), "FMA must be used wherever relaxed SIMD is available");
+    assert.equal(
+      f.fma,
+      relaxedSimdAvailable(),
+      "FMA must be used wherever relaxed SIMD is available",
+    );
     assert.equal(new KernelInstance().arithmetic, f.arithmetic);
     assert.deepEqual(new KernelInstance().shape, DEFAULT_SHAPES[f.arithmetic]);
 
@@ -160,7 +261,14 @@ test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_
     const fast = wasmMlp(widths);
     assert.match(fast.engine, /mul\+add$/);
     const r = rng(3);
-    const data = { name: "d", n: 20, d: 9, x: Float64Array.from({ length: 180 }, () => r.normal()), y: Float64Array.from({ length: 20 }, () => r.int(3)), classes: 3 };
+    const data = {
+      name: "d",
+      n: 20,
+      d: 9,
+      x: Float64Array.from({ length: 180 }, () => r.normal()),
+      y: Float64Array.from({ length: 20 }, () => r.int(3)),
+      classes: 3,
+    };
     const theta = mlp(widths).init(rng(4));
     const batch = [0, 3, 5, 7, 11, 19];
     const [g, gRef] = [new Float64Array(theta.length), new Float64Array(theta.length)];
@@ -168,7 +276,9 @@ test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_
     meanGradient(mlp(widths), theta, data, batch, gRef);
     const scale = gRef.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     // float32 sums of at most 9 products: 1e-5 of the largest entry is two orders above their rounding.
-    gRef.forEach((v, j) => assert.ok(Math.abs(g[j] - v) <= 1e-5 * scale, `∇[${j}] is ${g[j]}, the reference ${v}`));
+    gRef.forEach((v, j) =>
+      assert.ok(Math.abs(g[j] - v) <= 1e-5 * scale, `∇[${j}] is ${g[j]}, the reference ${v}`),
+    );
   } finally {
     if (saved === undefined) delete process.env.BATCHLAB_WASM_FMA;
     else process.env.BATCHLAB_WASM_FMA = saved;

@@ -58,7 +58,8 @@ test("pixels are grey levels k/255 in [0, 1] and labels are digits", () => {
     // MNIST's well-known mean grey level is 0.1307; a 5,000-digit half lands within ±0.01 of it
     const mean = sum / data.x.length;
     assert.ok(Math.abs(mean - 0.1307) < 0.01, `mean pixel ${mean}`);
-    for (const label of data.y) assert.ok(Number.isInteger(label) && label >= 0 && label <= 9, `label ${label}`);
+    for (const label of data.y)
+      assert.ok(Number.isInteger(label) && label >= 0 && label <= 9, `label ${label}`);
   }
 });
 
@@ -89,7 +90,8 @@ test("train and test are disjoint and together hold every source digit once", ()
   add(train.y, info.trainSourceIndex);
   add(held.y, info.testSourceIndex);
   assert.equal(seen.size, 10000);
-  for (let c = 0; c < 10; c++) for (let s = 0; s < MNIST_SOURCE_COUNTS[c]; s++) assert.ok(seen.has(`${c}:${s}`));
+  for (let c = 0; c < 10; c++)
+    for (let s = 0; s < MNIST_SOURCE_COUNTS[c]; s++) assert.ok(seen.has(`${c}:${s}`));
 });
 
 test("every stored digit is pixel for pixel the package's digit, and the committed file is what the build script makes", () => {
@@ -100,7 +102,8 @@ test("every stored digit is pixel for pixel the package's digit, and the committ
     for (let i = 0; i < y.length; i++) {
       const digit = source[y[i]].subarray(sources[i] * 784, (sources[i] + 1) * 784);
       for (let j = 0; j < 784; j++) {
-        if (Math.round(x[i * 784 + j] * 255) !== digit[j]) assert.fail(`${name} example ${i}, pixel ${j} differs from the source`);
+        if (Math.round(x[i * 784 + j] * 255) !== digit[j])
+          assert.fail(`${name} example ${i}, pixel ${j} differs from the source`);
       }
     }
   };
@@ -108,7 +111,10 @@ test("every stored digit is pixel for pixel the package's digit, and the committ
   compare(held.x, held.y, info.testSourceIndex, "test");
 
   const committed = gunzipSync(readFileSync(mnistFilePath()));
-  assert.ok(encodeMnist(dir).raw.equals(committed), "npm run build:mnist would produce a different file");
+  assert.ok(
+    encodeMnist(dir).raw.equals(committed),
+    "npm run build:mnist would produce a different file",
+  );
 });
 
 test("loads are deterministic and do not share arrays", () => {
@@ -130,7 +136,8 @@ test("mnistSubset takes k digits per class, seeded, without repeats", () => {
   assert.deepEqual(mnistSubset(train, 20, 7).x, s.x);
   assert.notDeepEqual(mnistSubset(train, 20, 8).y, s.y);
   // each row is a train row, and no train row is taken twice
-  const rowsOf = (x: Float64Array, n: number) => new Set(Array.from({ length: n }, (_, i) => x.subarray(i * 784, (i + 1) * 784).join(",")));
+  const rowsOf = (x: Float64Array, n: number) =>
+    new Set(Array.from({ length: n }, (_, i) => x.subarray(i * 784, (i + 1) * 784).join(",")));
   const trainRows = rowsOf(train.x, train.n);
   const subsetRows = rowsOf(s.x, s.n);
   assert.equal(subsetRows.size, 200);
@@ -141,7 +148,10 @@ test("mnistSubset takes k digits per class, seeded, without repeats", () => {
   assert.equal(mnistSubset(train, 431, 0).n, 4310);
   assert.throws(() => mnistSubset(train, 432, 0), /perClass must be at most 431/);
   assert.throws(() => mnistSubset(train, 0, 0), /perClass must be a positive integer, got 0/);
-  assert.throws(() => stratifiedSubset(linearData({ n: 10, d: 2 }).data, 1, 0), /data.classes must be set/);
+  assert.throws(
+    () => stratifiedSubset(linearData({ n: 10, d: 2 }).data, 1, 0),
+    /data.classes must be set/,
+  );
 });
 
 test("mnistImage returns 28 rows of 28 pixels in reading order", () => {
@@ -155,7 +165,10 @@ test("mnistImage returns 28 rows of 28 pixels in reading order", () => {
 
 // A scratch copy of the data file with its uncompressed contents edited; fixChecksum re-signs the
 // body so that the loader's structural checks, not just the checksum, are exercised.
-function corruptCopy(edit: (header: MnistHeader, body: Buffer) => void, fixChecksum: boolean): string {
+function corruptCopy(
+  edit: (header: MnistHeader, body: Buffer) => void,
+  fixChecksum: boolean,
+): string {
   const raw = gunzipSync(readFileSync(mnistFilePath()));
   const newline = raw.indexOf(0x0a);
   const header = JSON.parse(raw.subarray(0, newline).toString("utf8")) as MnistHeader;
@@ -163,7 +176,10 @@ function corruptCopy(edit: (header: MnistHeader, body: Buffer) => void, fixCheck
   edit(header, body);
   if (fixChecksum) header.sha256 = createHash("sha256").update(body).digest("hex");
   const file = join(scratch, `corrupt-${files++}.bin.gz`);
-  writeFileSync(file, gzipSync(Buffer.concat([Buffer.from(JSON.stringify(header) + "\n"), body]), { level: 1 }));
+  writeFileSync(
+    file,
+    gzipSync(Buffer.concat([Buffer.from(JSON.stringify(header) + "\n"), body]), { level: 1 }),
+  );
   return file;
 }
 const scratch = mkdtempSync(join(tmpdir(), "batchlab-mnist-"));
@@ -191,9 +207,18 @@ test("a corrupt or missing data file is rejected with a message naming the file 
   writeFileSync(truncated, packed.subarray(0, packed.length >> 1));
   assertRejected(truncated, /not a complete gzip file/);
 
-  assertRejected(corruptCopy((_, body) => (body[1000] ^= 0xff), false), /checksum mismatch/);
-  assertRejected(corruptCopy((h) => (h.version = 2), false), /version 2, expected batchlab-mnist version 1/);
-  assertRejected(corruptCopy((h) => (h.width = 32), false), /images are 32×28/);
+  assertRejected(
+    corruptCopy((_, body) => (body[1000] ^= 0xff), false),
+    /checksum mismatch/,
+  );
+  assertRejected(
+    corruptCopy((h) => (h.version = 2), false),
+    /version 2, expected batchlab-mnist version 1/,
+  );
+  assertRejected(
+    corruptCopy((h) => (h.width = 32), false),
+    /images are 32×28/,
+  );
   assertRejected(
     corruptCopy((h) => {
       h.splits[0].perClass[0]--;
@@ -202,9 +227,15 @@ test("a corrupt or missing data file is rejected with a message naming the file 
     /class 0 has 1000 examples in train \+ test, the source has 1001/,
   );
   // a label byte set to 12 (train labels follow the train pixels)
-  assertRejected(corruptCopy((_, body) => (body[TRAIN_BYTES + 9] = 12), true), /train example 9 has label 12/);
+  assertRejected(
+    corruptCopy((_, body) => (body[TRAIN_BYTES + 9] = 12), true),
+    /train example 9 has label 12/,
+  );
   // relabel one train digit: the per-class counts no longer match the header
-  assertRejected(corruptCopy((_, body) => (body[TRAIN_BYTES] = (body[TRAIN_BYTES] + 1) % 10), true), /train holds \d+ examples of class \d+, the header says/);
+  assertRejected(
+    corruptCopy((_, body) => (body[TRAIN_BYTES] = (body[TRAIN_BYTES] + 1) % 10), true),
+    /train holds \d+ examples of class \d+, the header says/,
+  );
   // point two train digits at the same source digit
   assertRejected(
     corruptCopy((_, body) => {
@@ -216,5 +247,8 @@ test("a corrupt or missing data file is rejected with a message naming the file 
     /appears twice/,
   );
   // a body one example short
-  assertRejected(corruptCopy((h, body) => (h.bodyBytes = body.length - 787), false), /the body has \d+ bytes \(header says \d+\)/);
+  assertRejected(
+    corruptCopy((h, body) => (h.bodyBytes = body.length - 787), false),
+    /the body has \d+ bytes \(header says \d+\)/,
+  );
 });

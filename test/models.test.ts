@@ -1,14 +1,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  linearRegression, logisticRegression, softmaxRegression, mlp, mlpLayout,
-  meanGradient, meanLoss, perExampleGradients, accuracy, type Model,
+  linearRegression,
+  logisticRegression,
+  softmaxRegression,
+  mlp,
+  mlpLayout,
+  meanGradient,
+  meanLoss,
+  perExampleGradients,
+  accuracy,
+  type Model,
 } from "../src/models";
 import { dataset, gaussianBlobs, linearData, type Dataset } from "../src/data";
 import { rng } from "../src/util/rng";
 
 /** Central finite difference of one example's loss: error O(h²) ≈ 1e-10 for h = 1e-5 on smooth losses. */
-function numericGradient(model: Model, theta: Float64Array, data: Dataset, i: number): Float64Array {
+function numericGradient(
+  model: Model,
+  theta: Float64Array,
+  data: Dataset,
+  i: number,
+): Float64Array {
   const h = 1e-5;
   const g = new Float64Array(theta.length);
   for (let j = 0; j < theta.length; j++) {
@@ -52,7 +65,10 @@ for (const [name, model, data] of cases) {
       const num = numericGradient(model, theta, data, i);
       for (let j = 0; j < g.length; j++) {
         // absolute 1e-6: the finite-difference error (~1e-10) plus rounding of the loss (~1e-16/h) is far below it
-        assert.ok(Math.abs(g[j] - num[j]) < 1e-6, `θ[${j}] of example ${i}: analytic ${g[j]} vs numeric ${num[j]}`);
+        assert.ok(
+          Math.abs(g[j] - num[j]) < 1e-6,
+          `θ[${j}] of example ${i}: analytic ${g[j]} vs numeric ${num[j]}`,
+        );
       }
     }
   });
@@ -73,9 +89,15 @@ for (const [name, model, data] of cases) {
 test("losses have their closed forms at θ = 0", () => {
   // linear: ½ mean y²; logistic: log 2; softmax with K classes: log K
   const y2 = regression.y.reduce((s, v) => s + v * v, 0) / regression.n;
-  assert.ok(Math.abs(meanLoss(linearRegression(3), new Float64Array(4), regression) - 0.5 * y2) < 1e-12);
-  assert.ok(Math.abs(meanLoss(logisticRegression(3), new Float64Array(4), binary) - Math.log(2)) < 1e-12);
-  assert.ok(Math.abs(meanLoss(softmaxRegression(3, 4), new Float64Array(16), multi) - Math.log(4)) < 1e-12);
+  assert.ok(
+    Math.abs(meanLoss(linearRegression(3), new Float64Array(4), regression) - 0.5 * y2) < 1e-12,
+  );
+  assert.ok(
+    Math.abs(meanLoss(logisticRegression(3), new Float64Array(4), binary) - Math.log(2)) < 1e-12,
+  );
+  assert.ok(
+    Math.abs(meanLoss(softmaxRegression(3, 4), new Float64Array(16), multi) - Math.log(4)) < 1e-12,
+  );
 });
 
 test("logistic loss stays finite for huge logits", () => {
@@ -94,9 +116,18 @@ test("accuracy counts correct predictions", () => {
 
 test("a model rejects parameters or data of the wrong shape", () => {
   const model = softmaxRegression(3, 4);
-  assert.throws(() => meanLoss(model, new Float64Array(5), multi), /theta.length must be 16 for model softmax regression/);
-  assert.throws(() => meanLoss(linearRegression(2), new Float64Array(3), regression), /data.d must be 2 features/);
-  assert.throws(() => meanGradient(model, new Float64Array(16), multi, []), /batch must be a non-empty list/);
+  assert.throws(
+    () => meanLoss(model, new Float64Array(5), multi),
+    /theta.length must be 16 for model softmax regression/,
+  );
+  assert.throws(
+    () => meanLoss(linearRegression(2), new Float64Array(3), regression),
+    /data.d must be 2 features/,
+  );
+  assert.throws(
+    () => meanGradient(model, new Float64Array(16), multi, []),
+    /batch must be a non-empty list/,
+  );
   assert.throws(() => mlp([3, 4]), /widths must be \[inputs, hidden…, classes\]/);
   assert.throws(() => mlp([3, 0, 2]), /widths\[1\] must be a positive integer, got 0/);
 });

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { permutation, rng } from "../src/util/rng";
 
 test("same seed gives the same stream, different seeds differ", () => {
-  const a = rng(7), b = rng(7), c = rng(8);
+  const a = rng(7),
+    b = rng(7),
+    c = rng(8);
   const xa = Array.from({ length: 5 }, () => a.next());
   const xb = Array.from({ length: 5 }, () => b.next());
   const xc = Array.from({ length: 5 }, () => c.next());
@@ -15,13 +17,18 @@ test("the stream is pinned: the same numbers on every platform", () => {
   // Golden values of this generator (32-bit integer arithmetic only, so every JavaScript engine
   // agrees). A change here means every figure of the course changes.
   const r = rng(2024);
-  assert.deepEqual([r.next(), r.next(), r.int(1000), r.normal()], [0.7805669663765171, 0.8205983436967075, 104, 0.5283995040170649]);
+  assert.deepEqual(
+    [r.next(), r.next(), r.int(1000), r.normal()],
+    [0.7805669663765171, 0.8205983436967075, 104, 0.5283995040170649],
+  );
 });
 
 test("uniforms lie in [0, 1) with mean ≈ 1/2 and normals have mean ≈ 0, variance ≈ 1", () => {
   const r = rng(1);
   const N = 200_000;
-  let su = 0, sn = 0, sn2 = 0;
+  let su = 0,
+    sn = 0,
+    sn2 = 0;
   for (let i = 0; i < N; i++) {
     const u = r.next();
     assert.ok(u >= 0 && u < 1);
@@ -39,7 +46,10 @@ test("uniforms lie in [0, 1) with mean ≈ 1/2 and normals have mean ≈ 0, vari
 
 test("permutation is a permutation and is seeded", () => {
   const p = permutation(1000, rng(3));
-  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.deepEqual(p, permutation(1000, rng(3)));
   assert.notDeepEqual(p, permutation(1000, rng(4)));
 });

@@ -13,11 +13,19 @@ import type { Browser, Page } from "playwright-core";
 import { FALLBACK_PATTERN, plotlyPath, renderBundle, type PlotlyFigure } from "../src/display/show";
 import { plotlyPage, pngSize } from "../scripts/figures/render";
 import { addImagesToNotebook, addStaticImages } from "../scripts/runner/static-images";
-import { PLOTLY_MIME, splitLines, type DisplayDataOutput, type Notebook } from "../scripts/runner/nbformat";
+import {
+  PLOTLY_MIME,
+  splitLines,
+  type DisplayDataOutput,
+  type Notebook,
+} from "../scripts/runner/nbformat";
 import { CHROMIUM_MISSING, findChromium, launch } from "./helpers/browser";
 
 const figures: PlotlyFigure[] = [
-  { data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2], name: "m = 1" }], layout: { title: { text: "Loss $against$ step" } } },
+  {
+    data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2], name: "m = 1" }],
+    layout: { title: { text: "Loss $against$ step" } },
+  },
   { data: [{ type: "bar", x: ["a", "b"], y: [2, 5] }], layout: { height: 300, width: 500 } },
 ];
 
@@ -31,19 +39,32 @@ function notebook(): Notebook {
       metadata: {},
       source: "show(fig)",
       execution_count: i + 1,
-      outputs: [{ output_type: "display_data" as const, data: renderBundle(f, { embedPlotly: i === 0, id: `fig-${i}` }), metadata: {} }],
+      outputs: [
+        {
+          output_type: "display_data" as const,
+          data: renderBundle(f, { embedPlotly: i === 0, id: `fig-${i}` }),
+          metadata: {},
+        },
+      ],
     })),
   };
 }
 
-const outputs = (nb: Notebook) => nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])) as DisplayDataOutput[];
+const outputs = (nb: Notebook) =>
+  nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])) as DisplayDataOutput[];
 
 test("the figure's HTML says what the chart is and how to draw it, inside the box the script draws in", () => {
   const html = renderBundle(figures[0], { id: "x" })["text/html"] as string;
   const fallback = FALLBACK_PATTERN.exec(html);
   assert.ok(fallback, "one fallback element");
-  assert.equal(fallback[0], '<div class="batchlab-fallback"><p>Chart: Loss $against$ step. Run the cell (or trust the notebook) to draw it.</p></div>');
-  assert.ok(html.indexOf('id="x"') < fallback.index, "the fallback sits inside the plot's box, which the script empties");
+  assert.equal(
+    fallback[0],
+    '<div class="batchlab-fallback"><p>Chart: Loss $against$ step. Run the cell (or trust the notebook) to draw it.</p></div>',
+  );
+  assert.ok(
+    html.indexOf('id="x"') < fallback.index,
+    "the fallback sits inside the plot's box, which the script empties",
+  );
   const untitled = renderBundle(figures[1])["text/html"] as string;
   assert.match(untitled, /<p>Chart\. Run the cell \(or trust the notebook\) to draw it\.<\/p>/);
 });
@@ -80,23 +101,40 @@ describe("static images in Chromium", { skip: findChromium() ? false : CHROMIUM_
       assert.deepEqual(pngSize(png), sizes[i]);
       assert.ok(png.length > 3000, "a drawn chart, not a blank image");
       assert.match(fallback, new RegExp(`width="${sizes[i].width}" height="${sizes[i].height}"`));
-      assert.match(fallback, /\(static image\)\. Run the cell \(or trust the notebook\) for the interactive chart\./);
+      assert.match(
+        fallback,
+        /\(static image\)\. Run the cell \(or trust the notebook\) for the interactive chart\./,
+      );
     });
   });
 
   async function open(html: string, name: string) {
     const file = path.join(tmp, `${name}.html`);
-    fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`);
+    fs.writeFileSync(
+      file,
+      `<!doctype html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`,
+    );
     const p = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await p.route("**/*", (r) => (/^(file|data|about|blob):/.test(r.request().url()) ? r.continue() : r.abort()));
+    await p.route("**/*", (r) =>
+      /^(file|data|about|blob):/.test(r.request().url()) ? r.continue() : r.abort(),
+    );
     await p.goto(`file://${file}`);
     return p;
   }
 
   test("scripts run (a trusted notebook): the chart is drawn and the fallback is gone", async () => {
-    const p = await open(outputs(nb).map((o) => o.data["text/html"]).join("\n"), "trusted");
+    const p = await open(
+      outputs(nb)
+        .map((o) => o.data["text/html"])
+        .join("\n"),
+      "trusted",
+    );
     try {
-      await p.waitForFunction(() => document.querySelectorAll(".js-plotly-plot .main-svg").length >= 2, undefined, { timeout: 30000 });
+      await p.waitForFunction(
+        () => document.querySelectorAll(".js-plotly-plot .main-svg").length >= 2,
+        undefined,
+        { timeout: 30000 },
+      );
       assert.equal(await p.locator(".batchlab-fallback").count(), 0);
       assert.equal(await p.locator(".js-plotly-plot").count(), 2);
     } finally {
@@ -111,9 +149,15 @@ describe("static images in Chromium", { skip: findChromium() ? false : CHROMIUM_
     const p = await open(stripped, "untrusted");
     try {
       const images = await p.$$eval(".batchlab-fallback img", (els) =>
-        (els as HTMLImageElement[]).map((img) => ({ w: img.naturalWidth, shown: img.getBoundingClientRect().height })),
+        (els as HTMLImageElement[]).map((img) => ({
+          w: img.naturalWidth,
+          shown: img.getBoundingClientRect().height,
+        })),
       );
-      assert.deepEqual(images.map((i) => i.w), [960, 500]);
+      assert.deepEqual(
+        images.map((i) => i.w),
+        [960, 500],
+      );
       for (const i of images) assert.ok(i.shown > 100, "the picture is laid out, not an empty box");
       const lines = await p.$$eval(".batchlab-fallback p", (els) => els.map((e) => e.textContent));
       assert.deepEqual(lines, [
@@ -135,7 +179,11 @@ describe("static images in Chromium", { skip: findChromium() ? false : CHROMIUM_
     await addStaticImages([file], (l) => lines.push(l));
     assert.match(lines.join("\n"), /static images of 2 charts added/);
     const back = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
-    for (const o of outputs(back)) assert.match(o.data["text/html"] as string, /<div class="batchlab-fallback"><img src="data:image\/png;base64,/);
+    for (const o of outputs(back))
+      assert.match(
+        o.data["text/html"] as string,
+        /<div class="batchlab-fallback"><img src="data:image\/png;base64,/,
+      );
   });
 });
 

@@ -34,7 +34,13 @@ function counted(model: FastModel): { model: FastModel; steps: () => number } {
   let steps = 0;
   const stepper = (theta: Float64Array, rule: UpdateRule): Stepper => {
     const inner = model.stepper(theta, rule);
-    return { step: (data, batch, lr) => { steps++; inner.step(data, batch, lr); }, sync: () => inner.sync() };
+    return {
+      step: (data, batch, lr) => {
+        steps++;
+        inner.step(data, batch, lr);
+      },
+      sync: () => inner.sync(),
+    };
   };
   return { model: { ...model, stepper }, steps: () => steps };
 }
@@ -42,7 +48,8 @@ function counted(model: FastModel): { model: FastModel; steps: () => number } {
 function assertIdentical(actual: Float64Array, expected: Float64Array, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let j = 0; j < expected.length; j++) {
-    if (!Object.is(actual[j], expected[j])) assert.fail(`${what}: θ[${j}] is ${actual[j]}, plainStepper gives ${expected[j]}`);
+    if (!Object.is(actual[j], expected[j]))
+      assert.fail(`${what}: θ[${j}] is ${actual[j]}, plainStepper gives ${expected[j]}`);
   }
 }
 
@@ -61,13 +68,27 @@ test("train() through the MLP engine's stepper gives θ bit for bit equal to pla
     const fast = wasmMlp([7, 9, 5]);
     const spy = counted(fast);
     // Evaluations on another dataset between steps use the same engine (and its float32 weights).
-    const options: TrainOptions = { batchSize: 12, lr: (s) => 0.2 / (1 + s / 50), steps: 120, seed: 4, evalEvery: 17, testData, ...rule };
+    const options: TrainOptions = {
+      batchSize: 12,
+      lr: (s) => 0.2 / (1 + s / 50),
+      steps: 120,
+      seed: 4,
+      evalEvery: 17,
+      testData,
+      ...rule,
+    };
     const engine = train(spy.model, data, options);
     assert.equal(spy.steps(), 120, "train() stepped through the engine's stepper");
     const plain = train(withoutStepper(fast), data, options);
     assertIdentical(engine.theta, plain.theta, `rule ${JSON.stringify(rule)}`);
-    assert.deepEqual(engine.history.map((h) => [h.trainLoss, h.testLoss]), plain.history.map((h) => [h.trainLoss, h.testLoss]));
-    assert.ok(engine.theta.some((v, j) => v !== fast.init(rng(4).fork())[j]), "training moved θ");
+    assert.deepEqual(
+      engine.history.map((h) => [h.trainLoss, h.testLoss]),
+      plain.history.map((h) => [h.trainLoss, h.testLoss]),
+    );
+    assert.ok(
+      engine.theta.some((v, j) => v !== fast.init(rng(4).fork())[j]),
+      "training moved θ",
+    );
   }
 });
 
@@ -75,8 +96,19 @@ test("the linear engine's stepper (float64 gradient path) matches plainStepper b
   const base = classification(150, 6, 2, 8);
   for (const rule of rules) {
     const fast = wasmLinear(6, { kind: "logistic" });
-    const options: TrainOptions = { batchSize: 10, lr: 0.5, steps: 80, seed: 1, sampler: "with-replacement", ...rule };
-    assertIdentical(train(fast, base, options).theta, train(withoutStepper(fast), base, options).theta, `logistic ${JSON.stringify(rule)}`);
+    const options: TrainOptions = {
+      batchSize: 10,
+      lr: 0.5,
+      steps: 80,
+      seed: 1,
+      sampler: "with-replacement",
+      ...rule,
+    };
+    assertIdentical(
+      train(fast, base, options).theta,
+      train(withoutStepper(fast), base, options).theta,
+      `logistic ${JSON.stringify(rule)}`,
+    );
   }
 });
 
@@ -130,12 +162,18 @@ test("steppers of one engine take turns: each gives its own plainStepper's θ, a
   const [t1, t2] = [fast.init(rng(1)), fast.init(rng(2))];
   const [r1, r2] = [Float64Array.from(t1), Float64Array.from(t2)];
   const [s1, s2] = [fast.stepper(t1, rule), fast.stepper(t2, rule)];
-  const [p1, p2] = [plainStepper(withoutStepper(fast), r1, rule), plainStepper(withoutStepper(fast), r2, rule)];
+  const [p1, p2] = [
+    plainStepper(withoutStepper(fast), r1, rule),
+    plainStepper(withoutStepper(fast), r2, rule),
+  ];
   for (let k = 0; k < 6; k++) {
     const batch = [k, k + 10, k + 20];
     s1.step(data, batch, 0.1);
     p1.step(data, batch, 0.1);
-    if (k % 2 === 0) { s2.step(data, batch, 0.2); p2.step(data, batch, 0.2); }
+    if (k % 2 === 0) {
+      s2.step(data, batch, 0.2);
+      p2.step(data, batch, 0.2);
+    }
   }
   s1.sync();
   s2.sync();
@@ -145,10 +183,19 @@ test("steppers of one engine take turns: each gives its own plainStepper's θ, a
   // A run on the same model inside another run's onRecord callback.
   const inner: TrainOptions = { batchSize: 4, lr: 0.1, steps: 5, seed: 9 };
   const outer = (nested: boolean): TrainOptions => ({
-    batchSize: 8, lr: 0.2, steps: 30, seed: 3, momentum: 0.9, evalEvery: 10,
+    batchSize: 8,
+    lr: 0.2,
+    steps: 30,
+    seed: 3,
+    momentum: 0.9,
+    evalEvery: 10,
     onRecord: nested ? () => void train(fast, data, inner) : undefined,
   });
-  assertIdentical(train(fast, data, outer(true)).theta, train(fast, data, outer(false)).theta, "a nested train() leaves the outer run alone");
+  assertIdentical(
+    train(fast, data, outer(true)).theta,
+    train(fast, data, outer(false)).theta,
+    "a nested train() leaves the outer run alone",
+  );
 });
 
 test("stepperFor and the engine's stepper reject bad rules, rates and batches by name", () => {
@@ -161,6 +208,13 @@ test("stepperFor and the engine's stepper reject bad rules, rates and batches by
   assert.throws(() => s.step(data, [], 0.1), /batch/);
   assert.throws(() => s.step(data, [0], Number.NaN), /lr/);
   assert.throws(() => s.step(data, [99], 0.1), /batch\[0\]/);
-  assert.throws(() => fast.stepper(new Float64Array(3), { momentum: 0, weightDecay: 0 }), /theta.length/);
-  assert.throws(() => fast.stepper(theta, { momentum: 1.5, weightDecay: 0 }), /momentum/, "the engine checks the rule too");
+  assert.throws(
+    () => fast.stepper(new Float64Array(3), { momentum: 0, weightDecay: 0 }),
+    /theta.length/,
+  );
+  assert.throws(
+    () => fast.stepper(theta, { momentum: 1.5, weightDecay: 0 }),
+    /momentum/,
+    "the engine checks the rule too",
+  );
 });

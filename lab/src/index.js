@@ -45,19 +45,26 @@ async function main() {
     import("@jupyterlab/tooltip-extension"),
     import("@jupyterlab/translation-extension"),
   ];
-  const mimeExtensions = [import("@jupyterlab/javascript-extension"), import("@jupyterlab/json-extension")];
+  const mimeExtensions = [
+    import("@jupyterlab/javascript-extension"),
+    import("@jupyterlab/json-extension"),
+  ];
   // serve.py --no-plotly, or ?plotly=off in the page's address, lists it in PageConfig's
   // disabledExtensions: charts then draw through their text/html output, as in a JupyterLab
   // without the plotly extension.
-  if (!PageConfig.Extension.isDisabled("jupyterlab-plotly")) mimeExtensions.push(import("jupyterlab-plotly/lib/plotly-renderer.js"));
+  if (!PageConfig.Extension.isDisabled("jupyterlab-plotly"))
+    mimeExtensions.push(import("jupyterlab-plotly/lib/plotly-renderer.js"));
 
   // A mime extension is its module's default export (one renderer or a list of them).
-  const lab = new JupyterLab({ mimeExtensions: (await Promise.all(mimeExtensions)).map((mod) => mod.default) });
+  const lab = new JupyterLab({
+    mimeExtensions: (await Promise.all(mimeExtensions)).map((mod) => mod.default),
+  });
   const plugins = [];
   for (const mod of await Promise.all(extensions)) {
     const exported = mod.default;
     for (const plugin of Array.isArray(exported) ? exported : [exported]) {
-      if (!LEFT_OUT.has(plugin.id) && !PageConfig.Extension.isDisabled(plugin.id)) plugins.push(plugin);
+      if (!LEFT_OUT.has(plugin.id) && !PageConfig.Extension.isDisabled(plugin.id))
+        plugins.push(plugin);
     }
   }
   lab.registerPluginModules(plugins);

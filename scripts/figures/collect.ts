@@ -37,8 +37,17 @@ export interface CollectedFigure {
 /** The title text of a Plotly layout, without HTML tags. */
 export function specTitle(spec: FigureSpec): string {
   const title = spec.layout?.title as unknown;
-  const text = typeof title === "string" ? title : title && typeof (title as { text?: unknown }).text === "string" ? (title as { text: string }).text : "";
-  return text.replace(/<br\s*\/?>/gi, " ").replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim();
+  const text =
+    typeof title === "string"
+      ? title
+      : title && typeof (title as { text?: unknown }).text === "string"
+        ? (title as { text: string }).text
+        : "";
+  return text
+    .replace(/<br\s*\/?>/gi, " ")
+    .replace(/<[^>]*>/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** JSON with sorted keys, so that equal data hash equally. */
@@ -46,15 +55,26 @@ function canonical(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(",")}}`;
+  return `{${Object.keys(obj)
+    .sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+    .join(",")}}`;
 }
 
 export function dataHash(spec: FigureSpec): string {
-  return createHash("sha256").update(canonical({ data: spec.data, frames: spec.frames ?? null })).digest("hex");
+  return createHash("sha256")
+    .update(canonical({ data: spec.data, frames: spec.frames ?? null }))
+    .digest("hex");
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "figure";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "figure"
+  );
 }
 
 /**
@@ -63,14 +83,21 @@ function slug(s: string): string {
  * that `fallback` has under that id, if any.
  */
 export function collectFigures(
-  nb: Notebook, name: string, fallback: Readonly<Record<string, FigureMetaRecord>> = {},
+  nb: Notebook,
+  name: string,
+  fallback: Readonly<Record<string, FigureMetaRecord>> = {},
 ): CollectedFigure[] {
   const out: CollectedFigure[] = [];
   nb.cells.forEach((cell, cellIndex) => {
     if (cell.cell_type !== "code") return;
     const code = cell as CodeCell;
     for (const o of code.outputs ?? []) {
-      if ((o.output_type !== "display_data" && o.output_type !== "execute_result") || !o.data || !(PLOTLY_MIME in o.data)) continue;
+      if (
+        (o.output_type !== "display_data" && o.output_type !== "execute_result") ||
+        !o.data ||
+        !(PLOTLY_MIME in o.data)
+      )
+        continue;
       const spec = o.data[PLOTLY_MIME] as FigureSpec;
       const figureNumber = out.length + 1;
       const positional = `${slug(name)}-fig${figureNumber}`;

@@ -25,7 +25,11 @@ export { escapeHtml };
 
 function configText(config: Record<string, unknown>): string {
   const entries = Object.entries(config);
-  return entries.length === 0 ? "" : entries.map(([k, v]) => `${k} = ${typeof v === "string" ? v : JSON.stringify(v)}`).join(" · ");
+  return entries.length === 0
+    ? ""
+    : entries
+        .map(([k, v]) => `${k} = ${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" · ");
 }
 
 const STYLE = `
@@ -54,9 +58,17 @@ function card(f: GalleryFigure): string {
   const config = configText(f.config);
   const rows: Array<[string, string]> = [
     ["reproduces", escapeHtml(f.source)],
-    ["made by", f.bookHref ? `<a href="${escapeHtml(f.bookHref)}">${escapeHtml(where)}</a>` : escapeHtml(where)],
+    [
+      "made by",
+      f.bookHref
+        ? `<a href="${escapeHtml(f.bookHref)}">${escapeHtml(where)}</a>`
+        : escapeHtml(where),
+    ],
     ["seed / config", config ? escapeHtml(config) : "see the cell"],
-    ["id", `<code>${escapeHtml(f.id)}</code>${f.sameAsPrevious === null ? "" : f.sameAsPrevious ? " · data identical to the previous run" : " · data changed since the previous run"}`],
+    [
+      "id",
+      `<code>${escapeHtml(f.id)}</code>${f.sameAsPrevious === null ? "" : f.sameAsPrevious ? " · data identical to the previous run" : " · data changed since the previous run"}`,
+    ],
   ];
   return `<div class="card" id="${escapeHtml(f.id)}">
 <a href="${escapeHtml(f.files.html)}"><img src="${escapeHtml(f.files.thumbnail)}" alt="${escapeHtml(f.title || f.id)}"></a>
@@ -71,7 +83,9 @@ ${f.claim ? `<p class="claim">${escapeHtml(f.claim)}</p>` : ""}
 export function renderGallery(figures: GalleryFigure[], info: GalleryInfo): string {
   const sections = info.notebooks.map((nb) => {
     const mine = figures.filter((f) => f.notebook === nb.name);
-    const status = nb.ok ? "" : ` <span class="status">(the notebook failed: figures after the failing cell are missing)</span>`;
+    const status = nb.ok
+      ? ""
+      : ` <span class="status">(the notebook failed: figures after the failing cell are missing)</span>`;
     return `<h2>${escapeHtml(nb.title)} <small>· ${mine.length} ${mine.length === 1 ? "figure" : "figures"}</small>${status}</h2>
 <div class="grid">${mine.map(card).join("\n")}</div>`;
   });
@@ -89,7 +103,10 @@ ${sections.join("\n")}
 
 /** A standalone interactive page for one figure; plotly.js comes from a local file, never a CDN. */
 export function renderFigurePage(f: CollectedFigure, plotlyHref: string): string {
-  const spec = JSON.stringify({ ...f.spec, config: { responsive: true, displaylogo: false, ...(f.spec.config ?? {}) } })
+  const spec = JSON.stringify({
+    ...f.spec,
+    config: { responsive: true, displaylogo: false, ...(f.spec.config ?? {}) },
+  })
     .replace(/</g, "\\u003c")
     .replace(/>/g, "\\u003e")
     .replace(/\u2028/g, "\\u2028")

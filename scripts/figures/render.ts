@@ -78,22 +78,33 @@ export interface RenderOptions {
 export async function plotlyPage(browser: Browser, plotlyFile: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   // Nothing may leave the machine: the figures are self-contained.
-  await page.route("**/*", (route) => (/^(data|about|blob|file):/.test(route.request().url()) ? route.continue() : route.abort()));
-  await page.setContent(`<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:0;background:${COLORS.background}'></body></html>`);
+  await page.route("**/*", (route) =>
+    /^(data|about|blob|file):/.test(route.request().url()) ? route.continue() : route.abort(),
+  );
+  await page.setContent(
+    `<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:0;background:${COLORS.background}'></body></html>`,
+  );
   await page.addScriptTag({ content: fs.readFileSync(plotlyFile, "utf8") });
   return page;
 }
 
 function decodeDataUrl(url: string): Buffer {
   const comma = url.indexOf(",");
-  if (!url.startsWith("data:") || comma < 0) throw new Error(`Plotly.toImage returned no data URL (${url.slice(0, 40)}…)`);
+  if (!url.startsWith("data:") || comma < 0)
+    throw new Error(`Plotly.toImage returned no data URL (${url.slice(0, 40)}…)`);
   const head = url.slice(0, comma);
   const body = url.slice(comma + 1);
-  return head.endsWith(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+  return head.endsWith(";base64")
+    ? Buffer.from(body, "base64")
+    : Buffer.from(decodeURIComponent(body), "utf8");
 }
 
 /** Draws one figure and returns its PNG, SVG and thumbnail. */
-export async function renderFigure(page: Page, spec: FigureSpec, options: RenderOptions = {}): Promise<RenderedFigure> {
+export async function renderFigure(
+  page: Page,
+  spec: FigureSpec,
+  options: RenderOptions = {},
+): Promise<RenderedFigure> {
   const size = renderSize(spec);
   const scale = options.scale ?? 2;
   const thumbScale = (options.thumbnailWidth ?? 480) / size.width;
@@ -105,8 +116,18 @@ export async function renderFigure(page: Page, spec: FigureSpec, options: Render
       el.style.height = `${size.height}px`;
       document.body.appendChild(el);
       try {
-        const layout = { ...(spec.layout ?? {}), width: size.width, height: size.height, autosize: false };
-        await P.newPlot(el, { data: spec.data, layout, frames: spec.frames, config: { ...(spec.config ?? {}), responsive: false } });
+        const layout = {
+          ...(spec.layout ?? {}),
+          width: size.width,
+          height: size.height,
+          autosize: false,
+        };
+        await P.newPlot(el, {
+          data: spec.data,
+          layout,
+          frames: spec.frames,
+          config: { ...(spec.config ?? {}), responsive: false },
+        });
         const image = { width: size.width, height: size.height };
         return {
           png: await P.toImage(el, { ...image, format: "png", scale }),
@@ -132,6 +153,11 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 /** Width and height of a PNG, or null when the bytes are not a PNG. */
 export function pngSize(bytes: Buffer): RenderSize | null {
-  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE) || bytes.toString("ascii", 12, 16) !== "IHDR") return null;
+  if (
+    bytes.length < 24 ||
+    !bytes.subarray(0, 8).equals(PNG_SIGNATURE) ||
+    bytes.toString("ascii", 12, 16) !== "IHDR"
+  )
+    return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }

@@ -44,7 +44,11 @@ export function treeHash(dir: string): string {
 
 /** The key of one notebook's execution: its file, the library's hash and the mode. */
 export function executionKey(notebookFile: string, libraryHash: string, quick: boolean): string {
-  return createHash("sha256").update(fs.readFileSync(notebookFile)).update(libraryHash).update(quick ? "quick" : "full").digest("hex");
+  return createHash("sha256")
+    .update(fs.readFileSync(notebookFile))
+    .update(libraryHash)
+    .update(quick ? "quick" : "full")
+    .digest("hex");
 }
 
 export function readState(bookDir: string): ExecutedState {
@@ -61,7 +65,17 @@ export function writeState(bookDir: string, state: ExecutedState): void {
 }
 
 /** Whether the executed copy of `name` in bookDir can stand in for running it with this key. */
-export function canReuse(state: ExecutedState, bookDir: string, name: string, key: string): boolean {
+export function canReuse(
+  state: ExecutedState,
+  bookDir: string,
+  name: string,
+  key: string,
+): boolean {
   const record = state[name];
-  return record !== undefined && record.ok && record.key === key && fs.existsSync(path.join(bookDir, "notebooks", `${name}.ipynb`));
+  return (
+    record !== undefined &&
+    record.ok &&
+    record.key === key &&
+    fs.existsSync(path.join(bookDir, "notebooks", `${name}.ipynb`))
+  );
 }

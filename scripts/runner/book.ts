@@ -5,7 +5,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { escapeHtml, renderInline, renderMarkdown, type MarkdownOptions } from "./markdown";
-import { PLOTLY_MIME, joinSource, notebookTitle, type CodeCell, type Notebook, type Output, type TextCell } from "./nbformat";
+import {
+  PLOTLY_MIME,
+  joinSource,
+  notebookTitle,
+  type CodeCell,
+  type Notebook,
+  type Output,
+  type TextCell,
+} from "./nbformat";
 import { stripAnsi, type CellFailure } from "./execute";
 import type { ClaimCount } from "./claims";
 import { pageColorVariables } from "../../src/plots/style";
@@ -70,7 +78,9 @@ export function chaptersIn(dir: string): PageLink[] {
 export function chapterSummary(nb: Notebook): string {
   const first = nb.cells.find((c) => c.cell_type === "markdown");
   if (!first) return "";
-  const blocks = joinSource(first.source).split(/\n\s*\n/).map((b) => b.trim());
+  const blocks = joinSource(first.source)
+    .split(/\n\s*\n/)
+    .map((b) => b.trim());
   const para = blocks.find((b) => b !== "" && !/^(#|\$\$|[-*+] |\d+[.)] |>|\||```|<)/.test(b));
   return para ? renderInline(para.replace(/\s*\n\s*/g, " ")) : "";
 }
@@ -95,7 +105,9 @@ export function readmeSummaries(readme = path.join(ROOT, "README.md")): Map<stri
 /** The README's thumbnail of a chapter, inlined so the front page stays one self-contained file. */
 function thumbnail(name: string): string | null {
   const file = path.join(ROOT, "docs", "thumbnails", `${name}.png`);
-  return fs.existsSync(file) ? `data:image/png;base64,${fs.readFileSync(file).toString("base64")}` : null;
+  return fs.existsSync(file)
+    ? `data:image/png;base64,${fs.readFileSync(file).toString("base64")}`
+    : null;
 }
 
 function chapterNav(chapters: PageLink[], current: string): string {
@@ -164,14 +176,25 @@ ol.chapters .status.failed { background:var(--bad-pill); color:var(--bad); }
 `;
 
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function text(value: unknown): string {
   return Array.isArray(value) ? value.join("") : String(value ?? "");
 }
 
-const IMAGE_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp" };
+const IMAGE_TYPES: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".svg": "image/svg+xml",
+  ".webp": "image/webp",
+};
 
 function markdownOptions(cell: TextCell, notebookDir: string): MarkdownOptions {
   return {
@@ -189,7 +212,8 @@ function markdownOptions(cell: TextCell, notebookDir: string): MarkdownOptions {
       const file = path.resolve(notebookDir, src);
       const mime = IMAGE_TYPES[path.extname(file).toLowerCase()];
       try {
-        if (mime && fs.statSync(file).size < 5e6) return `data:${mime};base64,${fs.readFileSync(file).toString("base64")}`;
+        if (mime && fs.statSync(file).size < 5e6)
+          return `data:${mime};base64,${fs.readFileSync(file).toString("base64")}`;
       } catch {
         // leave the reference as it is
       }
@@ -207,24 +231,36 @@ function renderOutput(o: Output, figures: Figures): string {
     return `<div class="output"><pre class="${o.name}">${escapeHtml(stripAnsi(text(o.text)))}</pre></div>`;
   }
   if (o.output_type === "error") {
-    const body = [o.ename && o.evalue ? `${o.ename}: ${o.evalue}` : o.ename || o.evalue, ...o.traceback.map(stripAnsi)].filter(Boolean).join("\n");
+    const body = [
+      o.ename && o.evalue ? `${o.ename}: ${o.evalue}` : o.ename || o.evalue,
+      ...o.traceback.map(stripAnsi),
+    ]
+      .filter(Boolean)
+      .join("\n");
     return `<div class="output"><pre class="error">${escapeHtml(body)}</pre></div>`;
   }
   const data = o.data ?? {};
   if (PLOTLY_MIME in data) {
     const id = `fig-${figures.specs.length + 1}`;
     figures.specs.push({ id, spec: data[PLOTLY_MIME] });
-    const summary = typeof data["text/plain"] === "string" || Array.isArray(data["text/plain"]) ? text(data["text/plain"]) : "Figure";
+    const summary =
+      typeof data["text/plain"] === "string" || Array.isArray(data["text/plain"])
+        ? text(data["text/plain"])
+        : "Figure";
     return `<div class="output"><div class="plot" id="${id}" title="${escapeHtml(summary)}"></div></div>`;
   }
   if ("text/html" in data) return `<div class="output html">${text(data["text/html"])}</div>`;
   if ("image/svg+xml" in data) return `<div class="output">${text(data["image/svg+xml"])}</div>`;
   for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
-    if (mime in data) return `<div class="output"><img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}" alt=""></div>`;
+    if (mime in data)
+      return `<div class="output"><img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}" alt=""></div>`;
   }
-  if ("text/markdown" in data) return `<div class="output">${renderMarkdown(text(data["text/markdown"]))}</div>`;
-  if ("application/json" in data) return `<div class="output"><pre>${escapeHtml(JSON.stringify(data["application/json"], null, 2))}</pre></div>`;
-  if ("text/plain" in data) return `<div class="output"><pre>${escapeHtml(stripAnsi(text(data["text/plain"])))}</pre></div>`;
+  if ("text/markdown" in data)
+    return `<div class="output">${renderMarkdown(text(data["text/markdown"]))}</div>`;
+  if ("application/json" in data)
+    return `<div class="output"><pre>${escapeHtml(JSON.stringify(data["application/json"], null, 2))}</pre></div>`;
+  if ("text/plain" in data)
+    return `<div class="output"><pre>${escapeHtml(stripAnsi(text(data["text/plain"])))}</pre></div>`;
   return "";
 }
 
@@ -256,21 +292,31 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
   const parts: string[] = [];
   if (info.failure) {
     const f = info.failure;
-    const where = f.cellIndex >= 0 ? `<a href="#cell-${f.cellNumber}">cell ${f.cellNumber}</a>${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""}` : "kernel start";
-    parts.push(`<div class="banner"><strong>This notebook failed</strong> at ${where}; the cells after it were not run.<pre>${escapeHtml(f.message)}</pre></div>`);
+    const where =
+      f.cellIndex >= 0
+        ? `<a href="#cell-${f.cellNumber}">cell ${f.cellNumber}</a>${f.executionCount !== null ? ` (In [${f.executionCount}])` : ""}`
+        : "kernel start";
+    parts.push(
+      `<div class="banner"><strong>This notebook failed</strong> at ${where}; the cells after it were not run.<pre>${escapeHtml(f.message)}</pre></div>`,
+    );
   }
   if (info.claims && info.claims.failed > 0) {
     const list = info.claims.failures.map((l) => `<li>${escapeHtml(l)}</li>`).join("");
-    parts.push(`<div class="banner"><strong>${info.claims.failed} of ${info.claims.checked} claims failed</strong> in this run; they are marked ✗ where they are measured.<ul>${list}</ul></div>`);
+    parts.push(
+      `<div class="banner"><strong>${info.claims.failed} of ${info.claims.checked} claims failed</strong> in this run; they are marked ✗ where they are measured.<ul>${list}</ul></div>`,
+    );
   }
   nb.cells.forEach((cell, i) => {
     const n = i + 1;
     if (cell.cell_type === "markdown") {
-      parts.push(`<div class="cell markdown" id="cell-${n}">${renderMarkdown(joinSource(cell.source), markdownOptions(cell as TextCell, info.notebookDir))}</div>`);
+      parts.push(
+        `<div class="cell markdown" id="cell-${n}">${renderMarkdown(joinSource(cell.source), markdownOptions(cell as TextCell, info.notebookDir))}</div>`,
+      );
     } else if (cell.cell_type === "code") {
       const c = cell as CodeCell;
       const failed = info.failure !== null && info.failure.cellIndex === i;
-      const notRun = info.failure !== null && info.failure.cellIndex >= 0 && i > info.failure.cellIndex;
+      const notRun =
+        info.failure !== null && info.failure.cellIndex >= 0 && i > info.failure.cellIndex;
       const cls = `cell code${failed ? " failed" : ""}${notRun ? " notrun" : ""}`;
       const prompt = `In [${c.execution_count ?? " "}]:`;
       const outputs = (c.outputs ?? []).map((o) => renderOutput(o, figures)).join("");
@@ -280,7 +326,9 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
           `<div class="outputs">${outputs}</div></div>`,
       );
     } else {
-      parts.push(`<div class="cell raw" id="cell-${n}"><pre>${escapeHtml(joinSource(cell.source))}</pre></div>`);
+      parts.push(
+        `<div class="cell raw" id="cell-${n}"><pre>${escapeHtml(joinSource(cell.source))}</pre></div>`,
+      );
     }
   });
   const header = [
@@ -290,7 +338,10 @@ export function renderNotebookPage(nb: Notebook, info: PageInfo): string {
     `<span class="spacer"></span>`,
     `<span class="meta">${escapeHtml(info.source)} · ${info.quick ? "quick mode" : "full run"} · ${info.seconds.toFixed(1)} s</span>`,
     `<a href="${escapeHtml(info.ipynbHref)}" download>.ipynb</a>`,
-    chapterNav(info.chapters ?? chaptersIn(info.notebookDir), `${path.basename(info.source).replace(/\.ipynb$/, "")}.html`),
+    chapterNav(
+      info.chapters ?? chaptersIn(info.notebookDir),
+      `${path.basename(info.source).replace(/\.ipynb$/, "")}.html`,
+    ),
   ]
     .filter(Boolean)
     .join("");
@@ -339,7 +390,10 @@ function sourceNotebook(source: string): Notebook | null {
  * The book's front page: the course (title, what it teaches), then every chapter in order with its
  * summary and thumbnail, and in small print how this run of it went (status, claims, seconds).
  */
-export function renderIndex(entries: IndexEntry[], info: { quick: boolean; generated: Date }): string {
+export function renderIndex(
+  entries: IndexEntry[],
+  info: { quick: boolean; generated: Date },
+): string {
   const failed = entries.filter((e) => e.failure || e.claims?.failed).length;
   const summaries = readmeSummaries();
   const items = entries
@@ -370,6 +424,14 @@ export function renderIndex(entries: IndexEntry[], info: { quick: boolean; gener
     `<ol class="chapters">${items}</ol>` +
     `<p class="meta">${entries.length} notebooks, executed ${escapeHtml(info.generated.toISOString().replace("T", " ").slice(0, 16))} UTC` +
     ` (${info.quick ? "quick mode: small budgets, for checking" : "full run"})${failed ? `; <strong style="color:var(--bad)">${failed} failed</strong>` : ""}.</p>`;
-  const nav = chapterNav(entries.map((e) => ({ href: e.href, title: e.title })), "index.html");
-  return page("batchlab", body, `<a href="index.html">batchlab</a><span class="spacer"></span><span class="meta">the HTML book</span>${nav}`, false);
+  const nav = chapterNav(
+    entries.map((e) => ({ href: e.href, title: e.title })),
+    "index.html",
+  );
+  return page(
+    "batchlab",
+    body,
+    `<a href="index.html">batchlab</a><span class="spacer"></span><span class="meta">the HTML book</span>${nav}`,
+    false,
+  );
 }

@@ -40,6 +40,8 @@ export function claimRecords(nb: Notebook): ClaimRecord[] {
 /** How many claims the notebook checked, and which failed. */
 export function countClaims(nb: Notebook): ClaimCount {
   const records = claimRecords(nb);
-  const failures = records.filter((r) => !r.ok).map((r) => `✗ ${r.text}: ${r.measured} (want ${r.want})`);
+  const failures = records
+    .filter((r) => !r.ok)
+    .map((r) => `✗ ${r.text}: ${r.measured} (want ${r.want})`);
   return { checked: records.length, failed: failures.length, failures };
 }

@@ -9,7 +9,14 @@
 //  - tslab sends no execute_input, so execution counts are set here.
 
 import { IDLE_GRACE_MS, KernelClient, type ExecuteOutcome, type Message } from "./kernel-client";
-import { joinSource, splitLines, type CodeCell, type Notebook, type Output, type StreamOutput } from "./nbformat";
+import {
+  joinSource,
+  splitLines,
+  type CodeCell,
+  type Notebook,
+  type Output,
+  type StreamOutput,
+} from "./nbformat";
 import { formatDuration as formatSeconds } from "../../src/util/format";
 
 export interface RunOptions {
@@ -58,7 +65,10 @@ export function stripAnsi(s: string): string {
 
 /** The line of an error text that says what went wrong ("Error: boom", "1:7 - Type … ", …). */
 export function keyLine(message: string): string {
-  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const patterns = [
     /^(UncaughtException|UnhandledPromiseRejection):\s*\S/,
     /^([A-Z]\w*)?(Error|Exception)\b(\s*\[[^\]]*\])?:/,
@@ -76,12 +86,18 @@ export function keyLine(message: string): string {
 export { formatSeconds };
 
 /** Stack frames of node and tslab internals say nothing about the notebook. */
-const NOISE_FRAME = /^\s+at .*(\(node:|node:internal|node:vm|[\\/]tslab[\\/]dist[\\/]|sigintHandlersWrap|processTicksAndRejections)/;
+const NOISE_FRAME =
+  /^\s+at .*(\(node:|node:internal|node:vm|[\\/]tslab[\\/]dist[\\/]|sigintHandlersWrap|processTicksAndRejections)/;
 
 /** First lines of a long message, without internal stack frames. */
 function head(text: string, maxLines = 20): string {
-  const lines = stripAnsi(text).trim().split("\n").filter((l) => !NOISE_FRAME.test(l));
-  return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join("\n") : lines.join("\n");
+  const lines = stripAnsi(text)
+    .trim()
+    .split("\n")
+    .filter((l) => !NOISE_FRAME.test(l));
+  return lines.length > maxLines
+    ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join("\n")
+    : lines.join("\n");
 }
 
 interface CellState {
@@ -100,16 +116,24 @@ interface RunContext {
   /** Code cells that are not empty (the N of "cell i/N"). */
   total: number;
   /** display_id → outputs showing it (update_display_data replaces their data in place). */
-  displays: Map<string, Array<{ data: Record<string, unknown>; metadata: Record<string, unknown> }>>;
+  displays: Map<
+    string,
+    Array<{ data: Record<string, unknown>; metadata: Record<string, unknown> }>
+  >;
   asyncError: { state: CellState; text: string } | null;
   running: { state: CellState; number: number; start: number } | null;
   lastProgress: number;
 }
 
 /** A copy of the notebook with every code cell's outputs and count cleared. */
-function clearedCopy(input: Notebook): { nb: Notebook; codeCells: Array<{ cell: CodeCell; index: number }> } {
+function clearedCopy(input: Notebook): {
+  nb: Notebook;
+  codeCells: Array<{ cell: CodeCell; index: number }>;
+} {
   const nb: Notebook = JSON.parse(JSON.stringify(input));
-  const codeCells = nb.cells.flatMap((c, index) => (c.cell_type === "code" ? [{ cell: c as CodeCell, index }] : []));
+  const codeCells = nb.cells.flatMap((c, index) =>
+    c.cell_type === "code" ? [{ cell: c as CodeCell, index }] : [],
+  );
   for (const { cell } of codeCells) {
     cell.outputs = [];
     cell.execution_count = null;
@@ -135,7 +159,9 @@ function progress(ctx: RunContext, text: string): void {
   const elapsed = (now - ctx.running.start) / 1000;
   if (elapsed < 2 || now - ctx.lastProgress < 2000) return;
   ctx.lastProgress = now;
-  ctx.options.log(`    ${ctx.options.label} · cell ${ctx.running.number}/${ctx.total} · ${formatSeconds(elapsed)} · ${stripAnsi(text).split("\n")[0].slice(0, 160)}`);
+  ctx.options.log(
+    `    ${ctx.options.label} · cell ${ctx.running.number}/${ctx.total} · ${formatSeconds(elapsed)} · ${stripAnsi(text).split("\n")[0].slice(0, 160)}`,
+  );
 }
 
 /** A "still running" line every 30 s for a cell that shows no progress of its own; returns the stop. */
@@ -145,7 +171,9 @@ function startHeartbeat(ctx: RunContext): () => void {
     const elapsed = (Date.now() - ctx.running.start) / 1000;
     if (elapsed >= 30 && Date.now() - ctx.lastProgress >= 30000) {
       ctx.lastProgress = Date.now();
-      ctx.options.log(`    ${ctx.options.label} · cell ${ctx.running.number}/${ctx.total} · still running · ${formatSeconds(elapsed)}`);
+      ctx.options.log(
+        `    ${ctx.options.label} · cell ${ctx.running.number}/${ctx.total} · still running · ${formatSeconds(elapsed)}`,
+      );
     }
   }, 5000);
   heartbeat.unref();
@@ -160,9 +188,13 @@ function displayId(content: Record<string, unknown>): string | undefined {
 function onIopub(ctx: RunContext, state: CellState, msg: Message): void {
   const type = msg.header.msg_type;
   const content = msg.content;
-  const kind = type === "stream" ? `stream (${content.name === "stderr" ? "stderr" : "stdout"})` : type;
+  const kind =
+    type === "stream" ? `stream (${content.name === "stderr" ? "stderr" : "stdout"})` : type;
   state.received.set(kind, (state.received.get(kind) ?? 0) + 1);
-  if (state.clearPending && (type === "stream" || type === "display_data" || type === "execute_result" || type === "error")) {
+  if (
+    state.clearPending &&
+    (type === "stream" || type === "display_data" || type === "execute_result" || type === "error")
+  ) {
     state.outputs.length = 0;
     state.clearPending = false;
   }
@@ -171,7 +203,8 @@ function onIopub(ctx: RunContext, state: CellState, msg: Message): void {
       const name = content.name === "stderr" ? "stderr" : "stdout";
       const text = String(content.text ?? "");
       const last = state.outputs[state.outputs.length - 1];
-      if (last && last.output_type === "stream" && last.name === name) last.text = String(last.text) + text;
+      if (last && last.output_type === "stream" && last.name === name)
+        last.text = String(last.text) + text;
       else state.outputs.push({ output_type: "stream", name, text });
       if (name === "stderr") {
         state.stderr += text;
@@ -187,12 +220,19 @@ function onIopub(ctx: RunContext, state: CellState, msg: Message): void {
       const out: Output =
         type === "display_data"
           ? { output_type: "display_data", data, metadata }
-          : { output_type: "execute_result", data, metadata, execution_count: state.cell.execution_count };
+          : {
+              output_type: "execute_result",
+              data,
+              metadata,
+              execution_count: state.cell.execution_count,
+            };
       state.outputs.push(out);
       const id = displayId(content);
       if (id) {
         if (!ctx.displays.has(id)) ctx.displays.set(id, []);
-        ctx.displays.get(id)!.push(out as { data: Record<string, unknown>; metadata: Record<string, unknown> });
+        ctx.displays
+          .get(id)!
+          .push(out as { data: Record<string, unknown>; metadata: Record<string, unknown> });
       }
       break;
     }
@@ -235,10 +275,19 @@ function errorText(ename: unknown, evalue: unknown, traceback: unknown): string 
  * other kernels send ename/evalue/traceback (in the reply and as an "error" message). When none of
  * these came, everything the kernel did send is reported, so that the failure can be diagnosed.
  */
-async function errorMessage(kernel: KernelClient, state: CellState, outcome: ExecuteOutcome, logMark: number): Promise<string> {
+async function errorMessage(
+  kernel: KernelClient,
+  state: CellState,
+  outcome: ExecuteOutcome,
+  logMark: number,
+): Promise<string> {
   const reply = outcome.reply ?? {};
-  const errors = state.outputs.flatMap((o) => (o.output_type === "error" ? [errorText(o.ename, o.evalue, o.traceback)] : []));
-  const message = state.stderr || [errorText(reply.ename, reply.evalue, reply.traceback), ...errors].filter(Boolean).join("\n");
+  const errors = state.outputs.flatMap((o) =>
+    o.output_type === "error" ? [errorText(o.ename, o.evalue, o.traceback)] : [],
+  );
+  const message =
+    state.stderr ||
+    [errorText(reply.ename, reply.evalue, reply.traceback), ...errors].filter(Boolean).join("\n");
   if (message) return message;
   // tslab reports its own failures (compiling the cell, not running it) on the kernel process's
   // stderr rather than the cell's: show what the process said during this cell.
@@ -247,7 +296,7 @@ async function errorMessage(kernel: KernelClient, state: CellState, outcome: Exe
   if (processSaid) return `the kernel process said:\n${processSaid}`;
   const received = [...state.received].map(([kind, n]) => `${kind} ×${n}`).join(", ") || "none";
   return [
-    "the cell failed without an error message: the kernel replied status \"error\" with no ename, evalue or traceback, sent no \"error\" message, and wrote nothing to the cell's stderr or its own",
+    'the cell failed without an error message: the kernel replied status "error" with no ename, evalue or traceback, sent no "error" message, and wrote nothing to the cell\'s stderr or its own',
     `the reply: ${JSON.stringify(reply)}`,
     `the cell's messages: ${received}`,
     outcome.idle === false
@@ -257,21 +306,43 @@ async function errorMessage(kernel: KernelClient, state: CellState, outcome: Exe
 }
 
 /** The cell's failure from its outcome and what its messages said, or null when it succeeded. */
-async function judgeCell(ctx: RunContext, kernel: KernelClient, state: CellState, outcome: ExecuteOutcome, logMark: number): Promise<CellFailure | null> {
+async function judgeCell(
+  ctx: RunContext,
+  kernel: KernelClient,
+  state: CellState,
+  outcome: ExecuteOutcome,
+  logMark: number,
+): Promise<CellFailure | null> {
   if (ctx.asyncError) {
     const a = ctx.asyncError;
-    return failureAt(a.state, "async", `asynchronous error after the cell's code returned (a timer or an unawaited promise, possibly started by an earlier cell):\n${head(a.text)}`);
+    return failureAt(
+      a.state,
+      "async",
+      `asynchronous error after the cell's code returned (a timer or an unawaited promise, possibly started by an earlier cell):\n${head(a.text)}`,
+    );
   }
   switch (outcome.status) {
     case "error":
       return failureAt(state, "error", head(await errorMessage(kernel, state, outcome, logMark)));
     case "abort":
-      return failureAt(state, "error", "the kernel aborted the request (an earlier request failed)");
+      return failureAt(
+        state,
+        "error",
+        "the kernel aborted the request (an earlier request failed)",
+      );
     case "timeout":
-      return failureAt(state, "timeout", `no result within ${formatSeconds(ctx.options.cellTimeoutMs / 1000)} (per-cell limit; set --timeout or BATCHLAB_CELL_TIMEOUT)`);
+      return failureAt(
+        state,
+        "timeout",
+        `no result within ${formatSeconds(ctx.options.cellTimeoutMs / 1000)} (per-cell limit; set --timeout or BATCHLAB_CELL_TIMEOUT)`,
+      );
     case "dead": {
       const log = head(kernel.processLog || state.stderr);
-      return failureAt(state, "dead", `the kernel process ${kernel.exited ?? "died"}${log ? `:\n${log}` : ""}`);
+      return failureAt(
+        state,
+        "dead",
+        `the kernel process ${kernel.exited ?? "died"}${log ? `:\n${log}` : ""}`,
+      );
     }
     default:
       return null;
@@ -279,7 +350,11 @@ async function judgeCell(ctx: RunContext, kernel: KernelClient, state: CellState
 }
 
 /** Runs the cells in order until one fails; the states of the cells that ran, and the failure. */
-async function runCells(ctx: RunContext, kernel: KernelClient, codeCells: Array<{ cell: CodeCell; index: number }>): Promise<{ states: CellState[]; failure: CellFailure | null }> {
+async function runCells(
+  ctx: RunContext,
+  kernel: KernelClient,
+  codeCells: Array<{ cell: CodeCell; index: number }>,
+): Promise<{ states: CellState[]; failure: CellFailure | null }> {
   const states: CellState[] = [];
   let number = 0;
   for (const { cell, index } of codeCells) {
@@ -287,22 +362,44 @@ async function runCells(ctx: RunContext, kernel: KernelClient, codeCells: Array<
     if (code.trim() === "") continue;
     number++;
     cell.execution_count = number;
-    const state: CellState = { cell, index, outputs: cell.outputs, stderr: "", clearPending: false, received: new Map() };
+    const state: CellState = {
+      cell,
+      index,
+      outputs: cell.outputs,
+      stderr: "",
+      clearPending: false,
+      received: new Map(),
+    };
     states.push(state);
     const start = Date.now();
     ctx.running = { state, number, start };
     const logMark = kernel.processLog.length;
-    const outcome = await kernel.execute(code, (msg) => onIopub(ctx, state, msg), ctx.options.cellTimeoutMs);
+    const outcome = await kernel.execute(
+      code,
+      (msg) => onIopub(ctx, state, msg),
+      ctx.options.cellTimeoutMs,
+    );
     const seconds = (Date.now() - start) / 1000;
     ctx.running = null;
     const failure = await judgeCell(ctx, kernel, state, outcome, logMark);
-    ctx.options.log(`  ${failure ? "✗" : "✓"} ${ctx.options.label} · cell ${number}/${ctx.total} · ${formatSeconds(seconds)}`);
+    ctx.options.log(
+      `  ${failure ? "✗" : "✓"} ${ctx.options.label} · cell ${number}/${ctx.total} · ${formatSeconds(seconds)}`,
+    );
     if (failure) return { states, failure };
   }
   // Late errors from timers or promises of the last cells.
   await new Promise((r) => setTimeout(r, ctx.options.settleMs ?? 500));
   const a = ctx.asyncError;
-  return { states, failure: a ? failureAt(a.state, "async", `asynchronous error after the cells finished (a timer or an unawaited promise):\n${head(a.text)}`) : null };
+  return {
+    states,
+    failure: a
+      ? failureAt(
+          a.state,
+          "async",
+          `asynchronous error after the cells finished (a timer or an unawaited promise):\n${head(a.text)}`,
+        )
+      : null,
+  };
 }
 
 /** Runs every code cell of `input` (a copy is returned with outputs) until the first failure. */
@@ -311,9 +408,17 @@ export async function runNotebook(input: Notebook, options: RunOptions): Promise
   const { nb, codeCells } = clearedCopy(input);
   let kernel: KernelClient;
   try {
-    kernel = await KernelClient.start({ argv: options.kernelArgv, cwd: options.cwd, env: options.env });
+    kernel = await KernelClient.start({
+      argv: options.kernelArgv,
+      cwd: options.cwd,
+      env: options.env,
+    });
   } catch (e) {
-    return { notebook: nb, failure: failureAt(null, "startup", e instanceof Error ? e.message : String(e)), seconds: (Date.now() - t0) / 1000 };
+    return {
+      notebook: nb,
+      failure: failureAt(null, "startup", e instanceof Error ? e.message : String(e)),
+      seconds: (Date.now() - t0) / 1000,
+    };
   }
   const ctx: RunContext = {
     options,

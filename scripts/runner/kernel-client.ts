@@ -86,7 +86,8 @@ export function decode(key: string, frames: Buffer[]): Message {
   if (i < 0 || frames.length < i + 6) throw new Error("malformed Jupyter message (no delimiter)");
   const signature = frames[i + 1].toString();
   const parts = frames.slice(i + 2, i + 6);
-  if (key && sign(key, parts) !== signature) throw new Error("Jupyter message with an invalid HMAC signature");
+  if (key && sign(key, parts) !== signature)
+    throw new Error("Jupyter message with an invalid HMAC signature");
   return {
     header: JSON.parse(parts[0].toString()),
     parent_header: JSON.parse(parts[1].toString()),
@@ -147,8 +148,14 @@ export class KernelClient {
     private readonly connFile: string,
     private readonly child: ChildProcess,
   ) {
-    this.shell = new zmq.Dealer({ routingId: `batchlab-${randomBytes(6).toString("hex")}`, linger: 0 });
-    this.control = new zmq.Dealer({ routingId: `batchlab-c-${randomBytes(6).toString("hex")}`, linger: 0 });
+    this.shell = new zmq.Dealer({
+      routingId: `batchlab-${randomBytes(6).toString("hex")}`,
+      linger: 0,
+    });
+    this.control = new zmq.Dealer({
+      routingId: `batchlab-c-${randomBytes(6).toString("hex")}`,
+      linger: 0,
+    });
     this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 }); // 0: no limit, never drop on our side
     const addr = (port: number) => `${conn.transport}://${conn.ip}:${port}`;
     this.shell.connect(addr(conn.shell_port));
@@ -183,7 +190,11 @@ export class KernelClient {
     const connFile = path.join(dir, "connection.json");
     fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
     const [cmd, ...args] = options.argv.map((a) => a.replace("{connection_file}", connFile));
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const client = new KernelClient(conn, connFile, child);
     child.stdout?.on("data", (d: Buffer) => (client.processLog += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (client.processLog += d.toString()));
@@ -202,8 +213,14 @@ export class KernelClient {
     return this.exitInfo;
   }
 
-  private async readLoop(sock: zmq.Dealer | zmq.Subscriber, handle: (m: Message) => void, name: string): Promise<void> {
-    const debug = process.env.BATCHLAB_RUNNER_DEBUG ? (line: string) => process.stderr.write(`[${name}] ${line}\n`) : null;
+  private async readLoop(
+    sock: zmq.Dealer | zmq.Subscriber,
+    handle: (m: Message) => void,
+    name: string,
+  ): Promise<void> {
+    const debug = process.env.BATCHLAB_RUNNER_DEBUG
+      ? (line: string) => process.stderr.write(`[${name}] ${line}\n`)
+      : null;
     try {
       for await (const frames of sock) {
         let msg: Message;
@@ -213,17 +230,24 @@ export class KernelClient {
           debug?.(`dropped a message: ${e instanceof Error ? e.message : e}`);
           continue;
         }
-        debug?.(`${msg.header.msg_type} ${JSON.stringify(msg.content).slice(0, 80)} parent=${msg.parent_header.msg_id ?? "-"}`);
+        debug?.(
+          `${msg.header.msg_type} ${JSON.stringify(msg.content).slice(0, 80)} parent=${msg.parent_header.msg_id ?? "-"}`,
+        );
         try {
           handle(msg);
         } catch (e) {
           // A bug in a handler must not stop the loop (later replies would never be read).
-          process.stderr.write(`batchlab runner: error while handling a ${msg.header.msg_type} message: ${e instanceof Error ? e.stack : e}\n`);
+          process.stderr.write(
+            `batchlab runner: error while handling a ${msg.header.msg_type} message: ${e instanceof Error ? e.stack : e}\n`,
+          );
         }
       }
       debug?.("socket closed");
     } catch (e) {
-      if (!this.closed) process.stderr.write(`batchlab runner: the ${name} socket failed: ${e instanceof Error ? e.message : e}\n`);
+      if (!this.closed)
+        process.stderr.write(
+          `batchlab runner: the ${name} socket failed: ${e instanceof Error ? e.message : e}\n`,
+        );
     }
   }
 
@@ -282,7 +306,8 @@ export class KernelClient {
     const ids: string[] = [];
     let replied = false;
     while (Date.now() < deadline) {
-      if (this.exitInfo) throw new Error(`kernel ${this.exitInfo} during startup:\n${this.processLog.trim()}`);
+      if (this.exitInfo)
+        throw new Error(`kernel ${this.exitInfo} during startup:\n${this.processLog.trim()}`);
       const msg = this.message("kernel_info_request", {});
       ids.push(msg.header.msg_id);
       const reply = this.send(this.shell, msg).then(() => (replied = true));
@@ -292,7 +317,9 @@ export class KernelClient {
         return;
       }
     }
-    throw new Error(`kernel did not answer kernel_info within ${Math.round(timeoutMs / 1000)} s:\n${this.processLog.trim()}`);
+    throw new Error(
+      `kernel did not answer kernel_info within ${Math.round(timeoutMs / 1000)} s:\n${this.processLog.trim()}`,
+    );
   }
 
   /**
@@ -331,12 +358,22 @@ export class KernelClient {
     const done = (async (): Promise<ExecuteOutcome> => {
       const reply = await Promise.race([replied, idle.then(() => within(replied, IDLE_GRACE_MS))]);
       if (reply === null) {
-        process.stderr.write(`batchlab runner: the kernel went idle but sent no execute_reply within ${IDLE_GRACE_MS / 1000} s; taking the cell as finished\n`);
+        process.stderr.write(
+          `batchlab runner: the kernel went idle but sent no execute_reply within ${IDLE_GRACE_MS / 1000} s; taking the cell as finished\n`,
+        );
         return { status: "ok", idle: true };
       }
-      const idleCame = (await within(idle.then(() => true), IDLE_GRACE_MS)) ?? false;
+      const idleCame =
+        (await within(
+          idle.then(() => true),
+          IDLE_GRACE_MS,
+        )) ?? false;
       const status = String(reply.content.status);
-      return { status: status === "ok" || status === "abort" ? status : "error", reply: reply.content, idle: idleCame };
+      return {
+        status: status === "ok" || status === "abort" ? status : "error",
+        reply: reply.content,
+        idle: idleCame,
+      };
     })().catch((): ExecuteOutcome => ({ status: "dead" }));
     try {
       return await Promise.race([done, timeout, dead]);
@@ -356,14 +393,20 @@ export class KernelClient {
     if (this.closed) return;
     this.closed = true;
     if (!force && !this.exitInfo) {
-      const bye = this.send(this.control, this.message("shutdown_request", { restart: false })).catch(() => undefined);
+      const bye = this.send(
+        this.control,
+        this.message("shutdown_request", { restart: false }),
+      ).catch(() => undefined);
       await Promise.race([bye, new Promise((r) => setTimeout(r, 2000))]);
     }
     if (!this.exitInfo) {
       // tslab closes its sockets on shutdown but may keep timers alive; end the process.
       const exited = new Promise<void>((resolve) => this.exitWaiters.push(() => resolve()));
       this.child.kill("SIGTERM");
-      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+      const killed = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
+      ]);
       if (!killed && !this.exitInfo) this.child.kill("SIGKILL");
     }
     for (const s of [this.shell, this.control, this.iopub]) {
@@ -373,7 +416,8 @@ export class KernelClient {
         // already closed
       }
     }
-    for (const resolve of this.pending.values()) resolve(this.message("closed", { status: "error" }));
+    for (const resolve of this.pending.values())
+      resolve(this.message("closed", { status: "error" }));
     this.pending.clear();
     fs.rmSync(path.dirname(this.connFile), { recursive: true, force: true });
   }

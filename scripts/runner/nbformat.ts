@@ -53,7 +53,7 @@ export interface Notebook {
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export function joinSource(s: MultilineString | undefined): string {
-  return Array.isArray(s) ? s.join("") : s ?? "";
+  return Array.isArray(s) ? s.join("") : (s ?? "");
 }
 
 /** Splits text into nbformat's list-of-lines form (each line keeps its "\n"). */
@@ -68,7 +68,12 @@ export function countCharts(nb: Notebook): number {
   for (const cell of nb.cells) {
     if (cell.cell_type !== "code") continue;
     for (const o of cell.outputs ?? []) {
-      if ((o.output_type === "display_data" || o.output_type === "execute_result") && o.data && PLOTLY_MIME in o.data) n++;
+      if (
+        (o.output_type === "display_data" || o.output_type === "execute_result") &&
+        o.data &&
+        PLOTLY_MIME in o.data
+      )
+        n++;
     }
   }
   return n;

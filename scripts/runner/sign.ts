@@ -8,7 +8,8 @@ import * as path from "path";
 
 /** The first executable called `cmd` on PATH, or null. */
 export function which(cmd: string): string | null {
-  const exts = process.platform === "win32" ? (process.env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
+  const exts =
+    process.platform === "win32" ? (process.env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
     for (const ext of exts) {
@@ -58,7 +59,13 @@ export function signNotebooks(files: string[]): { ok: boolean; message: string }
     };
   }
   const r = spawnSync(py, ["-m", "nbformat.sign", ...files], { encoding: "utf8", timeout: 120000 });
-  if (r.status === 0) return { ok: true, message: `signed ${files.length} executed notebook(s): Jupyter trusts and draws their charts` };
-  const why = `${r.stderr ?? ""}${r.stdout ?? ""}`.trim().split("\n").filter(Boolean).pop() ?? (r.error ? r.error.message : `exit ${r.status}`);
+  if (r.status === 0)
+    return {
+      ok: true,
+      message: `signed ${files.length} executed notebook(s): Jupyter trusts and draws their charts`,
+    };
+  const why =
+    `${r.stderr ?? ""}${r.stdout ?? ""}`.trim().split("\n").filter(Boolean).pop() ??
+    (r.error ? r.error.message : `exit ${r.status}`);
   return { ok: false, message: `signing the executed notebooks failed (${why})` };
 }

@@ -20,12 +20,26 @@
 
 import * as fs from "fs";
 import type { Browser } from "playwright-core";
-import { fallbackHtml, FALLBACK_PATTERN, plotlyPath, type PlotlyFigure } from "../../src/display/show";
-import { findChromium, launchChromium, plotlyPage, renderSize, type FigureSpec } from "../figures/render";
+import {
+  fallbackHtml,
+  FALLBACK_PATTERN,
+  plotlyPath,
+  type PlotlyFigure,
+} from "../../src/display/show";
+import {
+  findChromium,
+  launchChromium,
+  plotlyPage,
+  renderSize,
+  type FigureSpec,
+} from "../figures/render";
 import { joinSource, PLOTLY_MIME, type MultilineString, type Notebook } from "./nbformat";
 
 /** Draws the figure at its own size (scale 1) and returns the PNG as base64. */
-async function drawPng(page: import("playwright-core").Page, spec: FigureSpec): Promise<{ base64: string; width: number; height: number }> {
+async function drawPng(
+  page: import("playwright-core").Page,
+  spec: FigureSpec,
+): Promise<{ base64: string; width: number; height: number }> {
   const size = renderSize(spec);
   const url = (await page.evaluate(
     async ({ spec, size }) => {
@@ -33,9 +47,24 @@ async function drawPng(page: import("playwright-core").Page, spec: FigureSpec): 
       const el = document.createElement("div");
       document.body.appendChild(el);
       try {
-        const layout = { ...(spec.layout ?? {}), width: size.width, height: size.height, autosize: false };
-        await P.newPlot(el, { data: spec.data, layout, frames: spec.frames, config: { ...(spec.config ?? {}), responsive: false } });
-        return await P.toImage(el, { width: size.width, height: size.height, format: "png", scale: 1 });
+        const layout = {
+          ...(spec.layout ?? {}),
+          width: size.width,
+          height: size.height,
+          autosize: false,
+        };
+        await P.newPlot(el, {
+          data: spec.data,
+          layout,
+          frames: spec.frames,
+          config: { ...(spec.config ?? {}), responsive: false },
+        });
+        return await P.toImage(el, {
+          width: size.width,
+          height: size.height,
+          format: "png",
+          scale: 1,
+        });
       } finally {
         P.purge(el);
         el.remove();
@@ -49,19 +78,31 @@ async function drawPng(page: import("playwright-core").Page, spec: FigureSpec): 
 }
 
 /** Puts a PNG of every chart of one notebook into its HTML fallback; returns how many. */
-export async function addImagesToNotebook(page: import("playwright-core").Page, nb: Notebook): Promise<number> {
+export async function addImagesToNotebook(
+  page: import("playwright-core").Page,
+  nb: Notebook,
+): Promise<number> {
   let n = 0;
   for (const cell of nb.cells) {
     if (cell.cell_type !== "code") continue;
     for (const o of cell.outputs) {
-      if ((o.output_type !== "display_data" && o.output_type !== "execute_result") || !(PLOTLY_MIME in o.data)) continue;
+      if (
+        (o.output_type !== "display_data" && o.output_type !== "execute_result") ||
+        !(PLOTLY_MIME in o.data)
+      )
+        continue;
       const spec = o.data[PLOTLY_MIME] as FigureSpec;
       // A notebook saved by Jupyter holds the HTML as a list of lines.
       const raw = o.data["text/html"];
-      const html = typeof raw === "string" || Array.isArray(raw) ? joinSource(raw as MultilineString) : null;
+      const html =
+        typeof raw === "string" || Array.isArray(raw) ? joinSource(raw as MultilineString) : null;
       if (html !== null && FALLBACK_PATTERN.test(html)) {
         const png = await drawPng(page, spec);
-        const fallback = fallbackHtml(spec as PlotlyFigure, { src: `data:image/png;base64,${png.base64}`, width: png.width, height: png.height });
+        const fallback = fallbackHtml(spec as PlotlyFigure, {
+          src: `data:image/png;base64,${png.base64}`,
+          width: png.width,
+          height: png.height,
+        });
         // A function replacement: "$" in the base64-free caption must not be read as a pattern.
         o.data["text/html"] = html.replace(FALLBACK_PATTERN, () => fallback);
         n++;
@@ -79,7 +120,9 @@ export async function addStaticImages(files: string[], log: (line: string) => vo
   if (files.length === 0) return;
   const chromium = findChromium();
   if (!chromium) {
-    log("static chart images skipped: no Chromium found (apt-get install chromium); untrusted viewers show each chart's fallback line");
+    log(
+      "static chart images skipped: no Chromium found (apt-get install chromium); untrusted viewers show each chart's fallback line",
+    );
     return;
   }
   let browser: Browser | null = null;
@@ -94,7 +137,9 @@ export async function addStaticImages(files: string[], log: (line: string) => vo
       if (n > 0) fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
       charts += n;
     }
-    log(`static images of ${charts} ${charts === 1 ? "chart" : "charts"} added to the executed notebooks (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `static images of ${charts} ${charts === 1 ? "chart" : "charts"} added to the executed notebooks (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   } catch (e) {
     log(`static chart images skipped: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
   } finally {

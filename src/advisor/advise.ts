@@ -32,7 +32,13 @@ import { scaledLearningRate } from "../learningRate/scaling";
 import { paretoSteps } from "../sweeps/pareto";
 import { train } from "../update/train";
 import { permutation, rng } from "../util/rng";
-import { BatchlabArgumentError, checkInRange, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkInRange,
+  checkObject,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { AdvisorInputError, checkAdvisorData } from "./inputs";
 import { BAND_FACTOR, MIN_BAND_FACTOR, costBand, fittedCost, type CostBand } from "./costBand";
 import { median as medianOf, powersOfTwoUpTo } from "../util/stats";
@@ -175,7 +181,9 @@ export interface BatchSizeAdvice extends Measurements {
   /** The base batch size's own row, for comparison. */
   baseline: CandidateRow;
   warnings: string[];
-  assumptions: Required<Pick<DecisionOptions, "rule" | "baseEpochs" | "stabilityFraction">> & { maxBatchSize: number };
+  assumptions: Required<Pick<DecisionOptions, "rule" | "baseEpochs" | "stabilityFraction">> & {
+    maxBatchSize: number;
+  };
 }
 
 /** A candidate's fitted time to target ÷ the fitted curve's minimum. */
@@ -185,11 +193,22 @@ function fittedCostRatio(m: number, bCrit: number, band: CostBand): number {
 
 /** Step times the fit can use: named by index when one is not. */
 function checkStepTimes(stepTimes: readonly StepTimeRow[]): void {
-  if (!Array.isArray(stepTimes)) throw new AdvisorInputError(`measurements.stepTimes must be an array of timed rows { m, secondsPerStep }, got ${stepTimes === null ? "null" : typeof stepTimes}`, "measurements.stepTimes");
+  if (!Array.isArray(stepTimes))
+    throw new AdvisorInputError(
+      `measurements.stepTimes must be an array of timed rows { m, secondsPerStep }, got ${stepTimes === null ? "null" : typeof stepTimes}`,
+      "measurements.stepTimes",
+    );
   stepTimes.forEach((r, i) => {
-    if (!r || !Number.isInteger(r.m) || r.m < 1) throw new AdvisorInputError(`measurements.stepTimes[${i}].m is ${r ? r.m : r}: a batch size must be a positive integer`, `measurements.stepTimes[${i}]`);
+    if (!r || !Number.isInteger(r.m) || r.m < 1)
+      throw new AdvisorInputError(
+        `measurements.stepTimes[${i}].m is ${r ? r.m : r}: a batch size must be a positive integer`,
+        `measurements.stepTimes[${i}]`,
+      );
     if (!(r.secondsPerStep > 0) || !Number.isFinite(r.secondsPerStep)) {
-      throw new AdvisorInputError(`measurements.stepTimes[${i}].secondsPerStep is ${r.secondsPerStep} at m = ${r.m}: a step time must be a positive number of seconds`, `measurements.stepTimes[${i}]`);
+      throw new AdvisorInputError(
+        `measurements.stepTimes[${i}].secondsPerStep is ${r.secondsPerStep} at m = ${r.m}: a step time must be a positive number of seconds`,
+        `measurements.stepTimes[${i}]`,
+      );
     }
   });
   const distinct = new Set(stepTimes.map((r) => r.m)).size;
@@ -206,12 +225,20 @@ function checkStepTimes(stepTimes: readonly StepTimeRow[]): void {
  * target from the fitted step time; the band is every m within the tolerance of the fitted minimum,
  * and its smallest m that fits the memory budget is recommended (costBand.ts). Pure and deterministic.
  */
-export function adviseFromMeasurements(measurements: Measurements, options: DecisionOptions = {}): BatchSizeAdvice {
-  checkObject("measurements", measurements, "an object { n, base, noise, curvature, stepTimes } (see recommendBatchSize)");
+export function adviseFromMeasurements(
+  measurements: Measurements,
+  options: DecisionOptions = {},
+): BatchSizeAdvice {
+  checkObject(
+    "measurements",
+    measurements,
+    "an object { n, base, noise, curvature, stepTimes } (see recommendBatchSize)",
+  );
   checkObject("options", options);
   const { n, base, noise, curvature, stepTimes } = measurements;
   const rule = options.rule ?? "linear";
-  if (rule !== "linear" && rule !== "sqrt") throw new BatchlabArgumentError("rule", rule, `"linear" or "sqrt"`);
+  if (rule !== "linear" && rule !== "sqrt")
+    throw new BatchlabArgumentError("rule", rule, `"linear" or "sqrt"`);
   const baseEpochs = options.baseEpochs ?? 10;
   checkPositiveFinite("baseEpochs", baseEpochs);
   const stabilityFraction = options.stabilityFraction ?? STABILITY_FRACTION;
@@ -223,7 +250,10 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   checkInRange("bandFactor", bandFactor, MIN_BAND_FACTOR, 16);
   const warnings: string[] = [];
 
-  const bSimple = Number.isFinite(noise.bSimpleEnd) && noise.bSimpleEnd > 0 ? noise.bSimpleEnd : noise.bSimpleEstimateEnd;
+  const bSimple =
+    Number.isFinite(noise.bSimpleEnd) && noise.bSimpleEnd > 0
+      ? noise.bSimpleEnd
+      : noise.bSimpleEstimateEnd;
   if (!(bSimple > 0) || !Number.isFinite(bSimple)) {
     throw new AdvisorInputError(
       `the gradient noise scale could not be measured (B_simple = ${bSimple}): the mean gradient is zero or the noise is. ` +
@@ -235,23 +265,46 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
 
   const measuredMax = Math.max(...stepTimes.map((r) => r.m));
   const measuredMin = Math.min(...stepTimes.map((r) => r.m));
-  const sizes = powersOfTwoUpTo(Math.min(maxBatchSize, measuredMax)).filter((m) => m >= measuredMin);
-  if (sizes.indexOf(base.m) < 0 && base.m >= measuredMin && base.m <= measuredMax) sizes.push(base.m);
+  const sizes = powersOfTwoUpTo(Math.min(maxBatchSize, measuredMax)).filter(
+    (m) => m >= measuredMin,
+  );
+  if (sizes.indexOf(base.m) < 0 && base.m >= measuredMin && base.m <= measuredMax)
+    sizes.push(base.m);
   sizes.sort((a, b) => a - b);
   const memoryLimit = options.memory
-    ? largestBatchWithin(options.memory.budgetBytes, options.memory.fixedBytes ?? 0, options.memory.bytesPerExample)
+    ? largestBatchWithin(
+        options.memory.budgetBytes,
+        options.memory.fixedBytes ?? 0,
+        options.memory.bytesPerExample,
+      )
     : Infinity;
-  if (memoryLimit < 1) throw new AdvisorInputError(`not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`, "options.memory");
-  if (sizes.length === 0) throw new AdvisorInputError(`no power of two from the smallest timed m = ${measuredMin} up to maxBatchSize = ${maxBatchSize} was timed: time smaller batches`, "measurements.stepTimes");
+  if (memoryLimit < 1)
+    throw new AdvisorInputError(
+      `not even m = 1 fits the memory budget of ${options.memory!.budgetBytes} bytes`,
+      "options.memory",
+    );
+  if (sizes.length === 0)
+    throw new AdvisorInputError(
+      `no power of two from the smallest timed m = ${measuredMin} up to maxBatchSize = ${maxBatchSize} was timed: time smaller batches`,
+      "measurements.stepTimes",
+    );
   if (sizes[0] > memoryLimit) {
-    throw new AdvisorInputError(`no timed batch size (from m = ${measuredMin}) fits the memory budget, which allows m ≤ ${memoryLimit}: time smaller batches`, "options.memory");
+    throw new AdvisorInputError(
+      `no timed batch size (from m = ${measuredMin}) fits the memory budget, which allows m ≤ ${memoryLimit}: time smaller batches`,
+      "options.memory",
+    );
   }
 
   // t(m) = t₀ + c·m fitted to every timed m at once (relative least squares, chapter 5): the
   // decision reads this line, never a single timing (costBand.ts).
   const fit = fitOverhead(stepTimes);
   const fittedTime = (m: number) => fit.overheadSeconds + fit.secondsPerExample * m;
-  const band = costBand(sizes.filter((m) => m <= memoryLimit), bCrit.estimate, fit, bandFactor);
+  const band = costBand(
+    sizes.filter((m) => m <= memoryLimit),
+    bCrit.estimate,
+    fit,
+    bandFactor,
+  );
   const ratioOf = (m: number) => fittedCostRatio(m, bCrit.estimate, band);
 
   // Steps: the base run needs baseEpochs·n/base steps, which fixes S_min of S(m) = S_min·(1 + B/m).
@@ -262,9 +315,20 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     const steps = Math.ceil(paretoSteps(m, sMin, bCrit.estimate));
     const ruleLr = scaledLearningRate(rule, { lr: base.lr, batchSize: base.m }, m);
     return {
-      m, stepsFactor: 1 + bCrit.estimate / m, examplesFactor: 1 + m / bCrit.estimate, steps, secondsPerStep: fittedTime(m),
-      measuredSecondsPerStep: interpolateStepTime(stepTimes, Math.min(measuredMax, Math.max(measuredMin, m))),
-      seconds: steps * fittedTime(m), relativeCost: ratioOf(m), ruleLr, lr: Math.min(ruleLr, lrCap), fitsMemory: m <= memoryLimit,
+      m,
+      stepsFactor: 1 + bCrit.estimate / m,
+      examplesFactor: 1 + m / bCrit.estimate,
+      steps,
+      secondsPerStep: fittedTime(m),
+      measuredSecondsPerStep: interpolateStepTime(
+        stepTimes,
+        Math.min(measuredMax, Math.max(measuredMin, m)),
+      ),
+      seconds: steps * fittedTime(m),
+      relativeCost: ratioOf(m),
+      ruleLr,
+      lr: Math.min(ruleLr, lrCap),
+      fitsMemory: m <= memoryLimit,
     };
   };
   const candidates = sizes.map(row);
@@ -280,14 +344,22 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   const se = fit.breakEvenLogSe;
   const { low, high } = band.stableBreakEven;
   const seAway = (edge: number) => (Math.abs(Math.log(fit.breakEvenBatch / edge)) / se).toFixed(1);
-  const range = low > 0 && high < Infinity ? `from ${round(low)} to ${round(high)}` : low > 0 ? `above ${round(low)}` : high < Infinity ? `below ${round(high)}` : "whatever its value";
+  const range =
+    low > 0 && high < Infinity
+      ? `from ${round(low)} to ${round(high)}`
+      : low > 0
+        ? `above ${round(low)}`
+        : high < Infinity
+          ? `below ${round(high)}`
+          : "whatever its value";
   reasons.push(
     `On this machine a step costs about ${formatTime(fit.overheadSeconds)} + ${formatTime(fit.secondsPerExample)} per example: ` +
       `t₀ + c·m fitted to all ${stepTimes.length} timed m, t₀/c ≈ ${round(fit.breakEvenBatch)}` +
       (Number.isFinite(se) ? ` ± ${Math.round(100 * se)} % (standard error)` : "") +
       `, the timings scattered ±${(100 * fit.rmsRelativeError).toFixed(0)} % (rms) about the line (chapter 5). ` +
       `With S(m) = S_min(1 + B_crit/m), the fitted time to target S(m)·(t₀ + c·m) is smallest at m* = √(B_crit·t₀/c) ≈ ${round(modelOptimum)}` +
-      (band.optimumM !== modelOptimum ? ` (${round(band.optimumM)} within the candidates)` : "") + `.`,
+      (band.optimumM !== modelOptimum ? ` (${round(band.optimumM)} within the candidates)` : "") +
+      `.`,
   );
   reasons.push(
     `Rule: the band is every m within a factor ${bandFactor} of m* (each costs at most ${Math.round(100 * (band.costBound - 1) * 10) / 10} % more than the fitted minimum, whatever B_crit and t₀/c), ` +
@@ -296,8 +368,14 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
       `The same rule gives m = ${band.choice} for any t₀/c ${range}` +
       (Number.isFinite(se) && se > 0 && (low > 0 || high < Infinity)
         ? `: this fit's ${round(fit.breakEvenBatch)} is ` +
-          [low > 0 ? `${seAway(low)} standard errors above the lower end` : "", high < Infinity ? `${seAway(high)} standard errors below the upper end` : ""].filter(Boolean).join(" and ")
-        : "") + `.`,
+          [
+            low > 0 ? `${seAway(low)} standard errors above the lower end` : "",
+            high < Infinity ? `${seAway(high)} standard errors below the upper end` : "",
+          ]
+            .filter(Boolean)
+            .join(" and ")
+        : "") +
+      `.`,
   );
   if (memoryLimit < Infinity) reasons.push(`The memory budget allows m ≤ ${memoryLimit}.`);
   const capped = best.lr < best.ruleLr;
@@ -310,19 +388,37 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
   // Warmup: when η grows a lot over the tuned base rate, or is above the stability limit at the start.
   const growth = best.lr / base.lr;
   const unsafeAtStart = curvature !== null && best.lr > curvature.lrLimitStart;
-  const warmupSteps = growth >= 4 || unsafeAtStart ? Math.max(10, Math.round(WARMUP_SHARE * best.steps)) : 0;
+  const warmupSteps =
+    growth >= 4 || unsafeAtStart ? Math.max(10, Math.round(WARMUP_SHARE * best.steps)) : 0;
   if (warmupSteps > 0) {
     reasons.push(
       `Warm η up linearly over the first ${warmupSteps} steps (${Math.round(WARMUP_SHARE * 100)} % of the run, Goyal et al. 2017): ` +
-        (unsafeAtStart ? `η is above 2/λ_max = ${fmt(curvature!.lrLimitStart)} at the start, where the loss is sharper.` : `η is ${growth.toFixed(1)}× the tuned base rate.`),
+        (unsafeAtStart
+          ? `η is above 2/λ_max = ${fmt(curvature!.lrLimitStart)} at the start, where the loss is sharper.`
+          : `η is ${growth.toFixed(1)}× the tuned base rate.`),
     );
   }
 
-  if (base.atEdge) warnings.push(`the best base η (${fmt(base.lr)}) is at the edge of the grid tried; widen lrGrid to be sure it is the best`);
-  if (bCrit.estimate > n) warnings.push(`B_simple (${round(bCrit.estimate)}) exceeds the number of examples n = ${n}: full-batch gradient descent is already in the noise-free regime`);
-  if (band.fastestM === sizes[sizes.length - 1] && band.fastestM < maxBatchSize) warnings.push(`the fastest m is the largest one timed (${band.fastestM}); time larger batches to look further`);
-  if (Number.isFinite(se) && ((low > 0 && fit.breakEvenBatch * Math.exp(-2 * se) < low) || fit.breakEvenBatch * Math.exp(2 * se) > high)) {
-    warnings.push(`t₀/c is within two standard errors of a value where the band's smallest m changes (${range}): another run of the timings may recommend a neighbouring m`);
+  if (base.atEdge)
+    warnings.push(
+      `the best base η (${fmt(base.lr)}) is at the edge of the grid tried; widen lrGrid to be sure it is the best`,
+    );
+  if (bCrit.estimate > n)
+    warnings.push(
+      `B_simple (${round(bCrit.estimate)}) exceeds the number of examples n = ${n}: full-batch gradient descent is already in the noise-free regime`,
+    );
+  if (band.fastestM === sizes[sizes.length - 1] && band.fastestM < maxBatchSize)
+    warnings.push(
+      `the fastest m is the largest one timed (${band.fastestM}); time larger batches to look further`,
+    );
+  if (
+    Number.isFinite(se) &&
+    ((low > 0 && fit.breakEvenBatch * Math.exp(-2 * se) < low) ||
+      fit.breakEvenBatch * Math.exp(2 * se) > high)
+  ) {
+    warnings.push(
+      `t₀/c is within two standard errors of a value where the band's smallest m changes (${range}): another run of the timings may recommend a neighbouring m`,
+    );
   }
   if (!(fit.overheadSeconds > 0)) {
     warnings.push(
@@ -331,10 +427,19 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     );
   }
   const load = timingLoad(stepTimes);
-  if (load.overloaded) warnings.push(`the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`);
-  if (noise.examples < n) warnings.push(`B_simple was measured on ${noise.examples} of the ${n} examples`);
-  if (!curvature) warnings.push("curvature was not measured: η is not capped by the stability limit");
-  if (Number.isFinite(noise.bSimpleEnd) && Number.isFinite(noise.bSimpleStart) && noise.bSimpleEnd > 4 * noise.bSimpleStart) {
+  if (load.overloaded)
+    warnings.push(
+      `the load average reached ${load.loadAverage.toFixed(1)} on ${load.cores} cores while the steps were timed: the times are noisier than on an idle machine`,
+    );
+  if (noise.examples < n)
+    warnings.push(`B_simple was measured on ${noise.examples} of the ${n} examples`);
+  if (!curvature)
+    warnings.push("curvature was not measured: η is not capped by the stability limit");
+  if (
+    Number.isFinite(noise.bSimpleEnd) &&
+    Number.isFinite(noise.bSimpleStart) &&
+    noise.bSimpleEnd > 4 * noise.bSimpleStart
+  ) {
     warnings.push(
       `B_simple grew ${(noise.bSimpleEnd / noise.bSimpleStart).toFixed(0)}× during the short run and keeps growing as the loss falls: ` +
         `later in training a larger m pays (increase m, or re-run the advisor from a trained θ)`,
@@ -350,7 +455,14 @@ export function adviseFromMeasurements(measurements: Measurements, options: Deci
     band,
     baseline,
     recommendation: {
-      m: best.m, lr: best.lr, rule, warmupSteps, steps: best.steps, seconds: best.seconds, examples: best.m * best.steps, reasons,
+      m: best.m,
+      lr: best.lr,
+      rule,
+      warmupSteps,
+      steps: best.steps,
+      seconds: best.seconds,
+      examples: best.m * best.steps,
+      reasons,
     },
     warnings,
     assumptions: { rule, baseEpochs, stabilityFraction, maxBatchSize },
@@ -384,14 +496,20 @@ export interface AdvisorOptions extends DecisionOptions {
 }
 
 /** 2^k for k = −10 … 4: from 0.001 to 16, a factor 2 apart. */
-export const DEFAULT_LR_GRID: readonly number[] = Array.from({ length: 15 }, (_, k) => 2 ** (k - 10));
+export const DEFAULT_LR_GRID: readonly number[] = Array.from(
+  { length: 15 },
+  (_, k) => 2 ** (k - 10),
+);
 
 /** η for a short run at batch size m: the lowest final training loss on a grid, walking up until it gets worse twice. */
 export function tuneBaseLr(
-  model: Model, data: Dataset, options: { m: number; grid?: readonly number[]; steps?: number; seed?: number; init?: Params },
+  model: Model,
+  data: Dataset,
+  options: { m: number; grid?: readonly number[]; steps?: number; seed?: number; init?: Params },
 ): BaseLr {
   const grid = [...(options.grid ?? DEFAULT_LR_GRID)].sort((a, b) => a - b);
-  if (grid.length === 0) throw new BatchlabArgumentError("lrGrid", grid, "a non-empty array of rates");
+  if (grid.length === 0)
+    throw new BatchlabArgumentError("lrGrid", grid, "a non-empty array of rates");
   grid.forEach((lr, i) => checkPositiveFinite(`lrGrid[${i}]`, lr));
   const steps = options.steps ?? 100;
   checkPositiveInteger("tuneSteps", steps);
@@ -400,7 +518,14 @@ export function tuneBaseLr(
   let worse = 0;
   for (const lr of grid) {
     const run = train(model, data, {
-      batchSize: options.m, lr, steps, seed: options.seed ?? 0, init: options.init, evalEvery: steps, evalSize, divergenceFactor: 10,
+      batchSize: options.m,
+      lr,
+      steps,
+      seed: options.seed ?? 0,
+      init: options.init,
+      evalEvery: steps,
+      evalSize,
+      divergenceFactor: 10,
     });
     const last = run.history[run.history.length - 1].trainLoss;
     const diverged = run.diverged || !Number.isFinite(last);
@@ -413,17 +538,36 @@ export function tuneBaseLr(
   }
   const ok = trials.filter((t) => !t.diverged);
   if (ok.length === 0) {
-    throw new AdvisorInputError(`every learning rate from ${grid[0]} up diverged at m = ${options.m}: scale the features (mean 0, variance 1) or give smaller rates in lrGrid`, "lrGrid");
+    throw new AdvisorInputError(
+      `every learning rate from ${grid[0]} up diverged at m = ${options.m}: scale the features (mean 0, variance 1) or give smaller rates in lrGrid`,
+      "lrGrid",
+    );
   }
   const best = ok.reduce((a, t) => (t.finalLoss < a.finalLoss ? t : a));
-  return { m: options.m, lr: best.lr, tuned: true, trials, atEdge: best.lr === grid[0] || best.lr === grid[grid.length - 1] };
+  return {
+    m: options.m,
+    lr: best.lr,
+    tuned: true,
+    trials,
+    atEdge: best.lr === grid[0] || best.lr === grid[grid.length - 1],
+  };
 }
 
 /** λ_max of the training loss's Hessian at θ by power iteration, over at most `examples` examples. */
-export function topHessianEigenvalue(model: Model, theta: Params, data: Dataset, examples = 1000, seed = 0): number {
+export function topHessianEigenvalue(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  examples = 1000,
+  seed = 0,
+): number {
   const k = Math.min(data.n, examples);
   const batch = Int32Array.from({ length: k }, (_, i) => Math.floor((i * data.n) / k));
-  return powerIteration(hessianOperator(model, theta, data, { batch }), { maxIterations: 30, tolerance: 1e-3, seed }).value;
+  return powerIteration(hessianOperator(model, theta, data, { batch }), {
+    maxIterations: 30,
+    tolerance: 1e-3,
+    seed,
+  }).value;
 }
 
 /**
@@ -431,17 +575,25 @@ export function topHessianEigenvalue(model: Model, theta: Params, data: Dataset,
  * recommends a batch size and learning rate: see adviseFromMeasurements for the decision. Throws
  * AdvisorInputError with a message for the learner on data it cannot work with.
  */
-export function recommendBatchSize(model: Model, data: Dataset, options: AdvisorOptions = {}): BatchSizeAdvice {
+export function recommendBatchSize(
+  model: Model,
+  data: Dataset,
+  options: AdvisorOptions = {},
+): BatchSizeAdvice {
   checkAdvisorData(data);
   const seed = options.seed ?? 0;
   const random = rng(seed);
   const init = options.init ? Float64Array.from(options.init) : model.init(random.fork());
   checkCompatible(model, init, data);
   const log = options.log ?? (() => undefined);
-  const base = options.baseBatchSize ?? Math.min(32, Math.max(8, 2 ** Math.floor(Math.log2(data.n / 8))));
+  const base =
+    options.baseBatchSize ?? Math.min(32, Math.max(8, 2 ** Math.floor(Math.log2(data.n / 8))));
   checkPositiveInteger("baseBatchSize", base);
   if (base > data.n / 8) {
-    throw new AdvisorInputError(`baseBatchSize = ${base} is more than n/8 = ${Math.floor(data.n / 8)}: the base batch size must be small next to the data to measure noise`, "baseBatchSize");
+    throw new AdvisorInputError(
+      `baseBatchSize = ${base} is more than n/8 = ${Math.floor(data.n / 8)}: the base batch size must be small next to the data to measure noise`,
+      "baseBatchSize",
+    );
   }
 
   // 1. Base η.
@@ -451,31 +603,56 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
     baseLr = { m: base, lr: options.baseLr, tuned: false, trials: [], atEdge: false };
   } else {
     log(`tuning η at m = ${base} …`);
-    baseLr = tuneBaseLr(model, data, { m: base, grid: options.lrGrid, steps: options.tuneSteps, seed, init });
+    baseLr = tuneBaseLr(model, data, {
+      m: base,
+      grid: options.lrGrid,
+      steps: options.tuneSteps,
+      seed,
+      init,
+    });
   }
 
   // 2. Noise along a short run at the base η, on a random subset when the data are large.
   const noiseExamples = Math.min(data.n, options.noiseExamples ?? 5000);
   checkPositiveInteger("noiseExamples", noiseExamples);
-  const work = noiseExamples < data.n ? subset(data, permutation(data.n, random.fork()).subarray(0, noiseExamples), data.name) : data;
+  const work =
+    noiseExamples < data.n
+      ? subset(data, permutation(data.n, random.fork()).subarray(0, noiseExamples), data.name)
+      : data;
   const steps = options.shortRunSteps ?? 200;
   checkPositiveInteger("shortRunSteps", steps);
   const bSmall = Math.max(1, Math.floor(base / 8));
   log(`short run: ${steps} steps at m = ${base}, η = ${fmt(baseLr.lr)}, measuring B_simple …`);
   const tracked = trackNoiseScale(model, work, {
-    bSmall, bBig: base, lr: baseLr.lr, steps, recordEvery: Math.max(1, Math.round(steps / 8)), seed, init,
+    bSmall,
+    bBig: base,
+    lr: baseLr.lr,
+    steps,
+    recordEvery: Math.max(1, Math.round(steps / 8)),
+    seed,
+    init,
   });
   const rows = tracked.rows;
   const last = rows[rows.length - 1];
   if (!Number.isFinite(last.trainLoss) || last.trainLoss > 10 * rows[0].trainLoss) {
-    throw new AdvisorInputError(`the short run at η = ${fmt(baseLr.lr)} diverged (training loss ${last.trainLoss}); give a smaller baseLr`, "baseLr");
+    throw new AdvisorInputError(
+      `the short run at η = ${fmt(baseLr.lr)} diverged (training loss ${last.trainLoss}); give a smaller baseLr`,
+      "baseLr",
+    );
   }
   // One record can be far off (θ jitters at the base η), so the end value is the median of the second half.
   const late = rows.filter((r) => r.step >= steps / 2);
   const noise: NoiseMeasurement = {
-    rows, bSimpleStart: rows[0].exactBSimple, bSimpleEnd: median(late.map((r) => r.exactBSimple)),
-    bSimpleEstimateEnd: median(late.map((r) => r.estBSimple).filter((v) => Number.isFinite(v) && v > 0)),
-    examples: work.n, bSmall, bBig: base, thetaAfter: tracked.theta,
+    rows,
+    bSimpleStart: rows[0].exactBSimple,
+    bSimpleEnd: median(late.map((r) => r.exactBSimple)),
+    bSimpleEstimateEnd: median(
+      late.map((r) => r.estBSimple).filter((v) => Number.isFinite(v) && v > 0),
+    ),
+    examples: work.n,
+    bSmall,
+    bBig: base,
+    thetaAfter: tracked.theta,
   };
 
   // 3. Curvature at the start and after the short run.
@@ -485,7 +662,13 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
     const lambdaMaxStart = topHessianEigenvalue(model, init, work);
     const lambdaMaxEnd = topHessianEigenvalue(model, tracked.theta, work);
     if (lambdaMaxStart > 0 && lambdaMaxEnd > 0) {
-      curvature = { lambdaMaxStart, lambdaMaxEnd, lrLimitStart: 2 / lambdaMaxStart, lrLimitEnd: 2 / lambdaMaxEnd, examples: Math.min(work.n, 1000) };
+      curvature = {
+        lambdaMaxStart,
+        lambdaMaxEnd,
+        lrLimitStart: 2 / lambdaMaxStart,
+        lrLimitEnd: 2 / lambdaMaxEnd,
+        examples: Math.min(work.n, 1000),
+      };
     }
   }
 
@@ -497,10 +680,16 @@ export function recommendBatchSize(model: Model, data: Dataset, options: Advisor
   } else {
     const sizes = powersOfTwoUpTo(maxBatchSize);
     log(`timing steps at m = ${sizes[0]} … ${sizes[sizes.length - 1]} …`);
-    stepTimes = measureStepTimes(trainRunner(model, data, { seed }), sizes, { seconds: options.timing?.seconds ?? 0.05, repeats: options.timing?.repeats ?? 3 });
+    stepTimes = measureStepTimes(trainRunner(model, data, { seed }), sizes, {
+      seconds: options.timing?.seconds ?? 0.05,
+      repeats: options.timing?.repeats ?? 3,
+    });
   }
 
-  return adviseFromMeasurements({ n: data.n, p: model.size, base: baseLr, noise, curvature, stepTimes }, { ...options, maxBatchSize });
+  return adviseFromMeasurements(
+    { n: data.n, p: model.size, base: baseLr, noise, curvature, stepTimes },
+    { ...options, maxBatchSize },
+  );
 }
 
 /** The median, NaN for no values (a noise estimate may have none). */

@@ -8,7 +8,11 @@ import { recommendBatchSize, type AdvisorOptions, type BatchSizeAdvice } from ".
  * (linear regression; logistic or softmax regression, or an MLP with `hidden` layers, for class
  * indices) and measures it. Bad rows are reported by index before anything is trained.
  */
-export function adviseFromArrays(x: number[][], y: number[], options: AdvisorOptions & ArrayModelOptions = {}): BatchSizeAdvice & { modelName: string } {
+export function adviseFromArrays(
+  x: number[][],
+  y: number[],
+  options: AdvisorOptions & ArrayModelOptions = {},
+): BatchSizeAdvice & { modelName: string } {
   const { data, model } = modelForArrays(x, y, options);
   return { ...recommendBatchSize(model, data, options), modelName: model.name };
 }

@@ -80,7 +80,14 @@ function bandAt(ms: readonly number[], bCrit: number, breakEven: number, factor:
   // bound holds by itself when m* lies inside the range; when it is clamped to an end (a memory
   // budget, the largest m timed), the curve is not flat there, and m that cost more are left out.
   const bound = bandCostBound(factor) * (1 + 1e-12);
-  const inBand = ratios.filter((r) => r.m >= (optimumM / factor) * (1 - 1e-9) && r.m <= optimumM * factor * (1 + 1e-9) && r.ratio <= bound).map((r) => r.m);
+  const inBand = ratios
+    .filter(
+      (r) =>
+        r.m >= (optimumM / factor) * (1 - 1e-9) &&
+        r.m <= optimumM * factor * (1 + 1e-9) &&
+        r.ratio <= bound,
+    )
+    .map((r) => r.m);
   // Never empty for factor ≥ √2 on powers of two; the fastest is the fallback for any other grid.
   const band = inBand.length > 0 ? inBand : [fastest.m];
   return { optimumM, ratios, fastestM: fastest.m, ms: band, choice: band[0] };
@@ -92,7 +99,14 @@ function bandAt(ms: readonly number[], bCrit: number, breakEven: number, factor:
  * Returns the last value that still gives `choice`, or the open end (0 or Infinity) once the search
  * leaves [lo, hi], beyond which no candidate's choice can change any more.
  */
-function edgeOfChoice(choiceAt: (r: number) => number, choice: number, start: number, factor: number, lo: number, hi: number): number {
+function edgeOfChoice(
+  choiceAt: (r: number) => number,
+  choice: number,
+  start: number,
+  factor: number,
+  lo: number,
+  hi: number,
+): number {
   let inside = start;
   let outside = start * factor;
   while (choiceAt(outside) === choice) {
@@ -116,12 +130,21 @@ function edgeOfChoice(choiceAt: (r: number) => number, choice: number, start: nu
  * memory), `fit` the line fitted to the step times.
  */
 export function costBand(
-  ms: readonly number[], bCrit: number, fit: { overheadSeconds: number; secondsPerExample: number }, factor: number = BAND_FACTOR,
+  ms: readonly number[],
+  bCrit: number,
+  fit: { overheadSeconds: number; secondsPerExample: number },
+  factor: number = BAND_FACTOR,
 ): CostBand {
-  if (!Array.isArray(ms) || ms.length === 0) throw new BatchlabArgumentError("ms", ms, "at least one candidate batch size");
+  if (!Array.isArray(ms) || ms.length === 0)
+    throw new BatchlabArgumentError("ms", ms, "at least one candidate batch size");
   ms.forEach((m, k) => checkPositiveFinite(`ms[${k}]`, m));
   checkPositiveFinite("bCrit", bCrit);
-  if (!(fit.overheadSeconds >= 0) || !Number.isFinite(fit.overheadSeconds)) throw new BatchlabArgumentError("fit.overheadSeconds", fit.overheadSeconds, "a finite number ≥ 0");
+  if (!(fit.overheadSeconds >= 0) || !Number.isFinite(fit.overheadSeconds))
+    throw new BatchlabArgumentError(
+      "fit.overheadSeconds",
+      fit.overheadSeconds,
+      "a finite number ≥ 0",
+    );
   checkPositiveFinite("fit.secondsPerExample", fit.secondsPerExample);
   checkInRange("factor", factor, MIN_BAND_FACTOR, 16);
   const sorted = [...ms].sort((a, b) => a - b);
@@ -132,9 +155,16 @@ export function costBand(
   // the smallest m wins) or far above (overhead dominates, the largest m wins) all of them it no
   // longer changes, so the search stops there; a fit outside that range starts from its edge.
   const scale = Math.max(sorted[sorted.length - 1], bCrit);
-  const lo = (1e-6 * Math.min(sorted[0], bCrit)) / scale, hi = (1e6 * scale * scale) / Math.min(sorted[0], bCrit);
+  const lo = (1e-6 * Math.min(sorted[0], bCrit)) / scale,
+    hi = (1e6 * scale * scale) / Math.min(sorted[0], bCrit);
   const from = Math.min(hi, Math.max(lo, breakEven));
   const low = breakEven > 0 ? edgeOfChoice(choiceAt, band.choice, from, 0.5, lo, hi) : 0;
   const high = edgeOfChoice(choiceAt, band.choice, from, 2, lo, hi);
-  return { factor, costBound: bandCostBound(factor), breakEven, ...band, stableBreakEven: { low, high } };
+  return {
+    factor,
+    costBound: bandCostBound(factor),
+    breakEven,
+    ...band,
+    stableBreakEven: { low, high },
+  };
 }

@@ -23,15 +23,27 @@ export class AdvisorInputError extends BatchlabArgumentError {
 }
 
 /** The first non-finite value of a flat row-major array, as (row, column), or null. */
-function firstNonFinite(values: ArrayLike<number>, columns: number): { row: number; column: number; value: number } | null {
+function firstNonFinite(
+  values: ArrayLike<number>,
+  columns: number,
+): { row: number; column: number; value: number } | null {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) return { row: Math.floor(i / columns), column: i % columns, value: values[i] };
+    if (!Number.isFinite(values[i]))
+      return { row: Math.floor(i / columns), column: i % columns, value: values[i] };
   }
   return null;
 }
 
 function describeNumber(v: unknown): string {
-  return typeof v === "number" ? (Number.isNaN(v) ? "NaN" : String(v)) : v === undefined ? "undefined" : v === null ? "null" : JSON.stringify(v);
+  return typeof v === "number"
+    ? Number.isNaN(v)
+      ? "NaN"
+      : String(v)
+    : v === undefined
+      ? "undefined"
+      : v === null
+        ? "null"
+        : JSON.stringify(v);
 }
 
 /**
@@ -39,8 +51,15 @@ function describeNumber(v: unknown): string {
  * by dataset() are already finite; this also covers objects assembled by hand.
  */
 export function checkAdvisorData(data: Dataset, minExamples = MIN_EXAMPLES): void {
-  if (!data || typeof data !== "object" || !(data.x instanceof Float64Array) || !(data.y instanceof Float64Array)) {
-    throw new AdvisorInputError("data must be a Dataset (build one with dataset(x, y) or use adviseFromArrays(x, y))");
+  if (
+    !data ||
+    typeof data !== "object" ||
+    !(data.x instanceof Float64Array) ||
+    !(data.y instanceof Float64Array)
+  ) {
+    throw new AdvisorInputError(
+      "data must be a Dataset (build one with dataset(x, y) or use adviseFromArrays(x, y))",
+    );
   }
   if (data.n < minExamples) {
     throw new AdvisorInputError(
@@ -57,7 +76,9 @@ export function checkAdvisorData(data: Dataset, minExamples = MIN_EXAMPLES): voi
   }
   const badY = firstNonFinite(data.y, 1);
   if (badY) {
-    throw new AdvisorInputError(`data.y has ${describeNumber(badY.value)} at example ${badY.row}: every target must be a finite number.`);
+    throw new AdvisorInputError(
+      `data.y has ${describeNumber(badY.value)} at example ${badY.row}: every target must be a finite number.`,
+    );
   }
 }
 
@@ -76,15 +97,35 @@ export interface ArrayModelOptions {
  * Regression gets linear regression (or an MLP with one output); classification gets logistic
  * regression for 2 classes, softmax regression for more (or an MLP with K outputs).
  */
-export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, options: ArrayModelOptions = {}): { data: Dataset; model: Model } {
-  if (!Array.isArray(x) || x.length === 0) throw new AdvisorInputError(`x must be a non-empty array of rows (number[][]), got ${Array.isArray(x) ? "an empty array" : x === null ? "null" : typeof x}`, "x");
-  if (!y || typeof y.length !== "number") throw new AdvisorInputError(`y must be an array of targets, got ${y === null ? "null" : typeof y}`, "y");
-  if (y.length !== x.length) throw new AdvisorInputError(`x has ${x.length} rows but y has ${y.length} targets: give one target per row`, "y");
+export function modelForArrays(
+  x: ArrayLike<number>[],
+  y: ArrayLike<number>,
+  options: ArrayModelOptions = {},
+): { data: Dataset; model: Model } {
+  if (!Array.isArray(x) || x.length === 0)
+    throw new AdvisorInputError(
+      `x must be a non-empty array of rows (number[][]), got ${Array.isArray(x) ? "an empty array" : x === null ? "null" : typeof x}`,
+      "x",
+    );
+  if (!y || typeof y.length !== "number")
+    throw new AdvisorInputError(
+      `y must be an array of targets, got ${y === null ? "null" : typeof y}`,
+      "y",
+    );
+  if (y.length !== x.length)
+    throw new AdvisorInputError(
+      `x has ${x.length} rows but y has ${y.length} targets: give one target per row`,
+      "y",
+    );
   const d = x[0] ? x[0].length : 0;
   if (!(d > 0)) throw new AdvisorInputError("x[0] must be a non-empty row of features", "x[0]");
   for (let i = 0; i < x.length; i++) {
     const row = x[i];
-    if (!row || row.length !== d) throw new AdvisorInputError(`x[${i}] has ${row ? row.length : 0} features but x[0] has ${d}: every row needs the same features`, `x[${i}]`);
+    if (!row || row.length !== d)
+      throw new AdvisorInputError(
+        `x[${i}] has ${row ? row.length : 0} features but x[0] has ${d}: every row needs the same features`,
+        `x[${i}]`,
+      );
     for (let j = 0; j < d; j++) {
       if (typeof row[j] !== "number" || !Number.isFinite(row[j])) {
         throw new AdvisorInputError(
@@ -95,7 +136,11 @@ export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, opt
     }
   }
   for (let i = 0; i < y.length; i++) {
-    if (typeof y[i] !== "number" || !Number.isFinite(y[i])) throw new AdvisorInputError(`y[${i}] is ${describeNumber(y[i])}: every target must be a finite number`, `y[${i}]`);
+    if (typeof y[i] !== "number" || !Number.isFinite(y[i]))
+      throw new AdvisorInputError(
+        `y[${i}] is ${describeNumber(y[i])}: every target must be a finite number`,
+        `y[${i}]`,
+      );
   }
   if (x.length < MIN_EXAMPLES) {
     throw new AdvisorInputError(
@@ -106,10 +151,17 @@ export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, opt
   }
   const integers = Array.from(y).every((v) => Number.isInteger(v) && v >= 0);
   const distinct = new Set(Array.from(y));
-  if (options.task === undefined && !integers && distinct.size <= 10 && Array.from(distinct).every((v) => Number.isInteger(v))) {
+  if (
+    options.task === undefined &&
+    !integers &&
+    distinct.size <= 10 &&
+    Array.from(distinct).every((v) => Number.isInteger(v))
+  ) {
     // Labels such as −1/+1 are neither class indices nor real targets: fitting a regression to
     // them would answer a question nobody asked, so ask which one is meant.
-    const values = Array.from(distinct).sort((a, b) => a - b).join(", ");
+    const values = Array.from(distinct)
+      .sort((a, b) => a - b)
+      .join(", ");
     throw new AdvisorInputError(
       `y holds only the integers ${values}, which look like class labels but are not class indices 0, 1, 2, …: ` +
         `for classification map them to 0..K−1 (for ±1 labels, y.map((v) => (v > 0 ? 1 : 0))); for regression pass { task: "regression" }`,
@@ -117,24 +169,42 @@ export function modelForArrays(x: ArrayLike<number>[], y: ArrayLike<number>, opt
     );
   }
   const task: Task = options.task ?? (integers ? "classification" : "regression");
-  if (task !== "regression" && task !== "classification") throw new BatchlabArgumentError("options.task", task, `"regression" or "classification"`);
+  if (task !== "regression" && task !== "classification")
+    throw new BatchlabArgumentError("options.task", task, `"regression" or "classification"`);
   const hidden = options.hidden ?? [];
   hidden.forEach((w, k) => {
-    if (!Number.isInteger(w) || w <= 0) throw new BatchlabArgumentError(`options.hidden[${k}]`, w, "a positive integer");
+    if (!Number.isInteger(w) || w <= 0)
+      throw new BatchlabArgumentError(`options.hidden[${k}]`, w, "a positive integer");
   });
   if (task === "regression") {
     if (hidden.length > 0) {
-      throw new AdvisorInputError("options.hidden is for classification (the course's MLP ends in a softmax); for regression leave it out (linear regression)", "options.hidden");
+      throw new AdvisorInputError(
+        "options.hidden is for classification (the course's MLP ends in a softmax); for regression leave it out (linear regression)",
+        "options.hidden",
+      );
     }
-    return { data: dataset(x, y, { name: options.name ?? `your data (n=${x.length}, d=${d})` }), model: linearRegression(d) };
+    return {
+      data: dataset(x, y, { name: options.name ?? `your data (n=${x.length}, d=${d})` }),
+      model: linearRegression(d),
+    };
   }
   if (!integers) {
     const bad = Array.from(y).findIndex((v) => !(Number.isInteger(v) && v >= 0));
-    throw new AdvisorInputError(`classification needs class indices 0, 1, 2, … as targets, but y[${bad}] = ${y[bad]}; use { task: "regression" } for real-valued targets`, `y[${bad}]`);
+    throw new AdvisorInputError(
+      `classification needs class indices 0, 1, 2, … as targets, but y[${bad}] = ${y[bad]}; use { task: "regression" } for real-valued targets`,
+      `y[${bad}]`,
+    );
   }
   const classes = Math.max(...Array.from(y)) + 1;
-  if (classes < 2) throw new AdvisorInputError("y has only class 0: classification needs at least two classes", "y");
-  const data = dataset(x, y, { name: options.name ?? `your data (n=${x.length}, d=${d}, ${classes} classes)`, classes });
+  if (classes < 2)
+    throw new AdvisorInputError(
+      "y has only class 0: classification needs at least two classes",
+      "y",
+    );
+  const data = dataset(x, y, {
+    name: options.name ?? `your data (n=${x.length}, d=${d}, ${classes} classes)`,
+    classes,
+  });
   if (hidden.length > 0) return { data, model: mlp([d, ...hidden, classes]) };
   return { data, model: classes === 2 ? logisticRegression(d) : softmaxRegression(d, classes) };
 }

@@ -2,6 +2,16 @@
 
 // Backend selection and TensorFlow.js training
 export {
-  defaultLoaders, loadTfjs, backendName, describeBackends, formatTiming, BACKEND_NAMES, type Tfjs,
-  type BackendName, type BackendLoader, type BackendAttempt, type LoadedTfjs, type LoadTfjsOptions,
+  defaultLoaders,
+  loadTfjs,
+  backendName,
+  describeBackends,
+  formatTiming,
+  BACKEND_NAMES,
+  type Tfjs,
+  type BackendName,
+  type BackendLoader,
+  type BackendAttempt,
+  type LoadedTfjs,
+  type LoadTfjsOptions,
 } from "./tfjs";

@@ -48,7 +48,8 @@ export interface LoadTfjsOptions {
 async function activate(tf: Tfjs, name: BackendName): Promise<Tfjs> {
   const ok = await tf.setBackend(name);
   await tf.ready();
-  if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend("${name}") did not activate it`);
+  if (!ok || tf.getBackend() !== name)
+    throw new Error(`tf.setBackend("${name}") did not activate it`);
   return tf;
 }
 
@@ -99,7 +100,11 @@ export async function loadTfjs(options: LoadTfjsOptions = {}): Promise<LoadedTfj
   let loaders = [...(options.loaders ?? defaultLoaders())];
   if (options.prefer !== undefined) {
     if (!BACKEND_NAMES.includes(options.prefer)) {
-      throw new BatchlabArgumentError("prefer", options.prefer, `one of ${BACKEND_NAMES.map((b) => `"${b}"`).join(", ")}`);
+      throw new BatchlabArgumentError(
+        "prefer",
+        options.prefer,
+        `one of ${BACKEND_NAMES.map((b) => `"${b}"`).join(", ")}`,
+      );
     }
     const first = loaders.filter((l) => l.name === options.prefer);
     loaders = [...first, ...loaders.filter((l) => l.name !== options.prefer)];
@@ -115,7 +120,9 @@ export async function loadTfjs(options: LoadTfjsOptions = {}): Promise<LoadedTfj
       tried.push({ name: loader.name, error: message(error) });
     }
   }
-  throw new Error(`no TensorFlow.js backend could be loaded: ${tried.map((t) => `${t.name}: ${t.error}`).join("; ")}`);
+  throw new Error(
+    `no TensorFlow.js backend could be loaded: ${tried.map((t) => `${t.name}: ${t.error}`).join("; ")}`,
+  );
 }
 
 /** The backend tfjs is running on now ("none" before loadTfjs succeeded). */
@@ -123,12 +130,16 @@ export function backendName(): BackendName | "none" {
   if (!active) return "none";
   // Read it live: a notebook may have called tf.setBackend itself since loading.
   const live = active.tf.getBackend();
-  return (BACKEND_NAMES as readonly string[]).includes(live) ? (live as BackendName) : active.backend;
+  return (BACKEND_NAMES as readonly string[]).includes(live)
+    ? (live as BackendName)
+    : active.backend;
 }
 
 /** One line per backend tried: "tensorflow: unavailable (Cannot find module …)", "wasm: active". */
 export function describeBackends(loaded: LoadedTfjs): string {
-  return loaded.tried.map((t) => `${t.name}: ${t.error === undefined ? "active" : `unavailable (${t.error})`}`).join("\n");
+  return loaded.tried
+    .map((t) => `${t.name}: ${t.error === undefined ? "active" : `unavailable (${t.error})`}`)
+    .join("\n");
 }
 
 /** "12.4 ms (wasm)": a timing always travels with the engine or backend that produced it. */

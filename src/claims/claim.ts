@@ -66,7 +66,12 @@ export function claimBundle(result: ClaimResult): Record<string, unknown> {
     ? `font-family:monospace;white-space:pre-wrap;color:${COLORS.pass}`
     : `font-family:monospace;white-space:pre-wrap;color:${COLORS.failure};background:${COLORS.failureBackground};padding:2px 4px;font-weight:bold`;
   return {
-    [CLAIM_MIME]: { text: result.text, ok: result.ok, measured: result.measured, want: result.want },
+    [CLAIM_MIME]: {
+      text: result.text,
+      ok: result.ok,
+      measured: result.measured,
+      want: result.want,
+    },
     "text/html": `<div class="${cls}" style="${style}">${escapeHtml(result.line)}</div>`,
     "text/plain": result.line,
   };
@@ -83,11 +88,21 @@ function publish(result: ClaimResult): void {
  * claim; a notebook states claims with `claim`, which returns nothing so that a cell ending in a
  * claim shows only its line.
  */
-export function judgeClaim(text: string, value: number, condition: Condition, options: ClaimOptions = {}): ClaimResult {
+export function judgeClaim(
+  text: string,
+  value: number,
+  condition: Condition,
+  options: ClaimOptions = {},
+): ClaimResult {
   checkText(text);
-  if (typeof value !== "number") throw new BatchlabArgumentError(`value of claim "${text}"`, value, "a number");
+  if (typeof value !== "number")
+    throw new BatchlabArgumentError(`value of claim "${text}"`, value, "a number");
   if (!condition || typeof condition.holds !== "function") {
-    throw new BatchlabArgumentError(`condition of claim "${text}"`, condition, "a Condition (near, between, above, below, atLeast, atMost)");
+    throw new BatchlabArgumentError(
+      `condition of claim "${text}"`,
+      condition,
+      "a Condition (near, between, above, below, atLeast, atMost)",
+    );
   }
   const ok = Number.isFinite(value) && condition.holds(value);
   const measured = `${options.label ? `${options.label} ` : ""}${formatMeasured(value, options.digits)}${options.unit ?? ""}`;
@@ -96,19 +111,38 @@ export function judgeClaim(text: string, value: number, condition: Condition, op
 }
 
 /** The verdict of a claimThat without stating it. */
-export function judgeClaimThat(text: string, holds: boolean, measured: string, want: string): ClaimResult {
+export function judgeClaimThat(
+  text: string,
+  holds: boolean,
+  measured: string,
+  want: string,
+): ClaimResult {
   checkText(text);
-  if (typeof holds !== "boolean") throw new BatchlabArgumentError(`holds of claim "${text}"`, holds, "true or false");
-  if (typeof measured !== "string") throw new BatchlabArgumentError(`measured of claim "${text}"`, measured, "a string");
-  if (typeof want !== "string") throw new BatchlabArgumentError(`want of claim "${text}"`, want, "a string");
-  return { text: text.trim(), ok: holds, measured, want, line: claimLine(holds, text, measured, want) };
+  if (typeof holds !== "boolean")
+    throw new BatchlabArgumentError(`holds of claim "${text}"`, holds, "true or false");
+  if (typeof measured !== "string")
+    throw new BatchlabArgumentError(`measured of claim "${text}"`, measured, "a string");
+  if (typeof want !== "string")
+    throw new BatchlabArgumentError(`want of claim "${text}"`, want, "a string");
+  return {
+    text: text.trim(),
+    ok: holds,
+    measured,
+    want,
+    line: claimLine(holds, text, measured, want),
+  };
 }
 
 /**
  * States that `text` holds because the measured `value` satisfies `condition`, and prints the line.
  * `claim("The variance falls as 1/m", slope, near(-1, 0.05), { label: "slope" })`.
  */
-export function claim(text: string, value: number, condition: Condition, options: ClaimOptions = {}): void {
+export function claim(
+  text: string,
+  value: number,
+  condition: Condition,
+  options: ClaimOptions = {},
+): void {
   publish(judgeClaim(text, value, condition, options));
 }
 

@@ -25,13 +25,20 @@ import { medianOf, relativeSpread } from "./timing";
  * by pool-adjacent-violators: a run of points that falls is replaced by its geometric mean. Rows are
  * returned sorted by m with `secondsPerStep` replaced; everything else is kept.
  */
-export function monotoneStepTimes<R extends { m: number; secondsPerStep: number }>(rows: readonly R[]): R[] {
+export function monotoneStepTimes<R extends { m: number; secondsPerStep: number }>(
+  rows: readonly R[],
+): R[] {
   if (rows.length === 0) throw new BatchlabArgumentError("rows", rows, "at least one measurement");
   const sorted = [...rows].sort((a, b) => a.m - b.m);
   // Blocks of pooled points: mean of log t and the number of points.
   const blocks: { mean: number; count: number }[] = [];
   for (const row of sorted) {
-    if (!(row.secondsPerStep > 0)) throw new BatchlabArgumentError(`secondsPerStep at m = ${row.m}`, row.secondsPerStep, "a positive time");
+    if (!(row.secondsPerStep > 0))
+      throw new BatchlabArgumentError(
+        `secondsPerStep at m = ${row.m}`,
+        row.secondsPerStep,
+        "a positive time",
+      );
     blocks.push({ mean: Math.log(row.secondsPerStep), count: 1 });
     while (blocks.length > 1 && blocks[blocks.length - 2].mean > blocks[blocks.length - 1].mean) {
       const b = blocks.pop()!;
@@ -40,11 +47,14 @@ export function monotoneStepTimes<R extends { m: number; secondsPerStep: number 
       a.count += b.count;
     }
   }
-  const fitted: number[] = blocks.flatMap((b) => Array.from({ length: b.count }, () => Math.exp(b.mean)));
+  const fitted: number[] = blocks.flatMap((b) =>
+    Array.from({ length: b.count }, () => Math.exp(b.mean)),
+  );
   return sorted.map((row, k) => ({ ...row, secondsPerStep: fitted[k] }));
 }
 
-const median3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+const median3 = (a: number, b: number, c: number) =>
+  Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 
 /**
  * t(m) smoothed as the file header says: a running median of three of log(t / (t₀ + c·m)) about the
@@ -52,7 +62,9 @@ const median3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Ma
  * line through the two neighbours: Tukey's end-point rule), then made non-decreasing in m. Rows
  * come back sorted by m with `secondsPerStep` replaced.
  */
-export function smoothStepTimes<R extends { m: number; secondsPerStep: number }>(rows: readonly R[]): R[] {
+export function smoothStepTimes<R extends { m: number; secondsPerStep: number }>(
+  rows: readonly R[],
+): R[] {
   const sorted = [...rows].sort((a, b) => a.m - b.m);
   if (sorted.length < 3) return monotoneStepTimes(sorted);
   const fit = fitOverhead(sorted);
@@ -64,7 +76,9 @@ export function smoothStepTimes<R extends { m: number; secondsPerStep: number }>
     if (k === n - 1) return median3(v, r[n - 2], 2 * r[n - 2] - r[n - 3]);
     return median3(r[k - 1], v, r[k + 1]);
   });
-  return monotoneStepTimes(sorted.map((row, k) => ({ ...row, secondsPerStep: model(row.m) * Math.exp(smooth[k]) })));
+  return monotoneStepTimes(
+    sorted.map((row, k) => ({ ...row, secondsPerStep: model(row.m) * Math.exp(smooth[k]) })),
+  );
 }
 
 /**
@@ -97,7 +111,10 @@ export interface BandChoice<R> {
 }
 
 /** The smallest m of the contiguous run of m around the fastest whose `seconds` are within (1 + tolerance) × the smallest: see the file header. */
-export function chooseWithinBand<R extends { m: number; seconds: number }>(rows: readonly R[], tolerance: number): BandChoice<R> {
+export function chooseWithinBand<R extends { m: number; seconds: number }>(
+  rows: readonly R[],
+  tolerance: number,
+): BandChoice<R> {
   if (rows.length === 0) throw new BatchlabArgumentError("rows", rows, "at least one candidate");
   checkInRange("tolerance", tolerance, 0, 10);
   const sorted = [...rows].sort((a, b) => a.m - b.m);
@@ -105,7 +122,8 @@ export function chooseWithinBand<R extends { m: number; seconds: number }>(rows:
   // The band is the run of neighbouring m around the fastest: an m cut off from it by slower ones is
   // a draw of the noise, not a second valley (S(m)·t(m) has one minimum).
   const within = (r: R) => r.seconds <= (1 + tolerance) * best.seconds;
-  let lo = sorted.indexOf(best), hi = lo;
+  let lo = sorted.indexOf(best),
+    hi = lo;
   while (lo > 0 && within(sorted[lo - 1])) lo--;
   while (hi < sorted.length - 1 && within(sorted[hi + 1])) hi++;
   const band = sorted.slice(lo, hi + 1);

@@ -27,7 +27,8 @@ export interface StoredWidth {
  * hidden layers, logits for the last) and, in the backward pass, the gradient of each of them.
  */
 export function storedWidths(widths: readonly number[]): StoredWidth[] {
-  if (widths.length < 2) throw new BatchlabArgumentError("widths", widths, "at least [inputs, outputs]");
+  if (widths.length < 2)
+    throw new BatchlabArgumentError("widths", widths, "at least [inputs, outputs]");
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   const out: StoredWidth[] = [{ what: "input x", floats: widths[0] }];
   for (let l = 1; l < widths.length; l++) {
@@ -45,7 +46,12 @@ export function activationBytesPerExample(widths: readonly number[], bytesPerFlo
 
 /** Parameters p of an MLP: Σ (in·out + out). */
 export function mlpParameterCount(widths: readonly number[]): number {
-  if (!Array.isArray(widths) || widths.length < 2) throw new BatchlabArgumentError("widths", widths, "an array of layer widths [inputs, …, outputs]");
+  if (!Array.isArray(widths) || widths.length < 2)
+    throw new BatchlabArgumentError(
+      "widths",
+      widths,
+      "an array of layer widths [inputs, …, outputs]",
+    );
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   let p = 0;
   for (let l = 1; l < widths.length; l++) p += widths[l - 1] * widths[l] + widths[l];
@@ -65,7 +71,11 @@ export interface MemoryRow {
  * engine's copy of the data are in place before the measured step; the models are kept alive until
  * the end so that no freed memory of an earlier one blurs a later RSS reading.
  */
-export function measureEngineMemory(makeModel: () => FastModel, data: Dataset, batchSizes: readonly number[]): { engine: MemoryRow[]; rss: MemoryRow[] } {
+export function measureEngineMemory(
+  makeModel: () => FastModel,
+  data: Dataset,
+  batchSizes: readonly number[],
+): { engine: MemoryRow[]; rss: MemoryRow[] } {
   const engine: MemoryRow[] = [];
   const rss: MemoryRow[] = [];
   const alive: FastModel[] = [];
@@ -78,8 +88,17 @@ export function measureEngineMemory(makeModel: () => FastModel, data: Dataset, b
     model.lossAndGradient(theta, data, [0], out);
     const allocatedBefore = model.memory().allocatedBytes;
     const rssBefore = process.memoryUsage().rss;
-    model.lossAndGradient(theta, data, Int32Array.from({ length: m }, (_, k) => k % data.n), out);
-    engine.push({ source: "batchlab engine allocation", m, bytes: model.memory().allocatedBytes - allocatedBefore });
+    model.lossAndGradient(
+      theta,
+      data,
+      Int32Array.from({ length: m }, (_, k) => k % data.n),
+      out,
+    );
+    engine.push({
+      source: "batchlab engine allocation",
+      m,
+      bytes: model.memory().allocatedBytes - allocatedBefore,
+    });
     rss.push({ source: "process RSS growth", m, bytes: process.memoryUsage().rss - rssBefore });
   }
   alive.length = 0;
@@ -87,7 +106,12 @@ export function measureEngineMemory(makeModel: () => FastModel, data: Dataset, b
 }
 
 /** tfjs's activation memory of one training step at each m: tf.profile's peak minus the bytes alive before it. */
-export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], data: Dataset, batchSizes: readonly number[]): Promise<MemoryRow[]> {
+export async function measureTfjsMemory(
+  tf: Tfjs,
+  widths: readonly number[],
+  data: Dataset,
+  batchSizes: readonly number[],
+): Promise<MemoryRow[]> {
   const trainer = tfjsTrainer(tf, widths, data);
   try {
     const rows: MemoryRow[] = [];
@@ -96,7 +120,11 @@ export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], dat
       if (m > data.n) throw new BatchlabArgumentError("m", m, `at most n = ${data.n}`);
       const batch = Int32Array.from({ length: m }, (_, k) => k);
       const { peakBytes, baselineBytes } = await trainer.profileStep(batch, 1e-3);
-      rows.push({ source: `tfjs ${tf.getBackend()} peak (tf.profile)`, m, bytes: peakBytes - baselineBytes });
+      rows.push({
+        source: `tfjs ${tf.getBackend()} peak (tf.profile)`,
+        m,
+        bytes: peakBytes - baselineBytes,
+      });
     }
     return rows;
   } finally {
@@ -105,7 +133,11 @@ export async function measureTfjsMemory(tf: Tfjs, widths: readonly number[], dat
 }
 
 /** The largest m whose fixed + m·perExample bytes fit the budget (0 when even m = 1 does not). */
-export function largestBatchWithin(budgetBytes: number, fixedBytes: number, bytesPerExample: number): number {
+export function largestBatchWithin(
+  budgetBytes: number,
+  fixedBytes: number,
+  bytesPerExample: number,
+): number {
   checkPositiveFinite("budgetBytes", budgetBytes);
   checkPositiveFinite("bytesPerExample", bytesPerExample);
   if (!(fixedBytes >= 0)) throw new BatchlabArgumentError("fixedBytes", fixedBytes, "≥ 0");

@@ -17,7 +17,8 @@ import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from
  * work (bias, ReLU, softmax, the update) is left out: it is O(Σ widths), not O(Σ in·out).
  */
 export function mlpFlopsPerExample(widths: readonly number[]): number {
-  if (widths.length < 2) throw new BatchlabArgumentError("widths", widths, "at least [inputs, outputs]");
+  if (widths.length < 2)
+    throw new BatchlabArgumentError("widths", widths, "at least [inputs, outputs]");
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   let flops = 0;
   for (let l = 1; l < widths.length; l++) {
@@ -55,33 +56,52 @@ export interface OverheadFit {
  * 1/t²), so that the microsecond steps at m = 1 count as much as the second-long ones at m = 4096.
  */
 export function fitOverhead(rows: readonly { m: number; secondsPerStep: number }[]): OverheadFit {
-  if (rows.length < 2) throw new BatchlabArgumentError("rows.length", rows.length, "at least 2 measurements");
+  if (rows.length < 2)
+    throw new BatchlabArgumentError("rows.length", rows.length, "at least 2 measurements");
   // Weighted least squares for y = a + b·m with weights w = 1/y².
-  let sw = 0, swm = 0, swmm = 0, swy = 0, swmy = 0;
+  let sw = 0,
+    swm = 0,
+    swmm = 0,
+    swy = 0,
+    swmy = 0;
   for (const { m, secondsPerStep: y } of rows) {
     checkPositiveFinite("secondsPerStep", y);
     const w = 1 / (y * y);
-    sw += w; swm += w * m; swmm += w * m * m; swy += w * y; swmy += w * m * y;
+    sw += w;
+    swm += w * m;
+    swmm += w * m * m;
+    swy += w * y;
+    swmy += w * m * y;
   }
   const det = sw * swmm - swm * swm;
-  if (!(det > 0)) throw new BatchlabArgumentError("rows", rows, "at least two different batch sizes");
+  if (!(det > 0))
+    throw new BatchlabArgumentError("rows", rows, "at least two different batch sizes");
   const a = (swmm * swy - swm * swmy) / det;
   const b = (sw * swmy - swm * swy) / det;
   const overheadSeconds = Math.max(a, 0);
   const secondsPerExample = Math.max(b, 1e-300);
   let sq = 0;
-  for (const { m, secondsPerStep: y } of rows) sq += ((overheadSeconds + secondsPerExample * m - y) / y) ** 2;
+  for (const { m, secondsPerStep: y } of rows)
+    sq += ((overheadSeconds + secondsPerExample * m - y) / y) ** 2;
   // Cov(a, b) = σ²·(XᵀWX)⁻¹ with σ² the weighted residual variance; then Var ln(a/b) by the delta method.
   let breakEvenLogSe = NaN;
   if (rows.length > 2 && a > 0 && b > 0) {
     let ssr = 0;
     for (const { m, secondsPerStep: y } of rows) ssr += ((a + b * m - y) / y) ** 2;
     const sigma2 = ssr / (rows.length - 2);
-    const varA = (sigma2 * swmm) / det, varB = (sigma2 * sw) / det, covAB = (-sigma2 * swm) / det;
-    breakEvenLogSe = Math.sqrt(Math.max(0, varA / (a * a) + varB / (b * b) - (2 * covAB) / (a * b)));
+    const varA = (sigma2 * swmm) / det,
+      varB = (sigma2 * sw) / det,
+      covAB = (-sigma2 * swm) / det;
+    breakEvenLogSe = Math.sqrt(
+      Math.max(0, varA / (a * a) + varB / (b * b) - (2 * covAB) / (a * b)),
+    );
   }
   return {
-    overheadSeconds, secondsPerExample, breakEvenBatch: overheadSeconds / secondsPerExample, rmsRelativeError: Math.sqrt(sq / rows.length), breakEvenLogSe,
+    overheadSeconds,
+    secondsPerExample,
+    breakEvenBatch: overheadSeconds / secondsPerExample,
+    rmsRelativeError: Math.sqrt(sq / rows.length),
+    breakEvenLogSe,
   };
 }
 
@@ -114,7 +134,9 @@ function bestTime(run: () => void, seconds: number, repeats: number): number {
  * The rate of the engine's own matrix product C = A·Bᵀ with A (M × K) and B (N × K), the shape of
  * an MLP's forward pass with m = M (default 2048 × 784 by 128 × 784): the roof of the roofline.
  */
-export function wasmMatmulRate(options: { shape?: [number, number, number]; seconds?: number; repeats?: number } = {}): MatmulRate {
+export function wasmMatmulRate(
+  options: { shape?: [number, number, number]; seconds?: number; repeats?: number } = {},
+): MatmulRate {
   const [M, N, K] = options.shape ?? [2048, 128, 784];
   [M, N, K].forEach((v, k) => checkPositiveInteger(`shape[${k}]`, v));
   const kernels = new KernelInstance();
@@ -126,8 +148,22 @@ export function wasmMatmulRate(options: { shape?: [number, number, number]; seco
   kernels.f32(a).fill(0.5);
   kernels.f32(b).fill(0.25);
   const seconds = bestTime(
-    () => kernels.k.gemm_nt(M, N, Kp, a.ptr, Kp * 4, b.ptr, Kp * 4, c.ptr, Math.ceil(N / 4) * 16, bias.ptr, 0),
-    options.seconds ?? 0.1, options.repeats ?? 5,
+    () =>
+      kernels.k.gemm_nt(
+        M,
+        N,
+        Kp,
+        a.ptr,
+        Kp * 4,
+        b.ptr,
+        Kp * 4,
+        c.ptr,
+        Math.ceil(N / 4) * 16,
+        bias.ptr,
+        0,
+      ),
+    options.seconds ?? 0.1,
+    options.repeats ?? 5,
   );
   return { gflops: (2 * M * N * K) / seconds / 1e9, shape: [M, N, K], engine: "batchlab wasm" };
 }
@@ -136,13 +172,27 @@ export function wasmMatmulRate(options: { shape?: [number, number, number]; seco
  * The rate of tf.matMul on the active tfjs backend, same shape convention. The cpu, wasm and
  * tensorflow backends run an operation when it is called, so no read-back is needed to time it.
  */
-export function tfjsMatmulRate(tf: Tfjs, options: { shape?: [number, number, number]; seconds?: number; repeats?: number } = {}): MatmulRate {
+export function tfjsMatmulRate(
+  tf: Tfjs,
+  options: { shape?: [number, number, number]; seconds?: number; repeats?: number } = {},
+): MatmulRate {
   const [M, N, K] = options.shape ?? [2048, 128, 784];
   const a = tf.fill([M, K], 0.5) as import("@tensorflow/tfjs").Tensor2D;
   const b = tf.fill([K, N], 0.25) as import("@tensorflow/tfjs").Tensor2D;
   try {
-    const seconds = bestTime(() => tf.tidy(() => { tf.matMul(a, b); }), options.seconds ?? 0.1, options.repeats ?? 5);
-    return { gflops: (2 * M * N * K) / seconds / 1e9, shape: [M, N, K], engine: `tfjs ${tf.getBackend()}` };
+    const seconds = bestTime(
+      () =>
+        tf.tidy(() => {
+          tf.matMul(a, b);
+        }),
+      options.seconds ?? 0.1,
+      options.repeats ?? 5,
+    );
+    return {
+      gflops: (2 * M * N * K) / seconds / 1e9,
+      shape: [M, N, K],
+      engine: `tfjs ${tf.getBackend()}`,
+    };
   } finally {
     a.dispose();
     b.dispose();
@@ -161,11 +211,22 @@ export interface RooflineRow {
 }
 
 /** The roofline reading of measured step times. */
-export function rooflineRows(rows: readonly { engine: string; m: number; secondsPerStep: number }[], flopsPerExample: number, roof: MatmulRate): RooflineRow[] {
+export function rooflineRows(
+  rows: readonly { engine: string; m: number; secondsPerStep: number }[],
+  flopsPerExample: number,
+  roof: MatmulRate,
+): RooflineRow[] {
   checkPositiveFinite("flopsPerExample", flopsPerExample);
   return rows.map((r) => {
     const flopsPerStep = flopsPerExample * r.m;
     const gflops = flopsPerStep / r.secondsPerStep / 1e9;
-    return { engine: r.engine, m: r.m, flopsPerStep, secondsPerStep: r.secondsPerStep, gflops, fractionOfRoof: gflops / roof.gflops };
+    return {
+      engine: r.engine,
+      m: r.m,
+      flopsPerStep,
+      secondsPerStep: r.secondsPerStep,
+      gflops,
+      fractionOfRoof: gflops / roof.gflops,
+    };
   });
 }

@@ -19,14 +19,22 @@ export interface TimeToTargetRow {
  * t(m) at any m in the measured range, by straight lines between measured points on log-log axes
  * (time per step is close to a power law between neighbouring powers of two).
  */
-export function interpolateStepTime(rows: readonly { m: number; secondsPerStep: number }[], m: number): number {
+export function interpolateStepTime(
+  rows: readonly { m: number; secondsPerStep: number }[],
+  m: number,
+): number {
   checkPositiveFinite("m", m);
   const sorted = [...rows].sort((a, b) => a.m - b.m);
-  if (sorted.length === 0) throw new BatchlabArgumentError("rows", rows, "at least one measurement");
+  if (sorted.length === 0)
+    throw new BatchlabArgumentError("rows", rows, "at least one measurement");
   const exact = sorted.find((r) => r.m === m);
   if (exact) return exact.secondsPerStep;
   if (m < sorted[0].m || m > sorted[sorted.length - 1].m) {
-    throw new BatchlabArgumentError("m", m, `within the measured range ${sorted[0].m}..${sorted[sorted.length - 1].m}`);
+    throw new BatchlabArgumentError(
+      "m",
+      m,
+      `within the measured range ${sorted[0].m}..${sorted[sorted.length - 1].m}`,
+    );
   }
   let k = 0;
   while (sorted[k + 1].m < m) k++;
@@ -51,7 +59,12 @@ export function timeToTarget(
 
 /** The row with the smallest wall-clock time. */
 export function fastestBatch(rows: readonly TimeToTargetRow[]): TimeToTargetRow {
-  if (rows.length === 0) throw new BatchlabArgumentError("rows", rows, "at least one batch size that reached the target");
+  if (rows.length === 0)
+    throw new BatchlabArgumentError(
+      "rows",
+      rows,
+      "at least one batch size that reached the target",
+    );
   return rows.reduce((best, r) => (r.seconds < best.seconds ? r : best));
 }
 
@@ -60,7 +73,11 @@ export function fastestBatch(rows: readonly TimeToTargetRow[]): TimeToTargetRow 
  * 2018) and t(m) = t₀ + c·m: setting the derivative of S_min·(t₀ + c·m + B_noise·t₀/m + B_noise·c)
  * to zero gives m* = √(B_noise·t₀/c).
  */
-export function optimalBatchModel(bNoise: number, overheadSeconds: number, secondsPerExample: number): number {
+export function optimalBatchModel(
+  bNoise: number,
+  overheadSeconds: number,
+  secondsPerExample: number,
+): number {
   checkPositiveFinite("bNoise", bNoise);
   checkPositiveFinite("overheadSeconds", overheadSeconds);
   checkPositiveFinite("secondsPerExample", secondsPerExample);

@@ -32,13 +32,27 @@ export interface RunnerOptions {
 }
 
 /** Steps through train() itself, the loop every notebook uses; seconds exclude evaluations. */
-export function trainRunner(model: Model, data: Dataset, options: RunnerOptions & { engine?: string } = {}): StepRunner {
+export function trainRunner(
+  model: Model,
+  data: Dataset,
+  options: RunnerOptions & { engine?: string } = {},
+): StepRunner {
   const lr = options.lr ?? 1e-3;
   return {
-    engine: options.engine ?? ("engine" in model ? `batchlab ${(model as FastModel).engine.split(" ")[0]}` : "reference f64"),
+    engine:
+      options.engine ??
+      ("engine" in model
+        ? `batchlab ${(model as FastModel).engine.split(" ")[0]}`
+        : "reference f64"),
     run(m, steps) {
       const result = train(model, data, {
-        batchSize: m, lr, steps, seed: options.seed ?? 0, sampler: options.sampler ?? "with-replacement", evalSize: 1, evalEvery: steps,
+        batchSize: m,
+        lr,
+        steps,
+        seed: options.seed ?? 0,
+        sampler: options.sampler ?? "with-replacement",
+        evalSize: 1,
+        evalEvery: steps,
       });
       return result.history[result.history.length - 1].seconds;
     },
@@ -46,18 +60,32 @@ export function trainRunner(model: Model, data: Dataset, options: RunnerOptions 
 }
 
 /** Steps of a fast model's own loop (θ and the update inside the engine). */
-export function fusedRunner(model: FastModel, data: Dataset, options: RunnerOptions & { engine?: string } = {}): StepRunner {
+export function fusedRunner(
+  model: FastModel,
+  data: Dataset,
+  options: RunnerOptions & { engine?: string } = {},
+): StepRunner {
   const lr = options.lr ?? 1e-3;
   return {
     engine: options.engine ?? `${model.engine.split(" ")[0]} fused loop`,
     run(m, steps) {
-      return model.trainFused(data, { batchSize: m, lr, steps, seed: options.seed ?? 0, sampler: options.sampler ?? "with-replacement" }).seconds;
+      return model.trainFused(data, {
+        batchSize: m,
+        lr,
+        steps,
+        seed: options.seed ?? 0,
+        sampler: options.sampler ?? "with-replacement",
+      }).seconds;
     },
   };
 }
 
 /** Steps of a tfjs trainer, on consecutive slices of a fixed shuffled order (the cheapest batches tfjs can get). */
-export function tfjsRunner(trainer: TfjsTrainer, n: number, options: { lr?: number; engine?: string } = {}): StepRunner {
+export function tfjsRunner(
+  trainer: TfjsTrainer,
+  n: number,
+  options: { lr?: number; engine?: string } = {},
+): StepRunner {
   const lr = options.lr ?? 1e-3;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -121,7 +149,8 @@ export function calibrateSteps(runner: StepRunner, m: number, seconds: number): 
   checkPositiveFinite("seconds", seconds);
   for (let steps = 1; ; steps *= 4) {
     const took = runner.run(m, steps);
-    if (took >= seconds / 4 || steps >= 1 << 20) return Math.max(1, Math.round((seconds * steps) / Math.max(took, 1e-9)));
+    if (took >= seconds / 4 || steps >= 1 << 20)
+      return Math.max(1, Math.round((seconds * steps) / Math.max(took, 1e-9)));
   }
 }
 
@@ -136,7 +165,10 @@ function loadNow(): number {
  * idle by then; this makes the rule checked instead of assumed (await whenPoolIdle() first).
  */
 export function checkPoolIdle(what: string): void {
-  if (poolBusy()) throw new Error(`${what}: the worker pool is still running jobs; await whenPoolIdle() before timing anything`);
+  if (poolBusy())
+    throw new Error(
+      `${what}: the worker pool is still running jobs; await whenPoolIdle() before timing anything`,
+    );
 }
 
 /**
@@ -146,14 +178,21 @@ export function checkPoolIdle(what: string): void {
  * on the m that happened to be timed at that moment. Each row keeps the median of its repeats,
  * their relative spread, and the highest load average seen while it was timed.
  */
-export function measureInterleaved(runners: readonly StepRunner[], batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[][] {
+export function measureInterleaved(
+  runners: readonly StepRunner[],
+  batchSizes: readonly number[],
+  options: MeasureOptions = {},
+): StepTimeRow[][] {
   checkPoolIdle("measureInterleaved");
   const seconds = options.seconds ?? 0.1;
   const repeats = options.repeats ?? 3;
   checkPositiveInteger("repeats", repeats);
-  if (runners.length === 0) throw new BatchlabArgumentError("runners", runners, "at least one runner");
+  if (runners.length === 0)
+    throw new BatchlabArgumentError("runners", runners, "at least one runner");
   batchSizes.forEach((m, index) => checkPositiveInteger(`batchSizes[${index}]`, m));
-  const jobs = runners.flatMap((runner, r) => batchSizes.map((m) => ({ r, runner, m, steps: 0, samples: [] as number[], load: loadNow() })));
+  const jobs = runners.flatMap((runner, r) =>
+    batchSizes.map((m) => ({ r, runner, m, steps: 0, samples: [] as number[], load: loadNow() })),
+  );
   for (const job of jobs) job.steps = calibrateSteps(job.runner, job.m, seconds);
   for (let round = 0; round < repeats; round++) {
     const order = round % 2 === 0 ? jobs : [...jobs].reverse();
@@ -162,19 +201,33 @@ export function measureInterleaved(runners: readonly StepRunner[], batchSizes: r
       job.load = Math.max(job.load, loadNow());
     }
   }
-  return runners.map((_, r) => jobs.filter((j) => j.r === r).map((job, index) => {
-    const secondsPerStep = medianOf(job.samples);
-    const row: StepTimeRow = {
-      engine: job.runner.engine, m: job.m, secondsPerStep, examplesPerSecond: job.m / secondsPerStep, steps: job.steps,
-      samples: job.samples, spread: relativeSpread(job.samples), loadAverage: job.load,
-    };
-    options.onRow?.(row, index);
-    return row;
-  }));
+  return runners.map((_, r) =>
+    jobs
+      .filter((j) => j.r === r)
+      .map((job, index) => {
+        const secondsPerStep = medianOf(job.samples);
+        const row: StepTimeRow = {
+          engine: job.runner.engine,
+          m: job.m,
+          secondsPerStep,
+          examplesPerSecond: job.m / secondsPerStep,
+          steps: job.steps,
+          samples: job.samples,
+          spread: relativeSpread(job.samples),
+          loadAverage: job.load,
+        };
+        options.onRow?.(row, index);
+        return row;
+      }),
+  );
 }
 
 /** Seconds per step for every m: the median of a few calibrated repeats, timed interleaved over m. */
-export function measureStepTimes(runner: StepRunner, batchSizes: readonly number[], options: MeasureOptions = {}): StepTimeRow[] {
+export function measureStepTimes(
+  runner: StepRunner,
+  batchSizes: readonly number[],
+  options: MeasureOptions = {},
+): StepTimeRow[] {
   return measureInterleaved([runner], batchSizes, options)[0];
 }
 
@@ -189,7 +242,10 @@ export interface TimingLoad {
 }
 
 /** Was the machine busy while these rows were timed? Compares the load average with the core count. */
-export function timingLoad(rows: readonly StepTimeRow[], cores: number = os.cpus().length): TimingLoad {
+export function timingLoad(
+  rows: readonly StepTimeRow[],
+  cores: number = os.cpus().length,
+): TimingLoad {
   const loadAverage = Math.max(0, ...rows.map((r) => r.loadAverage ?? 0));
   return loadVerdict(loadAverage, cores);
 }
@@ -236,15 +292,23 @@ export interface InterleaveOptions {
 }
 
 /** Times every candidate `repeats` times, round-robin, after an untimed warm-up round. */
-export function timeInterleaved<K>(candidates: readonly TimedCandidate<K>[], options: InterleaveOptions = {}): InterleavedTiming<K>[] {
+export function timeInterleaved<K>(
+  candidates: readonly TimedCandidate<K>[],
+  options: InterleaveOptions = {},
+): InterleavedTiming<K>[] {
   checkPoolIdle("timeInterleaved");
   const repeats = options.repeats ?? 3;
   checkPositiveInteger("repeats", repeats);
-  if (candidates.length === 0) throw new BatchlabArgumentError("candidates", candidates, "at least one candidate");
+  if (candidates.length === 0)
+    throw new BatchlabArgumentError("candidates", candidates, "at least one candidate");
   if (options.warmup ?? true) for (const c of candidates) c.run();
   const samples = candidates.map(() => [] as number[]);
   for (let r = 0; r < repeats; r++) candidates.forEach((c, i) => samples[i].push(c.run()));
   return candidates.map((c, i) => ({
-    key: c.key, samples: samples[i], median: medianOf(samples[i]), min: Math.min(...samples[i]), max: Math.max(...samples[i]),
+    key: c.key,
+    samples: samples[i],
+    median: medianOf(samples[i]),
+    min: Math.min(...samples[i]),
+    max: Math.max(...samples[i]),
   }));
 }

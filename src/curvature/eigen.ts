@@ -8,7 +8,13 @@
 // answer tests compare power iteration against.
 
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkLength, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkLength,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import type { LinearOperator } from "./hessian";
 
 export interface PowerIterationOptions {
@@ -46,7 +52,10 @@ function normalize(v: Float64Array): number {
 }
 
 /** The eigenvalue of largest magnitude of a symmetric operator, and its eigenvector. */
-export function powerIteration(op: LinearOperator, options: PowerIterationOptions = {}): PowerIterationResult {
+export function powerIteration(
+  op: LinearOperator,
+  options: PowerIterationOptions = {},
+): PowerIterationResult {
   const maxIterations = options.maxIterations ?? 100;
   checkPositiveInteger("maxIterations", maxIterations);
   const tolerance = options.tolerance ?? 1e-4;
@@ -60,7 +69,8 @@ export function powerIteration(op: LinearOperator, options: PowerIterationOption
     const random = rng(options.seed ?? 0);
     for (let j = 0; j < p; j++) v[j] = random.normal();
   }
-  if (normalize(v) === 0) throw new BatchlabArgumentError("start", options.start, "a non-zero vector");
+  if (normalize(v) === 0)
+    throw new BatchlabArgumentError("start", options.start, "a non-zero vector");
 
   const w = new Float64Array(p);
   const history: number[] = [];
@@ -98,7 +108,11 @@ export function powerIteration(op: LinearOperator, options: PowerIterationOption
  * All eigenvalues of a small symmetric row-major matrix, largest first, by cyclic Jacobi rotations
  * (accurate to rounding; O(p³) per sweep, so keep p below a few hundred).
  */
-export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number, options: { maxSweeps?: number } = {}): Float64Array {
+export function symmetricEigenvalues(
+  matrix: ArrayLike<number>,
+  size: number,
+  options: { maxSweeps?: number } = {},
+): Float64Array {
   checkPositiveInteger("size", size);
   checkLength("matrix", matrix, size * size);
   const maxSweeps = options.maxSweeps ?? 60;
@@ -110,7 +124,11 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number, op
       const a = A[r * n + c];
       const b = A[c * n + r];
       if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) {
-        throw new BatchlabArgumentError(`matrix[${r}][${c}]`, a, `equal to matrix[${c}][${r}] = ${b} (a symmetric matrix)`);
+        throw new BatchlabArgumentError(
+          `matrix[${r}][${c}]`,
+          a,
+          `equal to matrix[${c}][${r}] = ${b} (a symmetric matrix)`,
+        );
       }
     }
   }

@@ -40,12 +40,18 @@ export interface HessianOptions {
  * it do not change the operator. Each apply costs two gradient evaluations over the batch (about
  * 1.5 with an exact product).
  */
-export function hessianOperator(model: Model, theta: Params, data: Dataset, options: HessianOptions = {}): LinearOperator {
+export function hessianOperator(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  options: HessianOptions = {},
+): LinearOperator {
   checkCompatible(model, theta, data);
   const step = options.step ?? 1e-4;
   checkPositiveFinite("step", step);
   const batch = options.batch ?? allIndices(data.n);
-  if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+  if (batch.length === 0)
+    throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
   const p = model.size;
   const center = Float64Array.from(theta);
   const shifted = new Float64Array(p);
@@ -71,7 +77,8 @@ export function hessianOperator(model: Model, theta: Params, data: Dataset, opti
       for (let j = 0; j < p; j++) norm += v[j] * v[j];
       norm = Math.sqrt(norm);
       if (norm === 0) return out.fill(0);
-      if (!Number.isFinite(norm)) throw new BatchlabArgumentError("v", v, "a vector of finite numbers");
+      if (!Number.isFinite(norm))
+        throw new BatchlabArgumentError("v", v, "a vector of finite numbers");
       // Step h along v/|v|, i.e. t = h/|v| along v: the perturbation has the same length whatever |v| is.
       const t = step / norm;
       for (let j = 0; j < p; j++) shifted[j] = center[j] + t * v[j];
@@ -85,7 +92,13 @@ export function hessianOperator(model: Model, theta: Params, data: Dataset, opti
 }
 
 /** H·v for the mean loss over `batch` at θ (one-off; build a hessianOperator to apply it many times). */
-export function hessianVectorProduct(model: Model, theta: Params, data: Dataset, v: ArrayLike<number>, options: HessianOptions = {}): Float64Array {
+export function hessianVectorProduct(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  v: ArrayLike<number>,
+  options: HessianOptions = {},
+): Float64Array {
   return hessianOperator(model, theta, data, options).apply(v);
 }
 
@@ -137,14 +150,17 @@ export function denseMatrix(op: LinearOperator): Float64Array {
  * x̃ᵢ = (xᵢ, 1) when there is a bias. It does not depend on the labels.
  */
 export function logisticRegressionHessian(
-  theta: Params, data: Dataset, options: { bias?: boolean; batch?: ArrayLike<number> } = {},
+  theta: Params,
+  data: Dataset,
+  options: { bias?: boolean; batch?: ArrayLike<number> } = {},
 ): Float64Array {
   const bias = options.bias ?? true;
   const { d, x } = data;
   const p = d + (bias ? 1 : 0);
   checkLength("theta", theta, p);
   const batch = options.batch ?? allIndices(data.n);
-  if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+  if (batch.length === 0)
+    throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
   const H = new Float64Array(p * p);
   const xi = new Float64Array(p);
   for (let k = 0; k < batch.length; k++) {

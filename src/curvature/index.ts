@@ -2,15 +2,28 @@
 
 // Hessian-vector products and small exact Hessians
 export {
-  hessianOperator, hessianVectorProduct, matrixOperator, denseMatrix, logisticRegressionHessian,
-  type LinearOperator, type HessianOptions,
+  hessianOperator,
+  hessianVectorProduct,
+  matrixOperator,
+  denseMatrix,
+  logisticRegressionHessian,
+  type LinearOperator,
+  type HessianOptions,
 } from "./hessian";
 // The top eigenvalue (power iteration) and small eigenproblems
 export {
-  powerIteration, symmetricEigenvalues, type PowerIterationOptions, type PowerIterationResult,
+  powerIteration,
+  symmetricEigenvalues,
+  type PowerIterationOptions,
+  type PowerIterationResult,
 } from "./eigen";
 // Keskar's ε-sharpness
-export { sharpnessBox, epsilonSharpness, type SharpnessOptions, type SharpnessResult } from "./sharpness";
+export {
+  sharpnessBox,
+  epsilonSharpness,
+  type SharpnessOptions,
+  type SharpnessResult,
+} from "./sharpness";
 // The loss along a line between two solutions
 export { interpolate, alphaGrid, interpolationCurve, type InterpolationPoint } from "./interpolate";
 // The mean loss over a dataset

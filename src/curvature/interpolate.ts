@@ -7,10 +7,20 @@
 import type { Dataset } from "../data/dataset";
 import { accuracy, type Model, type Params } from "../models/model";
 import { datasetLoss } from "./loss";
-import { BatchlabArgumentError, checkFinite, checkLength, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkFinite,
+  checkLength,
+  checkPositiveInteger,
+} from "../util/validate";
 
 /** (1 − α)·a + α·b, written into out. α = 0 and α = 1 give a and b exactly. */
-export function interpolate(a: ArrayLike<number>, b: ArrayLike<number>, alpha: number, out: Float64Array = new Float64Array(a.length)): Float64Array {
+export function interpolate(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  alpha: number,
+  out: Float64Array = new Float64Array(a.length),
+): Float64Array {
   checkLength("b", b, a.length);
   checkLength("out", out, a.length);
   checkFinite("alpha", alpha);
@@ -42,13 +52,18 @@ export interface InterpolationPoint {
  * the named datasets: one row per α and set.
  */
 export function interpolationCurve(
-  model: Model, from: Params, to: Params, alphas: readonly number[], sets: Record<string, Dataset>,
+  model: Model,
+  from: Params,
+  to: Params,
+  alphas: readonly number[],
+  sets: Record<string, Dataset>,
 ): InterpolationPoint[] {
   checkLength("from", from, model.size);
   checkLength("to", to, model.size);
   if (alphas.length === 0) throw new BatchlabArgumentError("alphas", alphas, "a non-empty list");
   const names = Object.keys(sets);
-  if (names.length === 0) throw new BatchlabArgumentError("sets", sets, "at least one named dataset");
+  if (names.length === 0)
+    throw new BatchlabArgumentError("sets", sets, "at least one named dataset");
   const theta = new Float64Array(model.size);
   const rows: InterpolationPoint[] = [];
   for (const alpha of alphas) {

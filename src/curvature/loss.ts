@@ -18,9 +18,13 @@ function hasBatchLoss(model: Model): model is BatchLossModel {
 /**
  * The mean loss over `batch` (all examples by default), batched when the model allows it.
  */
-export function datasetLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
+export function datasetLoss(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number> = allIndicesOf(data),
+): number {
   if (!hasBatchLoss(model)) return meanLoss(model, theta, data, batch);
   checkCompatible(model, theta, data);
   return model.batchLoss(theta, data, batch);
 }
-

@@ -19,7 +19,11 @@ import { BatchlabArgumentError, checkLength } from "../util/validate";
 
 /** H·v of the mean loss over `batch` at θ, written into out. */
 export type HessianVectorProduct = (
-  theta: Params, data: Dataset, batch: ArrayLike<number>, v: ArrayLike<number>, out: Float64Array,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number>,
+  v: ArrayLike<number>,
+  out: Float64Array,
 ) => void;
 
 /** a[l]: activations (a[0] = x, a[L] = logits); ra[l] = R{a[l]}; delta/rdelta: ∂L/∂z and R{∂L/∂z}. */
@@ -31,7 +35,12 @@ interface RBuffers {
 }
 
 /** Forward pass (a[0] already holds x) and its directional derivative along v. */
-function forwardWithR(layers: readonly MlpLayer[], buffers: RBuffers, theta: Params, v: ArrayLike<number>): void {
+function forwardWithR(
+  layers: readonly MlpLayer[],
+  buffers: RBuffers,
+  theta: Params,
+  v: ArrayLike<number>,
+): void {
   const { a, ra } = buffers;
   const L = layers.length;
   ra[0].fill(0);
@@ -71,7 +80,12 @@ function outputWithR(buffers: RBuffers, L: number, label: number): void {
 
 /** Backward pass, adding scale·R{∇} into out: R{∇W} = R{δ}·aᵀ + δ·R{a}ᵀ, R{∇b} = R{δ}. */
 function backwardWithR(
-  layers: readonly MlpLayer[], buffers: RBuffers, theta: Params, v: ArrayLike<number>, out: Float64Array, scale: number,
+  layers: readonly MlpLayer[],
+  buffers: RBuffers,
+  theta: Params,
+  v: ArrayLike<number>,
+  out: Float64Array,
+  scale: number,
 ): void {
   const { a, ra, delta, rdelta } = buffers;
   for (let l = layers.length - 1; l >= 0; l--) {
@@ -132,8 +146,14 @@ export function mlpHessianVectorProduct(widths: readonly number[]): HessianVecto
     checkLength("theta", theta, size);
     checkLength("v", v, size);
     checkLength("out", out, size);
-    if (data.d !== d) throw new BatchlabArgumentError("data.d", data.d, `${d} features for MLP ${widths.join("-")}`);
-    if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+    if (data.d !== d)
+      throw new BatchlabArgumentError(
+        "data.d",
+        data.d,
+        `${d} features for MLP ${widths.join("-")}`,
+      );
+    if (batch.length === 0)
+      throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
     out.fill(0);
     const scale = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) {

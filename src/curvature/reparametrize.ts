@@ -6,19 +6,34 @@
 // whether a solution generalizes; it depends on how the same function is parametrized.
 
 import type { Params } from "../models/model";
-import { BatchlabArgumentError, checkLength, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkLength,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 
 /**
  * θ of mlp(widths) with hidden layer `layer` (1 = the first hidden layer) scaled by α: its incoming
  * weights and biases × α, the next layer's weights × 1/α. Returns a new θ computing the same function.
  */
-export function rescaleHiddenLayer(widths: readonly number[], theta: Params, layer: number, alpha: number): Params {
+export function rescaleHiddenLayer(
+  widths: readonly number[],
+  theta: Params,
+  layer: number,
+  alpha: number,
+): Params {
   if (!Array.isArray(widths) || widths.length < 3) {
-    throw new BatchlabArgumentError("widths", widths, "[inputs, hidden…, classes] with at least one hidden layer");
+    throw new BatchlabArgumentError(
+      "widths",
+      widths,
+      "[inputs, hidden…, classes] with at least one hidden layer",
+    );
   }
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   checkPositiveInteger("layer", layer);
-  if (layer > widths.length - 2) throw new BatchlabArgumentError("layer", layer, `a hidden layer, 1..${widths.length - 2}`);
+  if (layer > widths.length - 2)
+    throw new BatchlabArgumentError("layer", layer, `a hidden layer, 1..${widths.length - 2}`);
   checkPositiveFinite("alpha", alpha);
   let size = 0;
   const offsets: number[] = [];

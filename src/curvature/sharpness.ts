@@ -13,7 +13,12 @@
 import type { Dataset } from "../data/dataset";
 import { allIndices } from "../data/dataset";
 import { checkCompatible, meanGradient, meanLoss, type Model, type Params } from "../models/model";
-import { BatchlabArgumentError, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkInRange,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 
 export interface SharpnessOptions {
   /** The box half-width factor ε (default 1e-3, one of Keskar et al.'s two values). */
@@ -46,7 +51,12 @@ export function sharpnessBox(theta: ArrayLike<number>, epsilon: number): Float64
 }
 
 /** Keskar's ε-sharpness of the mean loss over `batch` at θ, by projected sign ascent in C_ε. */
-export function epsilonSharpness(model: Model, theta: Params, data: Dataset, options: SharpnessOptions = {}): SharpnessResult {
+export function epsilonSharpness(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  options: SharpnessOptions = {},
+): SharpnessResult {
   checkCompatible(model, theta, data);
   const epsilon = options.epsilon ?? 1e-3;
   const steps = options.steps ?? 10;
@@ -54,7 +64,8 @@ export function epsilonSharpness(model: Model, theta: Params, data: Dataset, opt
   const fraction = options.stepFraction ?? 0.5;
   checkInRange("stepFraction", fraction, Number.MIN_VALUE, 1);
   const batch = options.batch ?? allIndices(data.n);
-  if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+  if (batch.length === 0)
+    throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
 
   const p = model.size;
   const bound = sharpnessBox(theta, epsilon);
@@ -80,5 +91,12 @@ export function epsilonSharpness(model: Model, theta: Params, data: Dataset, opt
       bestNorm = Math.sqrt(norm);
     }
   }
-  return { phi: (100 * (maxLoss - loss)) / (1 + loss), loss, maxLoss, epsilon, steps, perturbationNorm: bestNorm };
+  return {
+    phi: (100 * (maxLoss - loss)) / (1 + loss),
+    loss,
+    maxLoss,
+    epsilon,
+    steps,
+    perturbationNorm: bestNorm,
+  };
 }

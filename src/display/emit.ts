@@ -54,7 +54,8 @@ export function inNotebook(): boolean {
  * calling again with `update: true`. Returns false when there is no notebook (nothing was sent).
  */
 export function emitBundle(
-  data: MimeBundle, options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
+  data: MimeBundle,
+  options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
 ): boolean {
   const writer = tslabWriter();
   if (writer) {

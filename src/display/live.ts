@@ -56,7 +56,10 @@ class LiveOutput {
   /** Sends the bundle; returns false when no notebook listens (the caller then logs). */
   send(html: string, text: string): boolean {
     if (this.notebook === false) return false;
-    const ok = emitBundle({ "text/html": html, "text/plain": text }, { displayId: this.displayId, update: this.shown });
+    const ok = emitBundle(
+      { "text/html": html, "text/plain": text },
+      { displayId: this.displayId, update: this.shown },
+    );
     if (this.notebook === null) this.notebook = ok;
     if (ok) this.shown = true;
     return ok;
@@ -78,9 +81,18 @@ export interface LiveOptions {
 }
 
 /** A progress line with elapsed time and ETA, updated in place. */
-export function liveProgress(label: string, total: number, options: LiveOptions = {}): LiveProgress {
+export function liveProgress(
+  label: string,
+  total: number,
+  options: LiveOptions = {},
+): LiveProgress {
   checkString("label", label);
-  if (typeof total !== "number" || !Number.isFinite(total) || total < 0) throw new BatchlabArgumentError("total", total, "a finite number ≥ 0 (the count at which the work is done)");
+  if (typeof total !== "number" || !Number.isFinite(total) || total < 0)
+    throw new BatchlabArgumentError(
+      "total",
+      total,
+      "a finite number ≥ 0 (the count at which the work is done)",
+    );
   const out = new LiveOutput();
   const t0 = Date.now();
   let count = 0;
@@ -90,9 +102,13 @@ export function liveProgress(label: string, total: number, options: LiveOptions 
   const line = (): string => {
     const elapsed = (Date.now() - t0) / 1000;
     const pct = total > 0 ? Math.min(100, (100 * count) / total) : 0;
-    const parts = [`${label}: ${count}/${total} (${pct.toFixed(0)}%)`, `elapsed ${formatDuration(elapsed)}`];
+    const parts = [
+      `${label}: ${count}/${total} (${pct.toFixed(0)}%)`,
+      `elapsed ${formatDuration(elapsed)}`,
+    ];
     if (finished) parts[1] = `done in ${formatDuration(elapsed)}`;
-    else if (count > 0 && total > count) parts.push(`ETA ${formatDuration((elapsed * (total - count)) / count)}`);
+    else if (count > 0 && total > count)
+      parts.push(`ETA ${formatDuration((elapsed * (total - count)) / count)}`);
     if (note) parts.push(note);
     return parts.join(" · ");
   };
@@ -109,7 +125,9 @@ export function liveProgress(label: string, total: number, options: LiveOptions 
     const text = line();
     out.send(html(text), text);
   });
-  const consoleUpdate = throttle(options.consoleIntervalMs ?? 2000, () => process.stderr.write(line() + "\n"));
+  const consoleUpdate = throttle(options.consoleIntervalMs ?? 2000, () =>
+    process.stderr.write(line() + "\n"),
+  );
   let inNotebook = out.send(html(line()), line());
   const request = (force: boolean) => {
     if (inNotebook) notebookUpdate.request(force);
@@ -183,7 +201,10 @@ function curveText(series: CurveSeries, options: LiveCurveOptions): string {
   const parts: string[] = [];
   for (const [name, s] of series) {
     const n = s.xs.length;
-    if (n > 0) parts.push(`${name} ${formatNumber(s.ys[n - 1])} at ${options.xTitle ?? "x"} ${formatNumber(s.xs[n - 1])}`);
+    if (n > 0)
+      parts.push(
+        `${name} ${formatNumber(s.ys[n - 1])} at ${options.xTitle ?? "x"} ${formatNumber(s.xs[n - 1])}`,
+      );
   }
   return `${options.title || "live curve"}: ${parts.length > 0 ? parts.join(", ") : "no points yet"}`;
 }
@@ -196,19 +217,33 @@ function curveSvg(series: CurveSeries, options: LiveCurveOptions): string {
   const yLog = options.yLog === true;
   const pad = { l: 58, r: 12, t: title ? 24 : 10, b: 30 };
   const fy = (v: number) => (yLog ? Math.log10(v) : v);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const s of series.values()) {
     for (let i = 0; i < s.xs.length; i++) {
-      const x = s.xs[i], y = s.ys[i];
+      const x = s.xs[i],
+        y = s.ys[i];
       if (!Number.isFinite(x) || !Number.isFinite(y) || (yLog && y <= 0)) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-      y0 = Math.min(y0, fy(y)); y1 = Math.max(y1, fy(y));
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, fy(y));
+      y1 = Math.max(y1, fy(y));
     }
   }
   const has = Number.isFinite(x0);
-  if (!has) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
+  if (!has) {
+    x0 = 0;
+    x1 = 1;
+    y0 = 0;
+    y1 = 1;
+  }
   if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+  if (y1 === y0) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
   const px = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (W - pad.l - pad.r);
   const py = (y: number) => H - pad.b - ((fy(y) - y0) / (y1 - y0)) * (H - pad.t - pad.b);
   const yLabel = (v: number) => formatNumber(yLog ? Math.pow(10, v) : v);
@@ -218,9 +253,12 @@ function curveSvg(series: CurveSeries, options: LiveCurveOptions): string {
   body += `<text x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end" ${font}>${escapeHtml(yLabel(y0))}</text>`;
   body += `<text x="${pad.l}" y="${H - pad.b + 14}" text-anchor="start" ${font}>${escapeHtml(formatNumber(x0))}</text>`;
   body += `<text x="${W - pad.r}" y="${H - pad.b + 14}" text-anchor="end" ${font}>${escapeHtml(formatNumber(x1))}</text>`;
-  if (options.xTitle) body += `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 6}" text-anchor="middle" ${font}>${escapeHtml(options.xTitle)}</text>`;
-  if (options.yTitle) body += `<text x="12" y="${(pad.t + H - pad.b) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.t + H - pad.b) / 2})" ${font}>${escapeHtml(options.yTitle + (yLog ? " (log)" : ""))}</text>`;
-  if (title) body += `<text x="${pad.l}" y="15" ${font} font-size="12" font-weight="600">${escapeHtml(title)}</text>`;
+  if (options.xTitle)
+    body += `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 6}" text-anchor="middle" ${font}>${escapeHtml(options.xTitle)}</text>`;
+  if (options.yTitle)
+    body += `<text x="12" y="${(pad.t + H - pad.b) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(pad.t + H - pad.b) / 2})" ${font}>${escapeHtml(options.yTitle + (yLog ? " (log)" : ""))}</text>`;
+  if (title)
+    body += `<text x="${pad.l}" y="15" ${font} font-size="12" font-weight="600">${escapeHtml(title)}</text>`;
   let k = 0;
   let legendX = W - pad.r - 4;
   for (const [name, s] of series) {
@@ -247,7 +285,9 @@ export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
   const svg = (): string => curveSvg(series, options);
   const redraw = () => out.send(`<div>${svg()}</div>`, text());
   const notebookUpdate = throttle(options.minIntervalMs ?? 250, () => redraw());
-  const consoleUpdate = throttle(options.consoleIntervalMs ?? 2000, () => process.stderr.write(text() + "\n"));
+  const consoleUpdate = throttle(options.consoleIntervalMs ?? 2000, () =>
+    process.stderr.write(text() + "\n"),
+  );
   let inNotebook = redraw();
 
   return {
@@ -269,9 +309,24 @@ export function liveCurve(options: LiveCurveOptions = {}): LiveCurve {
       let k = 0;
       const data = [...series].map(([name, s]) => {
         const color = seriesColor(options, name, k++);
-        return { type: "scatter", mode: "lines", name, x: [...s.xs], y: [...s.ys], line: { color, width: 2 } };
+        return {
+          type: "scatter",
+          mode: "lines",
+          name,
+          x: [...s.xs],
+          y: [...s.ys],
+          line: { color, width: 2 },
+        };
       });
-      return { data, layout: baseLayout({ title: options.title, xTitle: options.xTitle, yTitle: options.yTitle, yLog }) };
+      return {
+        data,
+        layout: baseLayout({
+          title: options.title,
+          xTitle: options.xTitle,
+          yTitle: options.yTitle,
+          yLog,
+        }),
+      };
     },
   };
 }

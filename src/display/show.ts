@@ -58,7 +58,11 @@ const WAIT_MS = 60000;
 export function figureTitle(figure: PlotlyFigure): string {
   const title = figure.layout ? figure.layout.title : undefined;
   if (typeof title === "string") return title;
-  if (title && typeof title === "object" && typeof (title as { text?: unknown }).text === "string") {
+  if (
+    title &&
+    typeof title === "object" &&
+    typeof (title as { text?: unknown }).text === "string"
+  ) {
     return (title as { text: string }).text;
   }
   return "";
@@ -67,7 +71,10 @@ export function figureTitle(figure: PlotlyFigure): string {
 /** "Figure: Loss against step (3 traces)": what a figure is, in one line. */
 export function figureSummary(figure: PlotlyFigure): string {
   const n = Array.isArray(figure.data) ? figure.data.length : 0;
-  const title = figureTitle(figure).replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim();
+  const title = figureTitle(figure)
+    .replace(/<[^>]*>/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return `Figure${title ? `: ${title}` : ""} (${n} ${n === 1 ? "trace" : "traces"})`;
 }
 
@@ -143,7 +150,10 @@ export const FALLBACK_CLASS = "batchlab-fallback";
  * interactive chart."
  */
 export function fallbackLine(figure: PlotlyFigure, underImage = false): string {
-  const title = figureTitle(figure).replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim();
+  const title = figureTitle(figure)
+    .replace(/<[^>]*>/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
   const name = `Chart${title ? `: ${title}` : ""}`;
   return underImage
     ? `${name} (static image). Run the cell (or trust the notebook) for the interactive chart.`
@@ -165,7 +175,8 @@ export interface FallbackImage {
  * static image of the chart when there is one.
  */
 export function fallbackHtml(figure: PlotlyFigure, image?: FallbackImage): string {
-  if (!image) return `<div class="${FALLBACK_CLASS}"><p>${escapeHtml(fallbackLine(figure))}</p></div>`;
+  if (!image)
+    return `<div class="${FALLBACK_CLASS}"><p>${escapeHtml(fallbackLine(figure))}</p></div>`;
   const alt = figureSummary(figure);
   return (
     `<div class="${FALLBACK_CLASS}">` +
@@ -213,12 +224,18 @@ function drawScript(id: string, spec: unknown, summary: string, height: number):
  * The MIME bundle of a figure. Pure: the caller decides whether plotly.js is embedded. Log axes
  * without ticks of their own get readable ones (see plots/ticks.ts); nothing else is changed.
  */
-export function renderBundle(shown: PlotlyFigure, options: { embedPlotly?: boolean; id?: string } = {}): MimeBundle {
+export function renderBundle(
+  shown: PlotlyFigure,
+  options: { embedPlotly?: boolean; id?: string } = {},
+): MimeBundle {
   const figure = readableLogAxes(shown);
   const spec = {
     data: toPlainJson(figure.data ?? []) as PlotlyTrace[],
     layout: (toPlainJson(figure.layout ?? {}) as Record<string, unknown>) ?? {},
-    config: { ...DEFAULT_CONFIG, ...((toPlainJson(figure.config ?? {}) as Record<string, unknown>) ?? {}) },
+    config: {
+      ...DEFAULT_CONFIG,
+      ...((toPlainJson(figure.config ?? {}) as Record<string, unknown>) ?? {}),
+    },
     ...(figure.frames ? { frames: toPlainJson(figure.frames) as Record<string, unknown>[] } : {}),
   };
   const summary = figureSummary(figure);
@@ -244,11 +261,19 @@ export function renderBundle(shown: PlotlyFigure, options: { embedPlotly?: boole
 export function checkFigure(figure: unknown): asserts figure is PlotlyFigure {
   checkObject("figure", figure, "a Plotly figure { data: [traces], layout }");
   const { data, layout, config, frames } = figure as Partial<Record<keyof PlotlyFigure, unknown>>;
-  if (!Array.isArray(data)) throw new BatchlabArgumentError("figure.data", data, "an array of traces (objects such as { x, y, type })");
-  data.forEach((trace, i) => checkObject(`figure.data[${i}]`, trace, "a trace object such as { x, y, type }"));
+  if (!Array.isArray(data))
+    throw new BatchlabArgumentError(
+      "figure.data",
+      data,
+      "an array of traces (objects such as { x, y, type })",
+    );
+  data.forEach((trace, i) =>
+    checkObject(`figure.data[${i}]`, trace, "a trace object such as { x, y, type }"),
+  );
   if (layout !== undefined) checkObject("figure.layout", layout, "an object");
   if (config !== undefined) checkObject("figure.config", config, "an object");
-  if (frames !== undefined && !Array.isArray(frames)) throw new BatchlabArgumentError("figure.frames", frames, "an array of frames");
+  if (frames !== undefined && !Array.isArray(frames))
+    throw new BatchlabArgumentError("figure.frames", frames, "an array of frames");
 }
 
 const FIGURE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

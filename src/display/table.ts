@@ -1,7 +1,12 @@
 // showTable(table): an arquero table as an HTML table (and aligned plain text), first rows only.
 // Typed structurally, so this module does not load arquero itself.
 
-import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkString } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkNonNegativeInteger,
+  checkObject,
+  checkString,
+} from "../util/validate";
 import { emitBundle, type MimeBundle } from "./emit";
 import { escapeHtml } from "../util/format";
 import { COLORS } from "../plots/style";
@@ -25,7 +30,13 @@ export interface TableOptions {
 /** Throws unless `table` is an arquero table (or has the three methods showTable uses). */
 function checkTable(table: unknown): asserts table is TableLike {
   const t = table as Partial<Record<keyof TableLike, unknown>> | null;
-  if (t === null || typeof t !== "object" || typeof t.numRows !== "function" || typeof t.columnNames !== "function" || typeof t.objects !== "function") {
+  if (
+    t === null ||
+    typeof t !== "object" ||
+    typeof t.numRows !== "function" ||
+    typeof t.columnNames !== "function" ||
+    typeof t.objects !== "function"
+  ) {
     const hint = Array.isArray(table) ? " (for an array of rows, pass aq.from(rows))" : "";
     throw new BatchlabArgumentError("table", table, `an arquero table${hint}`);
   }
@@ -67,27 +78,41 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
   checkNonNegativeInteger("options.limit", limit);
   const digits = options.digits ?? 4;
   // toPrecision takes 1..100 significant digits; say so before it throws its own RangeError.
-  if (!Number.isInteger(digits) || digits < 1 || digits > 100) throw new BatchlabArgumentError("options.digits", digits, "an integer in 1..100");
+  if (!Number.isInteger(digits) || digits < 1 || digits > 100)
+    throw new BatchlabArgumentError("options.digits", digits, "an integer in 1..100");
   if (options.title !== undefined) checkString("options.title", options.title);
   const names = table.columnNames();
   const total = table.numRows();
   const rows = table.objects({ limit }) as Record<string, unknown>[];
   const cells = rows.map((row) => names.map((n) => formatCell(row[n], digits)));
-  const numeric = names.map((n) => rows.length > 0 && rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === "number"));
+  const numeric = names.map(
+    (n) =>
+      rows.length > 0 &&
+      rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === "number"),
+  );
   const rest = total - rows.length;
-  const undefinedShown = rows.some((row) => names.some((n) => typeof row[n] === "number" && Number.isNaN(row[n])));
+  const undefinedShown = rows.some((row) =>
+    names.some((n) => typeof row[n] === "number" && Number.isNaN(row[n])),
+  );
 
   const style = "border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px";
   const th = `padding:3px 10px;border-bottom:1px solid ${COLORS.faint};`;
   const td = `padding:2px 10px;border-bottom:1px solid ${COLORS.rule};`;
   let html = `<table class="batchlab-table" style="${style}">`;
-  if (options.title) html += `<caption style="text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.title)}</caption>`;
+  if (options.title)
+    html += `<caption style="text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.title)}</caption>`;
   html += "<thead><tr>";
-  names.forEach((n, j) => (html += `<th style="${th}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(n)}</th>`));
+  names.forEach(
+    (n, j) =>
+      (html += `<th style="${th}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(n)}</th>`),
+  );
   html += "</tr></thead><tbody>";
   for (const row of cells) {
     html += "<tr>";
-    row.forEach((c, j) => (html += `<td style="${td}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(c)}</td>`));
+    row.forEach(
+      (c, j) =>
+        (html += `<td style="${td}text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(c)}</td>`),
+    );
     html += "</tr>";
   }
   html += "</tbody></table>";
@@ -96,7 +121,10 @@ export function renderTableBundle(table: TableLike, options: TableOptions = {}):
 
   const widths = names.map((n, j) => Math.max(n.length, ...cells.map((r) => r[j].length)));
   const line = (vals: string[]) =>
-    vals.map((v, j) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join("  ").replace(/\s+$/, "");
+    vals
+      .map((v, j) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j])))
+      .join("  ")
+      .replace(/\s+$/, "");
   const text = [
     ...(options.title ? [options.title] : []),
     line(names),

@@ -9,7 +9,13 @@ import { checkedRule, type Stepper, type UpdateRule } from "../update/sgd";
 import { learningRateAt } from "../learningRate/learningRate";
 import { makeSampler, type TrainOptions } from "../update/train";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkIndices, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkIndices,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { KernelInstance, padded, type Region } from "./wasm/runtime";
 
 /** A Model with a fast batch path. Interchangeable with the reference model it wraps. */
@@ -20,7 +26,12 @@ export interface FastModel extends Model {
   /** Mean loss over the batch (chunked, so any batch size fits). */
   batchLoss(theta: Params, data: Dataset, batch: ArrayLike<number>): number;
   /** Mean loss and mean gradient in one pass; returns the loss. */
-  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array): number;
+  lossAndGradient(
+    theta: Params,
+    data: Dataset,
+    batch: ArrayLike<number>,
+    out: Float64Array,
+  ): number;
   /** The engine's memory now, and what one more example per batch costs it. */
   memory(): EngineMemory;
   /**
@@ -34,7 +45,10 @@ export interface FastModel extends Model {
 }
 
 /** The subset of train()'s options that the fused loop honours, with the same meaning and defaults. */
-export type FusedTrainOptions = Pick<TrainOptions, "lr" | "steps" | "epochs" | "seed" | "sampler" | "last" | "init"> & {
+export type FusedTrainOptions = Pick<
+  TrainOptions,
+  "lr" | "steps" | "epochs" | "seed" | "sampler" | "last" | "init"
+> & {
   /** m (constant: the fused loop has no batch schedule). */
   batchSize: number;
 };
@@ -83,7 +97,11 @@ export abstract class EngineBase {
   private clock = 0;
   private readonly rowFloats: number;
 
-  protected constructor(readonly size: number, readonly inputs: number, private readonly labels: LabelKind = "class") {
+  protected constructor(
+    readonly size: number,
+    readonly inputs: number,
+    private readonly labels: LabelKind = "class",
+  ) {
     this.rowFloats = padded(inputs);
   }
 
@@ -97,7 +115,12 @@ export abstract class EngineBase {
    * address g64, and the mean loss (engines whose loss costs extra may skip it when wantLoss is
    * false, and return NaN).
    */
-  protected abstract gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number, wantLoss: boolean): number;
+  protected abstract gradientAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    g64: number,
+    wantLoss: boolean,
+  ): number;
   /** The engine's float32 parameters, written into θ's float64 layout. */
   protected abstract storeTheta(out: Params): void;
   /** One SGD step on the batch with the parameters already loaded: θ₃₂ ← θ₃₂ − lr·∇. */
@@ -114,7 +137,13 @@ export abstract class EngineBase {
     const random = rng(seed);
     const theta = options.init ? Float64Array.from(options.init) : reference.init(random.fork());
     checkCompatible(reference, theta, data);
-    const sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+    const sampler = makeSampler(
+      options.sampler ?? "shuffled",
+      data.n,
+      m,
+      seed + 1,
+      options.last ?? "keep",
+    );
     this.loadTheta(theta);
     let seconds = 0;
     for (let step = 0; step < steps; step++) {
@@ -128,21 +157,30 @@ export abstract class EngineBase {
   }
 
   protected checkData(data: Dataset): void {
-    if (data.d !== this.inputs) throw new BatchlabArgumentError("data.d", data.d, `${this.inputs} features`);
+    if (data.d !== this.inputs)
+      throw new BatchlabArgumentError("data.d", data.d, `${this.inputs} features`);
   }
 
   /** Copies θ into the kernels' memory and loads the weights from it. */
   protected loadTheta(theta: Params): void {
     this.weightsOf = null;
-    if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
+    if (theta.length !== this.size)
+      throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
     const region = this.kernels.region("theta64", this.size * 8);
     this.kernels.f64(region, this.size).set(theta);
     this.loadThetaAt(region.ptr);
   }
 
   /** Mean loss and gradient (into `out`); the loss is NaN when not wanted and not free. */
-  lossAndGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array, wantLoss = true): number {
-    if (out.length !== this.size) throw new BatchlabArgumentError("out.length", out.length, `${this.size}`);
+  lossAndGradient(
+    theta: Params,
+    data: Dataset,
+    batch: ArrayLike<number>,
+    out: Float64Array,
+    wantLoss = true,
+  ): number {
+    if (out.length !== this.size)
+      throw new BatchlabArgumentError("out.length", out.length, `${this.size}`);
     this.loadTheta(theta);
     const grad = this.kernels.region("grad64", this.size * 8);
     const loss = this.gradientAt(data, batch, grad.ptr, wantLoss);
@@ -156,12 +194,33 @@ export abstract class EngineBase {
    * left them so). This default converts the gradient up and θ down in passes of their own;
    * engines may fold both into sgd_update_rows.
    */
-  protected stepAt(data: Dataset, batch: ArrayLike<number>, t64: number, v64: number, lr: number, rule: UpdateRule, weightsCurrent: boolean): void {
+  protected stepAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    t64: number,
+    v64: number,
+    lr: number,
+    rule: UpdateRule,
+    weightsCurrent: boolean,
+  ): void {
     void weightsCurrent;
     this.loadThetaAt(t64);
     const g64 = this.kernels.region("grad64", this.size * 8).ptr;
     this.gradientAt(data, batch, g64, false);
-    this.kernels.k.sgd_update_rows(t64, v64, g64, 0, 1, 0, 0, 1, this.size, lr, rule.momentum, rule.weightDecay);
+    this.kernels.k.sgd_update_rows(
+      t64,
+      v64,
+      g64,
+      0,
+      1,
+      0,
+      0,
+      1,
+      this.size,
+      lr,
+      rule.momentum,
+      rule.weightDecay,
+    );
   }
 
   /**
@@ -174,7 +233,8 @@ export abstract class EngineBase {
    * is bit for bit what plainStepper gives with this engine's gradient.
    */
   stepper(reference: Model, theta: Params, rule: UpdateRule): Stepper {
-    if (theta.length !== this.size) throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
+    if (theta.length !== this.size)
+      throw new BatchlabArgumentError("theta.length", theta.length, `${this.size}`);
     const fixedRule = checkedRule(rule);
     const velocity = new Float64Array(fixedRule.momentum > 0 ? this.size : 0);
     let inEngine = false; // θ and v in the kernels' memory are newer than the arrays
@@ -185,7 +245,8 @@ export abstract class EngineBase {
     const stepper: Stepper = {
       step: (data, batch, lr) => {
         checkCompatible(reference, theta, data);
-        if (batch.length === 0) throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
+        if (batch.length === 0)
+          throw new BatchlabArgumentError("batch", batch, "a non-empty list of example indices");
         checkPositiveFinite("lr", lr);
         this.cached(data); // first: caching a new dataset may reset the memory (which syncs)
         if (!inEngine) {
@@ -198,7 +259,15 @@ export abstract class EngineBase {
           inEngine = true;
         }
         const r = regions();
-        this.stepAt(data, batch, r.theta.ptr, r.velocity.ptr, lr, fixedRule, this.weightsOf === stepper);
+        this.stepAt(
+          data,
+          batch,
+          r.theta.ptr,
+          r.velocity.ptr,
+          lr,
+          fixedRule,
+          this.weightsOf === stepper,
+        );
         this.weightsOf = stepper;
       },
       sync: () => {
@@ -224,12 +293,17 @@ export abstract class EngineBase {
     if (this.kernels.allocatedBytes + data.n * this.rowFloats * 4 > MEMORY_LIMIT) this.reset();
     // Reuse the least recently used slot; its memory is kept when the new dataset fits in it.
     let slot = this.cache.length < CACHED_DATASETS ? this.cache.length : 0;
-    if (slot < this.cache.length) this.cache.forEach((c, k) => { if (c.lastUsed < this.cache[slot].lastUsed) slot = k; });
+    if (slot < this.cache.length)
+      this.cache.forEach((c, k) => {
+        if (c.lastUsed < this.cache[slot].lastUsed) slot = k;
+      });
     const x = this.kernels.region(`data${slot}.x`, data.n * this.rowFloats * 4);
     const y = this.kernels.region(`data${slot}.y`, data.n * 4);
     const xs = this.kernels.f32(x, data.n * this.rowFloats);
     if (this.rowFloats === data.d) xs.set(data.x);
-    else for (let i = 0; i < data.n; i++) xs.set(data.x.subarray(i * data.d, (i + 1) * data.d), i * this.rowFloats);
+    else
+      for (let i = 0; i < data.n; i++)
+        xs.set(data.x.subarray(i * data.d, (i + 1) * data.d), i * this.rowFloats);
     if (this.labels === "class") {
       const ys = this.kernels.i32(y, data.n);
       for (let i = 0; i < data.n; i++) ys[i] = data.y[i];
@@ -254,14 +328,25 @@ export abstract class EngineBase {
    * Copies rows batch[start .. start+m) (features and labels) to the given regions. The indices
    * are checked here because the kernels would read any address they are given.
    */
-  protected gatherBatch(data: Dataset, batch: ArrayLike<number>, start: number, m: number, x: Region, y: Region): void {
+  protected gatherBatch(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    start: number,
+    m: number,
+    x: Region,
+    y: Region,
+  ): void {
     const entry = this.cached(data);
     const idx = this.kernels.region("idx", m * 4);
     const view = this.kernels.i32(idx, m);
     for (let k = 0; k < m; k++) {
       const i = batch[start + k];
       if ((i | 0) !== i || i < 0 || i >= data.n) {
-        throw new BatchlabArgumentError(`batch[${start + k}]`, i, `an example index in 0..${data.n - 1}`);
+        throw new BatchlabArgumentError(
+          `batch[${start + k}]`,
+          i,
+          `an example index in 0..${data.n - 1}`,
+        );
       }
       view[k] = i;
     }

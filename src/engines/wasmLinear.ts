@@ -18,7 +18,11 @@ export type LinkKind = "linear" | "logistic";
 class LinearEngine extends EngineBase {
   private readonly pd: number;
 
-  constructor(private readonly d: number, private readonly bias: boolean, private readonly kind: LinkKind) {
+  constructor(
+    private readonly d: number,
+    private readonly bias: boolean,
+    private readonly kind: LinkKind,
+  ) {
     super(d + (bias ? 1 : 0), d, "real");
     this.pd = padded(d);
   }
@@ -28,7 +32,14 @@ class LinearEngine extends EngineBase {
     return 4 * (this.pd + 1) + 4 + 4;
   }
 
-  private regions(m: number): { w: Region; b: Region; gw: Region; x: Region; y: Region; z: Region } {
+  private regions(m: number): {
+    w: Region;
+    b: Region;
+    gw: Region;
+    x: Region;
+    y: Region;
+    z: Region;
+  } {
     const k = this.kernels;
     return {
       w: k.region("w", this.pd * 4),
@@ -51,18 +62,40 @@ class LinearEngine extends EngineBase {
     const k = this.kernels.k;
     const { w, b, x, y, z } = this.regions(m);
     k.gemm_nt(m, 1, this.pd, x.ptr, this.pd * 4, w.ptr, this.pd * 4, z.ptr, 4, b.ptr, 0);
-    const loss = k.glm_residual(z.ptr, y.ptr, m, this.kind === "logistic" ? 1 : 0, 1 / m, wantLoss ? 1 : 0);
+    const loss = k.glm_residual(
+      z.ptr,
+      y.ptr,
+      m,
+      this.kind === "logistic" ? 1 : 0,
+      1 / m,
+      wantLoss ? 1 : 0,
+    );
     return wantLoss ? loss : NaN;
   }
 
   /** Gathers the batch and leaves ∇w in gw; returns the mean loss and ∇b. */
-  private gradient(data: Dataset, batch: ArrayLike<number>, wantLoss: boolean): { loss: number; gb: number } {
+  private gradient(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    wantLoss: boolean,
+  ): { loss: number; gb: number } {
     const m = batch.length;
     const r = this.regions(m);
     this.gatherBatch(data, batch, 0, m, r.x, r.y);
     const loss = this.residuals(m, wantLoss);
     // ∇w = Xᵀr (a 1 × d product over the m examples), ∇b = Σ r.
-    this.kernels.k.gemm_tn(1, this.pd, m, r.z.ptr, 4, r.x.ptr, this.pd * 4, r.gw.ptr, this.pd * 4, 0);
+    this.kernels.k.gemm_tn(
+      1,
+      this.pd,
+      m,
+      r.z.ptr,
+      4,
+      r.x.ptr,
+      this.pd * 4,
+      r.gw.ptr,
+      this.pd * 4,
+      0,
+    );
     let gb = 0;
     if (this.bias) {
       const residual = this.kernels.f32(r.z, m);
@@ -71,7 +104,12 @@ class LinearEngine extends EngineBase {
     return { loss: loss / m, gb };
   }
 
-  protected gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number, wantLoss: boolean): number {
+  protected gradientAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    g64: number,
+    wantLoss: boolean,
+  ): number {
     const { loss, gb } = this.gradient(data, batch, wantLoss);
     this.kernels.k.promote_rows(this.regions(1).gw.ptr, 0, g64, 0, 1, this.d, 1);
     if (this.bias) new Float64Array(this.kernels.k.memory.buffer, g64 + 8 * this.d, 1)[0] = gb;
@@ -112,7 +150,12 @@ class LinearEngine extends EngineBase {
     super.checkData(data);
     if (this.kind === "logistic") {
       for (let i = 0; i < data.n; i++) {
-        if (data.y[i] !== 0 && data.y[i] !== 1) throw new BatchlabArgumentError(`data.y[${i}]`, data.y[i], "0 or 1 for logistic regression");
+        if (data.y[i] !== 0 && data.y[i] !== 1)
+          throw new BatchlabArgumentError(
+            `data.y[${i}]`,
+            data.y[i],
+            "0 or 1 for logistic regression",
+          );
       }
     }
   }
@@ -122,12 +165,17 @@ class LinearEngine extends EngineBase {
  * linearRegression(d) or logisticRegression(d) with batch gradient and batch loss on the
  * WebAssembly SIMD kernels (float32). Per-example calls are the float64 reference's.
  */
-export function wasmLinear(inputs: number, options: { kind?: LinkKind; bias?: boolean } = {}): FastModel {
+export function wasmLinear(
+  inputs: number,
+  options: { kind?: LinkKind; bias?: boolean } = {},
+): FastModel {
   checkPositiveInteger("inputs", inputs);
   const kind = options.kind ?? "linear";
-  if (kind !== "linear" && kind !== "logistic") throw new BatchlabArgumentError("kind", kind, `"linear" or "logistic"`);
+  if (kind !== "linear" && kind !== "logistic")
+    throw new BatchlabArgumentError("kind", kind, `"linear" or "logistic"`);
   const bias = options.bias ?? true;
-  const reference: Model = kind === "linear" ? linearRegression(inputs, { bias }) : logisticRegression(inputs, { bias });
+  const reference: Model =
+    kind === "linear" ? linearRegression(inputs, { bias }) : logisticRegression(inputs, { bias });
   const engine = new LinearEngine(inputs, bias, kind);
   return engine.model(reference, `${reference.name} (wasm f32)`);
 }

@@ -36,9 +36,16 @@ class MlpEngine extends EngineBase {
   readonly layers: LayerPlan[];
   private readonly classes: number;
 
-  constructor(readonly widths: readonly number[], size: number) {
+  constructor(
+    readonly widths: readonly number[],
+    size: number,
+  ) {
     super(size, widths[0]);
-    this.layers = mlpLayout(widths).layers.map((layer) => ({ ...layer, pin: padded(layer.inputs), pout: padded(layer.outputs) }));
+    this.layers = mlpLayout(widths).layers.map((layer) => ({
+      ...layer,
+      pin: padded(layer.inputs),
+      pout: padded(layer.outputs),
+    }));
     this.classes = widths[widths.length - 1];
   }
 
@@ -61,7 +68,14 @@ class MlpEngine extends EngineBase {
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b } = this.weights(l);
-      k.demote_rows(t64 + layer.w * 8, layer.inputs * 8, W.ptr, layer.pin * 4, layer.outputs, layer.inputs);
+      k.demote_rows(
+        t64 + layer.w * 8,
+        layer.inputs * 8,
+        W.ptr,
+        layer.pin * 4,
+        layer.outputs,
+        layer.inputs,
+      );
       k.demote_rows(t64 + layer.b * 8, 0, b.ptr, 0, 1, layer.outputs);
     });
   }
@@ -69,7 +83,9 @@ class MlpEngine extends EngineBase {
   /** Activations for a batch of m rows: H_0 is the gathered input, H_L the logits. */
   private activations(m: number): Region[] {
     const acts = [this.kernels.region("X", m * this.layers[0].pin * 4)];
-    this.layers.forEach((layer, l) => acts.push(this.kernels.region(`H${l + 1}`, m * layer.pout * 4)));
+    this.layers.forEach((layer, l) =>
+      acts.push(this.kernels.region(`H${l + 1}`, m * layer.pout * 4)),
+    );
     return acts;
   }
 
@@ -85,11 +101,31 @@ class MlpEngine extends EngineBase {
     this.layers.forEach((layer, l) => {
       const { W, b } = this.weights(l);
       const hidden = l < this.layers.length - 1;
-      k.gemm_nt(m, layer.outputs, layer.pin, acts[l].ptr, layer.pin * 4, W.ptr, layer.pin * 4, acts[l + 1].ptr, layer.pout * 4, b.ptr, hidden ? 1 : 0);
+      k.gemm_nt(
+        m,
+        layer.outputs,
+        layer.pin,
+        acts[l].ptr,
+        layer.pin * 4,
+        W.ptr,
+        layer.pin * 4,
+        acts[l + 1].ptr,
+        layer.pout * 4,
+        b.ptr,
+        hidden ? 1 : 0,
+      );
     });
     const top = this.layers[this.layers.length - 1];
     const labels = this.kernels.region("labels", m * 4);
-    return k.softmax_xent(acts[acts.length - 1].ptr, top.pout * 4, this.classes, labels.ptr, m, deltas[deltas.length - 1].ptr, 1 / m);
+    return k.softmax_xent(
+      acts[acts.length - 1].ptr,
+      top.pout * 4,
+      this.classes,
+      labels.ptr,
+      m,
+      deltas[deltas.length - 1].ptr,
+      1 / m,
+    );
   }
 
   private backward(m: number): void {
@@ -99,10 +135,32 @@ class MlpEngine extends EngineBase {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l];
       const { W, dW, db } = this.weights(l);
-      k.gemm_tn(layer.outputs, layer.pin, m, deltas[l].ptr, layer.pout * 4, acts[l].ptr, layer.pin * 4, dW.ptr, layer.pin * 4, 0);
+      k.gemm_tn(
+        layer.outputs,
+        layer.pin,
+        m,
+        deltas[l].ptr,
+        layer.pout * 4,
+        acts[l].ptr,
+        layer.pin * 4,
+        dW.ptr,
+        layer.pin * 4,
+        0,
+      );
       k.colsum(deltas[l].ptr, layer.pout * 4, m, layer.pout, db.ptr);
       if (l > 0) {
-        k.gemm_nn(m, layer.pin, layer.outputs, deltas[l].ptr, layer.pout * 4, W.ptr, layer.pin * 4, deltas[l - 1].ptr, layer.pin * 4, 0);
+        k.gemm_nn(
+          m,
+          layer.pin,
+          layer.outputs,
+          deltas[l].ptr,
+          layer.pout * 4,
+          W.ptr,
+          layer.pin * 4,
+          deltas[l - 1].ptr,
+          layer.pin * 4,
+          0,
+        );
         k.relu_mask(deltas[l - 1].ptr, acts[l].ptr, m * layer.pin);
       }
     }
@@ -114,20 +172,62 @@ class MlpEngine extends EngineBase {
     this.layers.forEach((layer, l) => {
       const r = this.weights(l);
       const [W, b] = which === "params" ? [r.W, r.b] : [r.dW, r.db];
-      k.promote_rows(W.ptr, layer.pin * 4, t64 + layer.w * 8, layer.inputs * 8, layer.outputs, layer.inputs, 1);
+      k.promote_rows(
+        W.ptr,
+        layer.pin * 4,
+        t64 + layer.w * 8,
+        layer.inputs * 8,
+        layer.outputs,
+        layer.inputs,
+        1,
+      );
       k.promote_rows(b.ptr, 0, t64 + layer.b * 8, 0, 1, layer.outputs, 1);
     });
   }
 
   /** The default's three passes over θ folded into one sgd_update_rows per weight block. */
-  protected override stepAt(data: Dataset, batch: ArrayLike<number>, t64: number, v64: number, lr: number, rule: UpdateRule, weightsCurrent: boolean): void {
+  protected override stepAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    t64: number,
+    v64: number,
+    lr: number,
+    rule: UpdateRule,
+    weightsCurrent: boolean,
+  ): void {
     if (!weightsCurrent) this.loadThetaAt(t64);
     this.batchGradient32(data, batch);
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b, dW, db } = this.weights(l);
-      k.sgd_update_rows(t64 + layer.w * 8, v64 + layer.w * 8, dW.ptr, layer.pin * 4, 0, W.ptr, layer.pin * 4, layer.outputs, layer.inputs, lr, rule.momentum, rule.weightDecay);
-      k.sgd_update_rows(t64 + layer.b * 8, v64 + layer.b * 8, db.ptr, 0, 0, b.ptr, 0, 1, layer.outputs, lr, rule.momentum, rule.weightDecay);
+      k.sgd_update_rows(
+        t64 + layer.w * 8,
+        v64 + layer.w * 8,
+        dW.ptr,
+        layer.pin * 4,
+        0,
+        W.ptr,
+        layer.pin * 4,
+        layer.outputs,
+        layer.inputs,
+        lr,
+        rule.momentum,
+        rule.weightDecay,
+      );
+      k.sgd_update_rows(
+        t64 + layer.b * 8,
+        v64 + layer.b * 8,
+        db.ptr,
+        0,
+        0,
+        b.ptr,
+        0,
+        1,
+        layer.outputs,
+        lr,
+        rule.momentum,
+        rule.weightDecay,
+      );
     });
   }
 
@@ -156,7 +256,14 @@ class MlpEngine extends EngineBase {
   /** Gathers the batch, runs forward and backward: the float32 gradient in dW, db. Returns Σ loss. */
   private batchGradient32(data: Dataset, batch: ArrayLike<number>): number {
     const m = batch.length;
-    this.gatherBatch(data, batch, 0, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+    this.gatherBatch(
+      data,
+      batch,
+      0,
+      m,
+      this.activations(m)[0],
+      this.kernels.region("labels", m * 4),
+    );
     const loss = this.forwardLoss(m);
     this.backward(m);
     return loss;
@@ -167,7 +274,14 @@ class MlpEngine extends EngineBase {
     let sum = 0;
     for (let start = 0; start < batch.length; start += EngineBase.EVAL_CHUNK) {
       const m = Math.min(EngineBase.EVAL_CHUNK, batch.length - start);
-      this.gatherBatch(data, batch, start, m, this.activations(m)[0], this.kernels.region("labels", m * 4));
+      this.gatherBatch(
+        data,
+        batch,
+        start,
+        m,
+        this.activations(m)[0],
+        this.kernels.region("labels", m * 4),
+      );
       sum += this.forwardLoss(m);
     }
     return sum / batch.length;
@@ -176,7 +290,11 @@ class MlpEngine extends EngineBase {
   protected override checkData(data: Dataset): void {
     super.checkData(data);
     if (data.classes !== undefined && data.classes !== this.classes) {
-      throw new BatchlabArgumentError("data.classes", data.classes, `${this.classes} (the MLP's output width)`);
+      throw new BatchlabArgumentError(
+        "data.classes",
+        data.classes,
+        `${this.classes} (the MLP's output width)`,
+      );
     }
   }
 }

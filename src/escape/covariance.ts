@@ -7,7 +7,11 @@ import { gradientMatrix, matrixMean } from "../noise/statistics";
 import type { Model, Params } from "../models/model";
 
 /** Σ(θ), row-major p × p, population normalisation 1/N. */
-export function exampleGradientCovariance(model: Model, theta: Params, data: Dataset): Float64Array {
+export function exampleGradientCovariance(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+): Float64Array {
   const matrix = gradientMatrix(model, theta, data);
   const { n, p, g } = matrix;
   const mean = matrixMean(matrix);

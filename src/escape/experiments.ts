@@ -10,7 +10,12 @@ import { withReplacement } from "../sampling/samplers";
 import { RunCache } from "../sweeps/cache";
 import { applyMeanGradient, plainStepper } from "../update/sgd";
 import { rng, type Rng } from "../util/rng";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import type { EscapeTimes } from "./survival";
 
 /** Bump when a change alters what a cached run computes. */
@@ -46,7 +51,11 @@ export function batchesFor(n: number, m: number, random: Rng): () => ArrayLike<n
 }
 
 /** Steps to escape for every seed (censored at the budget), with minibatch SGD on the model's examples. */
-export function escapeRuns(model: LandscapeModel, data: Dataset, options: EscapeRunOptions): EscapeTimes {
+export function escapeRuns(
+  model: LandscapeModel,
+  data: Dataset,
+  options: EscapeRunOptions,
+): EscapeTimes {
   const { m, lr, seeds, budget } = options;
   checkPositiveInteger("seeds", seeds);
   checkPositiveInteger("budget", budget);
@@ -66,7 +75,10 @@ export function escapeRuns(model: LandscapeModel, data: Dataset, options: Escape
  * steps `stepsFor(θ, r)` makes until it has escaped or the budget is spent (a censored run).
  */
 function untilEscaped(
-  seeds: number, budget: number, start: ArrayLike<number>, hasEscaped: (theta: Float64Array) => boolean,
+  seeds: number,
+  budget: number,
+  start: ArrayLike<number>,
+  hasEscaped: (theta: Float64Array) => boolean,
   stepsFor: (theta: Float64Array, r: number) => () => void,
 ): EscapeTimes {
   const times = new Float64Array(seeds);
@@ -107,13 +119,16 @@ export function noisyGdRuns(landscape: Landscape, options: NoisyGdOptions): Esca
   checkPositiveInteger("budget", budget);
   checkPositiveFinite("lr", lr);
   const p = landscape.dims;
-  if (options.start.length !== p) throw new BatchlabArgumentError("start.length", options.start.length, `${p}`);
+  if (options.start.length !== p)
+    throw new BatchlabArgumentError("start.length", options.start.length, `${p}`);
   const seed = options.seed ?? 0;
   const grad = new Float64Array(p);
   return untilEscaped(seeds, budget, options.start, options.escaped, (theta, r) => {
     const random = rng(seed + r);
     return () => {
-      for (let j = 0; j < p; j++) grad[j] = landscape.partial(theta, j) + Math.sqrt(options.variance(theta, j)) * random.normal();
+      for (let j = 0; j < p; j++)
+        grad[j] =
+          landscape.partial(theta, j) + Math.sqrt(options.variance(theta, j)) * random.normal();
       applyMeanGradient(theta, grad, lr);
     };
   });
@@ -130,7 +145,11 @@ export interface CloudOptions {
 }
 
 /** θ₀ of every seed every `every` steps: snapshots[k][r] is seed r at step k·every. */
-export function cloudRuns(model: LandscapeModel, data: Dataset, options: CloudOptions): { steps: number[]; snapshots: Float64Array[] } {
+export function cloudRuns(
+  model: LandscapeModel,
+  data: Dataset,
+  options: CloudOptions,
+): { steps: number[]; snapshots: Float64Array[] } {
   const { m, lr, seeds, steps, every } = options;
   checkPositiveInteger("seeds", seeds);
   checkPositiveInteger("steps", steps);
@@ -155,7 +174,12 @@ export function cloudRuns(model: LandscapeModel, data: Dataset, options: CloudOp
  * A cached run: `compute()` on a miss, the stored value on a hit. The key is everything the run
  * depends on (pass the landscape's spec, the setting, seeds and budget).
  */
-export function cachedRun<T>(namespace: string, key: Record<string, unknown>, compute: () => T, cache: RunCache | null = new RunCache()): T {
+export function cachedRun<T>(
+  namespace: string,
+  key: Record<string, unknown>,
+  compute: () => T,
+  cache: RunCache | null = new RunCache(),
+): T {
   const config = { version: VERSION, ...key };
   const hit = cache?.get<T>(namespace, config);
   if (hit !== undefined) return hit;
@@ -165,12 +189,31 @@ export function cachedRun<T>(namespace: string, key: Record<string, unknown>, co
 }
 
 /** An EscapeTimes back from the cache (typed arrays are stored as plain arrays). */
-export function asEscapeTimes(value: { times: ArrayLike<number>; escaped: ArrayLike<number>; budget: number }): EscapeTimes {
-  return { times: Float64Array.from(value.times), escaped: Uint8Array.from(value.escaped), budget: value.budget };
+export function asEscapeTimes(value: {
+  times: ArrayLike<number>;
+  escaped: ArrayLike<number>;
+  budget: number;
+}): EscapeTimes {
+  return {
+    times: Float64Array.from(value.times),
+    escaped: Uint8Array.from(value.escaped),
+    budget: value.budget,
+  };
 }
 
 /** The loss L(θ) after every step, averaged over seeds (a run's plateau at a saddle shows as a shelf). */
-export function meanLossCurve(model: LandscapeModel, data: Dataset, options: { m: number; lr: number; seeds: number; steps: number; seed?: number; start?: ArrayLike<number> }): Float64Array {
+export function meanLossCurve(
+  model: LandscapeModel,
+  data: Dataset,
+  options: {
+    m: number;
+    lr: number;
+    seeds: number;
+    steps: number;
+    seed?: number;
+    start?: ArrayLike<number>;
+  },
+): Float64Array {
   const { m, lr, seeds, steps } = options;
   checkPositiveInteger("seeds", seeds);
   checkPositiveInteger("steps", steps);
@@ -190,6 +233,11 @@ export function meanLossCurve(model: LandscapeModel, data: Dataset, options: { m
 }
 
 /** escapeRuns (or any run giving EscapeTimes) through the disk cache. */
-export function cachedEscapeRuns(namespace: string, key: Record<string, unknown>, compute: () => EscapeTimes, cache: RunCache | null = new RunCache()): EscapeTimes {
+export function cachedEscapeRuns(
+  namespace: string,
+  key: Record<string, unknown>,
+  compute: () => EscapeTimes,
+  cache: RunCache | null = new RunCache(),
+): EscapeTimes {
   return asEscapeTimes(cachedRun(namespace, key, compute, cache));
 }

@@ -17,14 +17,30 @@ export interface LineFit {
 }
 
 /** Weighted least squares y = intercept + slope·x. */
-export function weightedLine(x: ArrayLike<number>, y: ArrayLike<number>, w: ArrayLike<number>): LineFit {
+export function weightedLine(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  w: ArrayLike<number>,
+): LineFit {
   const n = x.length;
-  if (n < 2 || y.length !== n || w.length !== n) throw new BatchlabArgumentError("x.length", n, "at least 2, equal to y.length and w.length");
-  let sw = 0, sx = 0, sy = 0;
-  for (let i = 0; i < n; i++) { sw += w[i]; sx += w[i] * x[i]; sy += w[i] * y[i]; }
-  const mx = sx / sw, my = sy / sw;
-  let sxx = 0, sxy = 0;
-  for (let i = 0; i < n; i++) { sxx += w[i] * (x[i] - mx) ** 2; sxy += w[i] * (x[i] - mx) * (y[i] - my); }
+  if (n < 2 || y.length !== n || w.length !== n)
+    throw new BatchlabArgumentError("x.length", n, "at least 2, equal to y.length and w.length");
+  let sw = 0,
+    sx = 0,
+    sy = 0;
+  for (let i = 0; i < n; i++) {
+    sw += w[i];
+    sx += w[i] * x[i];
+    sy += w[i] * y[i];
+  }
+  const mx = sx / sw,
+    my = sy / sw;
+  let sxx = 0,
+    sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += w[i] * (x[i] - mx) ** 2;
+    sxy += w[i] * (x[i] - mx) * (y[i] - my);
+  }
   if (!(sxx > 0)) throw new BatchlabArgumentError("x", x, "at least two different values");
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
@@ -51,7 +67,8 @@ export interface EscapeLineFit extends LineFit {
 
 function resample(runs: EscapeTimes, random: ReturnType<typeof rng>): EscapeTimes {
   const n = runs.times.length;
-  const times = new Float64Array(n), escaped = new Uint8Array(n);
+  const times = new Float64Array(n),
+    escaped = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const j = random.int(n);
     times[i] = runs.times[j];
@@ -61,15 +78,29 @@ function resample(runs: EscapeTimes, random: ReturnType<typeof rng>): EscapeTime
 }
 
 function fitPoints(points: EscapePoint[]): LineFit | null {
-  const used = points.map((p) => ({ x: p.x, fit: exponentialFit(p.runs) })).filter((p) => p.fit.events > 0);
+  const used = points
+    .map((p) => ({ x: p.x, fit: exponentialFit(p.runs) }))
+    .filter((p) => p.fit.events > 0);
   if (used.length < 2 || new Set(used.map((p) => p.x)).size < 2) return null;
-  return weightedLine(used.map((p) => p.x), used.map((p) => p.fit.logMean), used.map((p) => p.fit.events));
+  return weightedLine(
+    used.map((p) => p.x),
+    used.map((p) => p.fit.logMean),
+    used.map((p) => p.fit.events),
+  );
 }
 
 /** ln τ̂ = intercept + slope·x through the settings, with a bootstrap over seeds for the slope. */
-export function fitEscapeLine(points: EscapePoint[], options: { bootstrap?: number; seed?: number } = {}): EscapeLineFit {
+export function fitEscapeLine(
+  points: EscapePoint[],
+  options: { bootstrap?: number; seed?: number } = {},
+): EscapeLineFit {
   const fit = fitPoints(points);
-  if (!fit) throw new BatchlabArgumentError("points", points.length, "at least two settings (at two values of x) with escapes");
+  if (!fit)
+    throw new BatchlabArgumentError(
+      "points",
+      points.length,
+      "at least two settings (at two values of x) with escapes",
+    );
   const draws = options.bootstrap ?? 400;
   checkPositiveInteger("bootstrap", draws);
   const random = rng(options.seed ?? 0);
@@ -80,10 +111,16 @@ export function fitEscapeLine(points: EscapePoint[], options: { bootstrap?: numb
   }
   slopes.sort((a, b) => a - b);
   const mean = slopes.reduce((s, v) => s + v, 0) / slopes.length;
-  const sd = Math.sqrt(slopes.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, slopes.length - 1));
-  const q = (f: number) => slopes[Math.min(slopes.length - 1, Math.max(0, Math.round(f * (slopes.length - 1))))];
+  const sd = Math.sqrt(
+    slopes.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, slopes.length - 1),
+  );
+  const q = (f: number) =>
+    slopes[Math.min(slopes.length - 1, Math.max(0, Math.round(f * (slopes.length - 1))))];
   return {
-    ...fit, slopeSE: sd, slopeLow: q(0.025), slopeHigh: q(0.975),
+    ...fit,
+    slopeSE: sd,
+    slopeLow: q(0.025),
+    slopeHigh: q(0.975),
     skipped: points.filter((p) => exponentialFit(p.runs).events === 0).length,
   };
 }

@@ -39,7 +39,11 @@ export interface ExponentialFit {
 
 function checkTimes(runs: EscapeTimes): void {
   if (runs.times.length === 0 || runs.times.length !== runs.escaped.length) {
-    throw new BatchlabArgumentError("runs", runs.times.length, "non-empty times and escaped arrays of the same length");
+    throw new BatchlabArgumentError(
+      "runs",
+      runs.times.length,
+      "non-empty times and escaped arrays of the same length",
+    );
   }
   checkPositiveFinite("budget", runs.budget);
 }
@@ -47,15 +51,21 @@ function checkTimes(runs: EscapeTimes): void {
 /** Maximum-likelihood mean escape time under an exponential model with right-censoring. */
 export function exponentialFit(runs: EscapeTimes): ExponentialFit {
   checkTimes(runs);
-  let events = 0, exposure = 0;
+  let events = 0,
+    exposure = 0;
   for (let i = 0; i < runs.times.length; i++) {
     exposure += Math.min(runs.times[i], runs.budget);
     events += runs.escaped[i];
   }
   const meanTime = events > 0 ? exposure / events : Infinity;
   return {
-    meanTime, logMean: Math.log(meanTime), logSE: events > 0 ? 1 / Math.sqrt(events) : Infinity,
-    events, runs: runs.times.length, exposure, lowerBound: exposure / Math.log(20),
+    meanTime,
+    logMean: Math.log(meanTime),
+    logSE: events > 0 ? 1 / Math.sqrt(events) : Infinity,
+    events,
+    runs: runs.times.length,
+    exposure,
+    lowerBound: exposure / Math.log(20),
   };
 }
 
@@ -70,22 +80,31 @@ export function escapeProbability(runs: EscapeTimes): number {
 /** The mean over the runs that escaped only: the biased estimate that drops censored runs. */
 export function meanOfEscapedOnly(runs: EscapeTimes): number {
   checkTimes(runs);
-  let k = 0, sum = 0;
-  for (let i = 0; i < runs.times.length; i++) if (runs.escaped[i]) { k++; sum += runs.times[i]; }
+  let k = 0,
+    sum = 0;
+  for (let i = 0; i < runs.times.length; i++)
+    if (runs.escaped[i]) {
+      k++;
+      sum += runs.times[i];
+    }
   return k > 0 ? sum / k : NaN;
 }
 
 /** Kaplan–Meier survival curve: S jumps down at each escape time t (steps), from S(0) = 1. */
 export function kaplanMeier(runs: EscapeTimes): { t: number[]; survival: number[] } {
   checkTimes(runs);
-  const order = Array.from(runs.times.keys()).sort((a, b) => runs.times[a] - runs.times[b] || runs.escaped[b] - runs.escaped[a]);
+  const order = Array.from(runs.times.keys()).sort(
+    (a, b) => runs.times[a] - runs.times[b] || runs.escaped[b] - runs.escaped[a],
+  );
   let atRisk = order.length;
   let s = 1;
-  const t = [0], survival = [1];
+  const t = [0],
+    survival = [1];
   let i = 0;
   while (i < order.length) {
     const time = runs.times[order[i]];
-    let deaths = 0, leaving = 0;
+    let deaths = 0,
+      leaving = 0;
     while (i < order.length && runs.times[order[i]] === time) {
       deaths += runs.escaped[order[i]];
       leaving++;
@@ -138,11 +157,16 @@ export function escapeSummary(runs: EscapeTimes, scale = 1): EscapeSummary {
   const tau = fit.meanTime;
   const budget = runs.budget;
   return {
-    runs: fit.runs, escaped: fit.events, probability: escapeProbability(runs),
-    meanTime: tau * scale, low: tau * Math.exp(-z) * scale, high: tau * Math.exp(z) * scale,
+    runs: fit.runs,
+    escaped: fit.events,
+    probability: escapeProbability(runs),
+    meanTime: tau * scale,
+    low: tau * Math.exp(-z) * scale,
+    high: tau * Math.exp(z) * scale,
     lowerBound: fit.events === 0 ? fit.lowerBound * scale : NaN,
     restrictedMean: restrictedMean(runs) * scale,
-    restrictedMeanModel: (Number.isFinite(tau) ? tau * (1 - Math.exp(-budget / tau)) : budget) * scale,
+    restrictedMeanModel:
+      (Number.isFinite(tau) ? tau * (1 - Math.exp(-budget / tau)) : budget) * scale,
     escapedOnlyMean: meanOfEscapedOnly(runs) * scale,
   };
 }

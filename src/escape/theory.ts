@@ -34,7 +34,9 @@ export function wellShare(well: DoubleWell, from: Basin): number {
 
 /** d ln τ / d(m/η) for minibatch noise σ²|H|/m: (2ΔL/σ²)·(s/h + (1 − s)/k). */
 export function escapeSlope(well: DoubleWell, from: Basin): number {
-  const h = wellCurvature(well, from), k = well.spec.barrierCurvature, s = wellShare(well, from);
+  const h = wellCurvature(well, from),
+    k = well.spec.barrierCurvature,
+    s = wellShare(well, from);
   return ((2 * well.spec.barrier) / well.noise ** 2) * (s / h + (1 - s) / k);
 }
 
@@ -67,7 +69,13 @@ export function isotropicVariance(well: DoubleWell, from: Basin, m: number): num
  * (SDE time / η), by the double integral above on a fine grid (trapezoids). With
  * `constantVariance` v the noise is GD's added Gaussian noise of variance v along θ₀ (m unused).
  */
-export function kramersSteps(well: DoubleWell, from: Basin, m: number, lr: number, options: { constantVariance?: number; points?: number } = {}): number {
+export function kramersSteps(
+  well: DoubleWell,
+  from: Basin,
+  m: number,
+  lr: number,
+  options: { constantVariance?: number; points?: number } = {},
+): number {
   checkPositiveInteger("m", m);
   checkPositiveFinite("lr", lr);
   const points = options.points ?? 40000;
@@ -82,21 +90,27 @@ export function kramersSteps(well: DoubleWell, from: Basin, m: number, lr: numbe
   const x0 = from === "sharp" ? 0 : flatMin;
   const slope = (u: number) => sign * wellSlope(well, x0 + sign * u);
   // Minibatch noise: variance σ²|W″|/m per unit η²; or, for GD plus Gaussian noise, a constant variance v.
-  const diffusion = constant !== undefined
-    ? () => (lr * constant) / 2
-    : (u: number) => (lr * sigma2 * Math.abs(curvatureAt(well, x0 + sign * u))) / (2 * m);
-  const tail = 8 * Math.sqrt(constant !== undefined ? (lr * constant) / (2 * h) : (lr * sigma2) / (2 * m)); // ~8 standard deviations of the stationary spread in the well
-  const lo = -tail, hi = flatMin;
+  const diffusion =
+    constant !== undefined
+      ? () => (lr * constant) / 2
+      : (u: number) => (lr * sigma2 * Math.abs(curvatureAt(well, x0 + sign * u))) / (2 * m);
+  const tail =
+    8 * Math.sqrt(constant !== undefined ? (lr * constant) / (2 * h) : (lr * sigma2) / (2 * m)); // ~8 standard deviations of the stationary spread in the well
+  const lo = -tail,
+    hi = flatMin;
   const du = (hi - lo) / points;
   const psi = new Float64Array(points + 1);
   const u0 = Math.round(-lo / du); // grid index nearest the start minimum
   for (let i = 1; i <= points; i++) {
-    const ua = lo + (i - 1) * du, ub = lo + i * du;
+    const ua = lo + (i - 1) * du,
+      ub = lo + i * du;
     psi[i] = psi[i - 1] + 0.5 * du * (slope(ua) / diffusion(ua) + slope(ub) / diffusion(ub));
   }
   const offset = psi[u0];
-  let inner = 0, total = 0;
-  let prevInner = 0, prevOuter = 0;
+  let inner = 0,
+    total = 0;
+  let prevInner = 0,
+    prevOuter = 0;
   for (let i = 0; i <= points; i++) {
     const u = lo + i * du;
     const f = Math.exp(-(psi[i] - offset)) / diffusion(u);
@@ -124,7 +138,10 @@ function curvatureAt(well: DoubleWell, x: number): number {
  * E[steps] = [ln(escapeAt/s) + (γ + ln 2)/2]/ln(1 + ηλ), and without noise (full batch, s = 0)
  * steps = ln(escapeAt/x₀)/ln(1 + ηλ). The quartic is ignored (escapeAt ≪ √(λ/q)).
  */
-export function saddleEscapeSteps(sad: Saddle, options: { m: number | "full"; lr: number; start: number; escapeAt: number }): number {
+export function saddleEscapeSteps(
+  sad: Saddle,
+  options: { m: number | "full"; lr: number; start: number; escapeAt: number },
+): number {
   const { lr, start, escapeAt } = options;
   checkPositiveFinite("lr", lr);
   checkPositiveFinite("escapeAt", escapeAt);
@@ -134,7 +151,9 @@ export function saddleEscapeSteps(sad: Saddle, options: { m: number | "full"; lr
     return Math.log(escapeAt / Math.abs(start)) / growth;
   }
   checkPositiveInteger("m", options.m);
-  const spread = Math.sqrt((lr * sad.noise ** 2) / (options.m * (2 + lr * sad.spec.negativeCurvature)));
+  const spread = Math.sqrt(
+    (lr * sad.noise ** 2) / (options.m * (2 + lr * sad.spec.negativeCurvature)),
+  );
   const EULER_GAMMA = 0.5772156649015329;
   return (Math.log(escapeAt / spread) + (EULER_GAMMA + Math.LN2) / 2) / growth;
 }

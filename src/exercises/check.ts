@@ -46,7 +46,12 @@ export interface CheckResult {
   message: string;
 }
 
-const MARK: Record<CheckStatus, string> = { pass: "✔ PASS", fail: "✘ FAIL", todo: "✎", error: "✘ ERROR" };
+const MARK: Record<CheckStatus, string> = {
+  pass: "✔ PASS",
+  fail: "✘ FAIL",
+  todo: "✎",
+  error: "✘ ERROR",
+};
 
 /**
  * The line check() prints. An exercise not attempted yet reads as an invitation, not as an error:
@@ -71,7 +76,11 @@ export function grade(name: string, grader: () => void | string): CheckResult {
   let result: CheckResult;
   try {
     const note = grader();
-    result = { name, status: "pass", message: typeof note === "string" && note !== "" ? note : "correct." };
+    result = {
+      name,
+      status: "pass",
+      message: typeof note === "string" && note !== "" ? note : "correct.",
+    };
   } catch (e) {
     if (e instanceof ExerciseFailure) result = { name, status: "fail", message: e.message };
     else if (e instanceof NotAttempted) result = { name, status: "todo", message: e.message };
@@ -103,10 +112,17 @@ export function expectNumber(what: string, actual: unknown): number {
 }
 
 /** Fail unless |actual − expected| is within rtol relative to the larger of the two. */
-export function expectClose(what: string, actual: unknown, expected: number, options: { rtol?: number; hint?: string } = {}): void {
+export function expectClose(
+  what: string,
+  actual: unknown,
+  expected: number,
+  options: { rtol?: number; hint?: string } = {},
+): void {
   const value = expectNumber(what, actual);
   if (!nearlyEqual(value, expected, options.rtol ?? 1e-6)) {
-    fail(`${what} should be ${formatNumber(expected)}, got ${formatNumber(value)}.${options.hint ? " " + options.hint : ""}`);
+    fail(
+      `${what} should be ${formatNumber(expected)}, got ${formatNumber(value)}.${options.hint ? " " + options.hint : ""}`,
+    );
   }
 }
 
@@ -116,7 +132,8 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "number") return formatNumber(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === "string") return JSON.stringify(value);
   return typeof value;
 }
@@ -142,7 +159,8 @@ const solutions = new Map<string, Solution>();
 export function registerSolutions(entries: Record<string, Solution>): void {
   for (const [name, s] of Object.entries(entries)) {
     const existing = solutions.get(name);
-    if (existing && existing.code !== s.code) throw new Error(`two different solutions registered as "${name}"`);
+    if (existing && existing.code !== s.code)
+      throw new Error(`two different solutions registered as "${name}"`);
     solutions.set(name, s);
   }
 }
@@ -164,5 +182,7 @@ export function solution(name: string): void {
     console.log(`No solution is called "${name}". Known: ${solutionNames().join(", ") || "none"}.`);
     return;
   }
-  console.log(`Solution "${name}":\n\n${s.code.trim()}\n${s.explanation ? `\n${s.explanation.trim()}\n` : ""}`);
+  console.log(
+    `Solution "${name}":\n\n${s.code.trim()}\n${s.explanation ? `\n${s.explanation.trim()}\n` : ""}`,
+  );
 }

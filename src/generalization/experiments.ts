@@ -11,7 +11,12 @@ import type { HessianVectorProduct } from "../curvature/mlpHessian";
 import type { Dataset } from "../data/dataset";
 import type { Model, Params } from "../models/model";
 import { train } from "../update/train";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { linearWarmup } from "../learningRate/schedules";
 import { yieldToEventLoop } from "../sweeps/progress";
 import { scaledLearningRate, type LrBase, type LrRule } from "../learningRate/scaling";
@@ -27,7 +32,12 @@ import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
 export type RunProgress = (done: number, total: number, label: string) => void;
 
 /** Reports a finished run and lets the event loop send the notebook's progress display. */
-async function reportRun(onRun: RunProgress | undefined, done: number, total: number, label: string): Promise<void> {
+async function reportRun(
+  onRun: RunProgress | undefined,
+  done: number,
+  total: number,
+  label: string,
+): Promise<void> {
   if (!onRun) return;
   onRun(done, total, label);
   await yieldToEventLoop();
@@ -52,9 +62,15 @@ export interface FixedEpochRow extends FixedEpochConfig, Evaluation {
 }
 
 /** Every (rule, m, seed) with η = scaledLearningRate(rule, base, m): seeds 0..seeds−1. */
-export function lrRuleGrid(options: { batchSizes: readonly number[]; rules: readonly LrRule[]; base: LrBase; seeds: number }): FixedEpochConfig[] {
+export function lrRuleGrid(options: {
+  batchSizes: readonly number[];
+  rules: readonly LrRule[];
+  base: LrBase;
+  seeds: number;
+}): FixedEpochConfig[] {
   checkPositiveInteger("seeds", options.seeds);
-  if (options.batchSizes.length === 0) throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty list");
+  if (options.batchSizes.length === 0)
+    throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty list");
   const configs: FixedEpochConfig[] = [];
   for (const rule of options.rules) {
     for (const m of options.batchSizes) {
@@ -66,19 +82,33 @@ export function lrRuleGrid(options: { batchSizes: readonly number[]; rules: read
 }
 
 /** One fixed-epoch run (the rule's name aside): what runFixedEpochs reports for a config. */
-export function fixedEpochRun(problem: GeneralizationProblem, config: { m: number; lr: number; seed: number }, epochs: number): Omit<FixedEpochRow, "rule"> {
+export function fixedEpochRun(
+  problem: GeneralizationProblem,
+  config: { m: number; lr: number; seed: number },
+  epochs: number,
+): Omit<FixedEpochRow, "rule"> {
   const { model, train: trainData, test: testData } = problem;
   const steps = Math.ceil((epochs * trainData.n) / config.m);
   // Record the loss on a small subset only: train() uses it to stop diverged runs early, and
   // the final evaluation below is done on all examples anyway.
   const run = train(model, trainData, {
-    batchSize: config.m, lr: config.lr, steps, seed: config.seed,
-    evalEvery: Math.max(1, Math.ceil(steps / 10)), evalSize: Math.min(trainData.n, 256),
+    batchSize: config.m,
+    lr: config.lr,
+    steps,
+    seed: config.seed,
+    evalEvery: Math.max(1, Math.ceil(steps / 10)),
+    evalSize: Math.min(trainData.n, 256),
   });
   const seconds = run.history[run.history.length - 1].seconds;
   return {
-    m: config.m, lr: config.lr, seed: config.seed, epochs, steps: run.steps,
-    lrOverM: config.lr / config.m, diverged: run.diverged, seconds,
+    m: config.m,
+    lr: config.lr,
+    seed: config.seed,
+    epochs,
+    steps: run.steps,
+    lrOverM: config.lr / config.m,
+    diverged: run.diverged,
+    seconds,
     ...evaluateSolution(model, run.theta, trainData, testData),
   };
 }
@@ -90,22 +120,36 @@ export function fixedEpochRun(problem: GeneralizationProblem, config: { m: numbe
  * pool (all cores at once); the rows are the same, in the same order.
  */
 export async function runFixedEpochs(
-  problem: GeneralizationProblem, configs: readonly FixedEpochConfig[],
+  problem: GeneralizationProblem,
+  configs: readonly FixedEpochConfig[],
   options: { epochs: number; onRun?: RunProgress; pool?: WorkerPool },
 ): Promise<FixedEpochRow[]> {
   checkPositiveFinite("epochs", options.epochs);
   const keyOf = (c: FixedEpochConfig) => `${c.m}|${c.lr}|${c.seed}`;
   const distinct = [...new Map(configs.map((c) => [keyOf(c), c])).values()];
-  const label = (c: FixedEpochConfig) => `${c.rule} η = ${c.lr.toPrecision(3)}, m = ${c.m}, seed ${c.seed}`;
+  const label = (c: FixedEpochConfig) =>
+    `${c.rule} η = ${c.lr.toPrecision(3)}, m = ${c.m}, seed ${c.seed}`;
   // Progress counts configs, as the rows do: a distinct run finished reports every config it answers.
   let reported = 0;
   const reportAll = async (c: FixedEpochConfig) => {
-    for (const d of configs) if (keyOf(d) === keyOf(c)) await reportRun(options.onRun, ++reported, configs.length, label(d));
+    for (const d of configs)
+      if (keyOf(d) === keyOf(c))
+        await reportRun(options.onRun, ++reported, configs.length, label(d));
   };
-  const results = await eachRun(problem, distinct, FIXED_EPOCH_JOB, (c) => ({ m: c.m, lr: c.lr, seed: c.seed, epochs: options.epochs }),
-    (c) => fixedEpochRun(problem, c, options.epochs), options.pool, reportAll);
+  const results = await eachRun(
+    problem,
+    distinct,
+    FIXED_EPOCH_JOB,
+    (c) => ({ m: c.m, lr: c.lr, seed: c.seed, epochs: options.epochs }),
+    (c) => fixedEpochRun(problem, c, options.epochs),
+    options.pool,
+    reportAll,
+  );
   const done = new Map(distinct.map((c, i) => [keyOf(c), results[i]]));
-  return configs.map((c) => ({ rule: c.rule, ...(done.get(keyOf(c)) as Omit<FixedEpochRow, "rule">) }));
+  return configs.map((c) => ({
+    rule: c.rule,
+    ...(done.get(keyOf(c)) as Omit<FixedEpochRow, "rule">),
+  }));
 }
 
 export interface EqualLossConfig {
@@ -135,17 +179,31 @@ export interface EqualLossRun {
 }
 
 /** One run to the target loss: what runToEqualLoss reports for a config. */
-export function equalLossRun(problem: GeneralizationProblem, config: EqualLossConfig, options: EqualLossOptions): EqualLossRun {
+export function equalLossRun(
+  problem: GeneralizationProblem,
+  config: EqualLossConfig,
+  options: EqualLossOptions,
+): EqualLossRun {
   checkNonNegativeInteger("warmupSteps", config.warmupSteps);
   const { model, train: trainData, test: testData } = problem;
   const result = trainToLoss(model, trainData, {
-    batchSize: config.m, lr: linearWarmup(config.lr, config.warmupSteps), target: options.target,
-    maxSteps: Math.ceil((options.maxEpochs * trainData.n) / config.m), momentum: options.momentum, seed: config.seed,
+    batchSize: config.m,
+    lr: linearWarmup(config.lr, config.warmupSteps),
+    target: options.target,
+    maxSteps: Math.ceil((options.maxEpochs * trainData.n) / config.m),
+    momentum: options.momentum,
+    seed: config.seed,
   });
   return {
     row: {
-      ...config, momentum: options.momentum, target: options.target, status: result.status, steps: result.steps,
-      epochs: result.epochs, seconds: result.seconds, ...evaluateSolution(model, result.theta, trainData, testData),
+      ...config,
+      momentum: options.momentum,
+      target: options.target,
+      status: result.status,
+      steps: result.steps,
+      epochs: result.epochs,
+      seconds: result.seconds,
+      ...evaluateSolution(model, result.theta, trainData, testData),
     },
     theta: result.theta,
   };
@@ -163,16 +221,34 @@ export interface EqualLossOptions {
  * the runs go to the worker pool; the runs are the same, in the same order.
  */
 export async function runToEqualLoss(
-  problem: GeneralizationProblem, configs: readonly EqualLossConfig[],
+  problem: GeneralizationProblem,
+  configs: readonly EqualLossConfig[],
   options: EqualLossOptions & { onRun?: RunProgress; pool?: WorkerPool },
 ): Promise<EqualLossRun[]> {
   checkPositiveFinite("target", options.target);
   checkPositiveFinite("maxEpochs", options.maxEpochs);
   configs.forEach((c, i) => checkNonNegativeInteger(`configs[${i}].warmupSteps`, c.warmupSteps));
-  const settings: EqualLossOptions = { target: options.target, momentum: options.momentum, maxEpochs: options.maxEpochs };
+  const settings: EqualLossOptions = {
+    target: options.target,
+    momentum: options.momentum,
+    maxEpochs: options.maxEpochs,
+  };
   let reported = 0;
-  return eachRun(problem, configs, EQUAL_LOSS_JOB, (c) => ({ config: c, options: settings }), (c) => equalLossRun(problem, c, settings), options.pool,
-    (c) => reportRun(options.onRun, ++reported, configs.length, `m = ${c.m}, η = ${c.lr}, seed ${c.seed}`));
+  return eachRun(
+    problem,
+    configs,
+    EQUAL_LOSS_JOB,
+    (c) => ({ config: c, options: settings }),
+    (c) => equalLossRun(problem, c, settings),
+    options.pool,
+    (c) =>
+      reportRun(
+        options.onRun,
+        ++reported,
+        configs.length,
+        `m = ${c.m}, η = ${c.lr}, seed ${c.seed}`,
+      ),
+  );
 }
 
 export interface SharpnessMeasurement {
@@ -206,11 +282,30 @@ export interface SharpnessMeasureOptions {
 }
 
 /** Both sharpness measures of one solution: λ_max by power iteration and Keskar's φ(ε). */
-export function measureSharpness(model: Model, theta: Params, data: Dataset, options: SharpnessMeasureOptions = {}): SharpnessMeasurement {
+export function measureSharpness(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  options: SharpnessMeasureOptions = {},
+): SharpnessMeasurement {
   const op = hessianOperator(model, theta, data, { batch: options.batch, exact: options.exact });
-  const top = powerIteration(op, { maxIterations: options.maxIterations ?? 30, tolerance: options.tolerance ?? 1e-3, seed: options.seed ?? 0 });
-  const sharp = epsilonSharpness(model, theta, data, { batch: options.batch, epsilon: options.epsilon ?? 1e-3, steps: options.ascentSteps ?? 10 });
-  return { lambdaMax: top.value, powerIterations: top.iterations, converged: top.converged, phi: sharp.phi, epsilon: sharp.epsilon };
+  const top = powerIteration(op, {
+    maxIterations: options.maxIterations ?? 30,
+    tolerance: options.tolerance ?? 1e-3,
+    seed: options.seed ?? 0,
+  });
+  const sharp = epsilonSharpness(model, theta, data, {
+    batch: options.batch,
+    epsilon: options.epsilon ?? 1e-3,
+    steps: options.ascentSteps ?? 10,
+  });
+  return {
+    lambdaMax: top.value,
+    powerIterations: top.iterations,
+    converged: top.converged,
+    phi: sharp.phi,
+    epsilon: sharp.epsilon,
+  };
 }
 
 /**
@@ -218,14 +313,21 @@ export function measureSharpness(model: Model, theta: Params, data: Dataset, opt
  * run, its configuration kept. With a problem `spec` the solutions are measured on the worker pool.
  */
 export async function measureSharpnessOfRuns<R extends { m: number; seed: number }>(
-  problem: GeneralizationProblem, runs: readonly { row: R; theta: Params }[],
+  problem: GeneralizationProblem,
+  runs: readonly { row: R; theta: Params }[],
   options: SharpnessJobOptions & { onRun?: RunProgress; pool?: WorkerPool } = {},
 ): Promise<(R & SharpnessMeasurement)[]> {
   const { onRun, pool, ...settings } = options;
   let reported = 0;
-  const measured = await eachRun(problem, runs, SHARPNESS_JOB, (run) => ({ theta: run.theta, options: settings }),
-    (run) => sharpnessOf(problem, run.theta, settings), pool,
-    (run) => reportRun(onRun, ++reported, runs.length, `m = ${run.row.m}, seed ${run.row.seed}`));
+  const measured = await eachRun(
+    problem,
+    runs,
+    SHARPNESS_JOB,
+    (run) => ({ theta: run.theta, options: settings }),
+    (run) => sharpnessOf(problem, run.theta, settings),
+    pool,
+    (run) => reportRun(onRun, ++reported, runs.length, `m = ${run.row.m}, seed ${run.row.seed}`),
+  );
   return runs.map((run, i) => ({ ...run.row, ...measured[i] }));
 }
 
@@ -233,9 +335,18 @@ export async function measureSharpnessOfRuns<R extends { m: number; seed: number
 export type SharpnessJobOptions = Omit<SharpnessMeasureOptions, "exact"> & { exactMlp?: boolean };
 
 /** Both sharpness measures of one solution on the problem's training set. */
-export function sharpnessOf(problem: GeneralizationProblem, theta: Params, options: SharpnessJobOptions): SharpnessMeasurement {
+export function sharpnessOf(
+  problem: GeneralizationProblem,
+  theta: Params,
+  options: SharpnessJobOptions,
+): SharpnessMeasurement {
   const { exactMlp, ...rest } = options;
-  if (exactMlp && !problem.spec) throw new BatchlabArgumentError("exactMlp", exactMlp, "used with a problem spec (it names the MLP's widths)");
+  if (exactMlp && !problem.spec)
+    throw new BatchlabArgumentError(
+      "exactMlp",
+      exactMlp,
+      "used with a problem spec (it names the MLP's widths)",
+    );
   const exact = exactMlp && problem.spec ? mlpHessianVectorProduct(problem.spec.widths) : undefined;
   return measureSharpness(problem.model, theta, problem.train, { ...rest, exact });
 }
@@ -246,14 +357,30 @@ export function sharpnessOf(problem: GeneralizationProblem, theta: Params, optio
  * worker and the shares are computed on the pool: every α is independent, so the rows are the same.
  */
 export async function interpolationCurveOf(
-  problem: GeneralizationProblem, from: Params, to: Params, alphas: readonly number[], options: { pool?: WorkerPool } = {},
+  problem: GeneralizationProblem,
+  from: Params,
+  to: Params,
+  alphas: readonly number[],
+  options: { pool?: WorkerPool } = {},
 ): Promise<InterpolationPoint[]> {
-  const workers = problem.spec ? options.pool ?? sharedPool() : null;
-  if (!workers || workers.size === 1 || alphas.length < 2) return interpolationCurve(problem.model, from, to, alphas, { train: problem.train, test: problem.test });
+  const workers = problem.spec ? (options.pool ?? sharedPool()) : null;
+  if (!workers || workers.size === 1 || alphas.length < 2)
+    return interpolationCurve(problem.model, from, to, alphas, {
+      train: problem.train,
+      test: problem.test,
+    });
   const shares = Math.min(workers.size, alphas.length);
   const cut = (k: number) => Math.round((k * alphas.length) / shares);
-  const parts = await runJobs<InterpolationPoint[]>(workers, INTERPOLATION_JOB,
-    Array.from({ length: shares }, (_, k) => ({ spec: problem.spec, from, to, alphas: alphas.slice(cut(k), cut(k + 1)) })));
+  const parts = await runJobs<InterpolationPoint[]>(
+    workers,
+    INTERPOLATION_JOB,
+    Array.from({ length: shares }, (_, k) => ({
+      spec: problem.spec,
+      from,
+      to,
+      alphas: alphas.slice(cut(k), cut(k + 1)),
+    })),
+  );
   return parts.flat();
 }
 
@@ -269,10 +396,15 @@ const INTERPOLATION_JOB: JobRef = { module: "generalization/jobs", name: "interp
  * back in item order either way; `after` is called as each one finishes (for progress).
  */
 async function eachRun<T, R>(
-  problem: GeneralizationProblem, items: readonly T[], job: JobRef, jobConfig: (item: T) => object,
-  local: (item: T) => R, pool: WorkerPool | undefined, after: (item: T) => Promise<void>,
+  problem: GeneralizationProblem,
+  items: readonly T[],
+  job: JobRef,
+  jobConfig: (item: T) => object,
+  local: (item: T) => R,
+  pool: WorkerPool | undefined,
+  after: (item: T) => Promise<void>,
 ): Promise<R[]> {
-  const workers = problem.spec ? pool ?? sharedPool() : null;
+  const workers = problem.spec ? (pool ?? sharedPool()) : null;
   if (!workers || workers.size === 1) {
     const results: R[] = [];
     for (const item of items) {
@@ -282,5 +414,10 @@ async function eachRun<T, R>(
     return results;
   }
   const spec = problem.spec as MnistMlpSpec;
-  return runJobs<R>(workers, job, items.map((item) => ({ spec, ...jobConfig(item) })), (i) => after(items[i]));
+  return runJobs<R>(
+    workers,
+    job,
+    items.map((item) => ({ spec, ...jobConfig(item) })),
+    (i) => after(items[i]),
+  );
 }

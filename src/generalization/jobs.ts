@@ -6,26 +6,55 @@
 import { loadKernels } from "../engines/wasm/runtime";
 import { interpolationCurve } from "../curvature/interpolate";
 import type { Params } from "../models/model";
-import { equalLossRun, fixedEpochRun, sharpnessOf, type EqualLossConfig, type EqualLossOptions, type SharpnessJobOptions } from "./experiments";
+import {
+  equalLossRun,
+  fixedEpochRun,
+  sharpnessOf,
+  type EqualLossConfig,
+  type EqualLossOptions,
+  type SharpnessJobOptions,
+} from "./experiments";
 import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
 
-export async function fixedEpochJob(c: { spec: MnistMlpSpec; m: number; lr: number; seed: number; epochs: number }) {
+export async function fixedEpochJob(c: {
+  spec: MnistMlpSpec;
+  m: number;
+  lr: number;
+  seed: number;
+  epochs: number;
+}) {
   await loadKernels();
   return fixedEpochRun(mnistMlpProblem(c.spec), c, c.epochs);
 }
 
-export async function equalLossJob(c: { spec: MnistMlpSpec; config: EqualLossConfig; options: EqualLossOptions }) {
+export async function equalLossJob(c: {
+  spec: MnistMlpSpec;
+  config: EqualLossConfig;
+  options: EqualLossOptions;
+}) {
   await loadKernels();
   return equalLossRun(mnistMlpProblem(c.spec), c.config, c.options);
 }
 
-export async function sharpnessJob(c: { spec: MnistMlpSpec; theta: Params; options: SharpnessJobOptions }) {
+export async function sharpnessJob(c: {
+  spec: MnistMlpSpec;
+  theta: Params;
+  options: SharpnessJobOptions;
+}) {
   await loadKernels();
   return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
 }
 
-export async function interpolationJob(c: { spec: MnistMlpSpec; from: Params; to: Params; alphas: number[] }) {
+export async function interpolationJob(c: {
+  spec: MnistMlpSpec;
+  from: Params;
+  to: Params;
+  alphas: number[];
+}) {
   await loadKernels();
   const problem = mnistMlpProblem(c.spec);
-  return interpolationCurve(problem.model, c.from, c.to, c.alphas, { train: problem.train, test: problem.test });
+  return interpolationCurve(problem.model, c.from, c.to, c.alphas, {
+    train: problem.train,
+    test: problem.test,
+  });
 }

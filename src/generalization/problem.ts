@@ -32,8 +32,14 @@ const built = new Map<string, Required<GeneralizationProblem>>();
  * read by the experiments), so that a worker running many jobs loads MNIST once.
  */
 export function mnistMlpProblem(spec: MnistMlpSpec): Required<GeneralizationProblem> {
-  if (spec === null || typeof spec !== "object") throw new BatchlabArgumentError("spec", spec, "{ train, test, widths }");
-  if (!Array.isArray(spec.widths) || spec.widths.length < 2) throw new BatchlabArgumentError("spec.widths", spec.widths, "layer widths such as [784, 64, 10]");
+  if (spec === null || typeof spec !== "object")
+    throw new BatchlabArgumentError("spec", spec, "{ train, test, widths }");
+  if (!Array.isArray(spec.widths) || spec.widths.length < 2)
+    throw new BatchlabArgumentError(
+      "spec.widths",
+      spec.widths,
+      "layer widths such as [784, 64, 10]",
+    );
   const key = stableStringify(spec);
   const hit = built.get(key);
   if (hit) return hit;

@@ -6,7 +6,13 @@ import * as aq from "arquero";
 import { datasetLoss } from "../curvature/loss";
 import type { Dataset } from "../data/dataset";
 import { accuracy, type Model, type Params } from "../models/model";
-import { BatchlabArgumentError, checkAllFinite, checkInRange, checkLength, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkAllFinite,
+  checkInRange,
+  checkLength,
+  checkPositiveInteger,
+} from "../util/validate";
 
 export interface Evaluation {
   trainLoss: number;
@@ -18,7 +24,12 @@ export interface Evaluation {
 }
 
 /** Mean loss and accuracy of θ on the training and the test set. */
-export function evaluateSolution(model: Model, theta: Params, train: Dataset, test: Dataset): Evaluation {
+export function evaluateSolution(
+  model: Model,
+  theta: Params,
+  train: Dataset,
+  test: Dataset,
+): Evaluation {
   const trainAccuracy = accuracy(model, theta, train);
   const testAccuracy = accuracy(model, theta, test);
   return {
@@ -74,7 +85,7 @@ export function ranks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const r = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
     const rank = (i + j) / 2 + 1;
@@ -104,7 +115,12 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
     sxx += (rx[i] - mean) ** 2;
     syy += (ry[i] - mean) ** 2;
   }
-  if (sxx === 0 || syy === 0) throw new BatchlabArgumentError(sxx === 0 ? "x" : "y", sxx === 0 ? x : y, "at least two distinct values");
+  if (sxx === 0 || syy === 0)
+    throw new BatchlabArgumentError(
+      sxx === 0 ? "x" : "y",
+      sxx === 0 ? x : y,
+      "at least two distinct values",
+    );
   return sxy / Math.sqrt(sxx * syy);
 }
 
@@ -113,7 +129,9 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * n, and for every metric its mean over the group and, as "<metric> sd", its sample sd.
  */
 export function summarizeBy<T extends object>(
-  rows: readonly T[], by: readonly (keyof T & string)[], metrics: Record<string, (row: T) => number>,
+  rows: readonly T[],
+  by: readonly (keyof T & string)[],
+  metrics: Record<string, (row: T) => number>,
 ): Record<string, unknown>[] {
   if (rows.length === 0) return [];
   const names = Object.keys(metrics);
@@ -132,7 +150,10 @@ export function summarizeBy<T extends object>(
   }
   // Groups come out in order of first appearance; arquero's sample sd of a single value is
   // undefined, which the table shows as 0 (no spread measured).
-  const table = aq.table(tidy).groupby(...by).rollup(summaries as Parameters<aq.ColumnTable["rollup"]>[0]);
+  const table = aq
+    .table(tidy)
+    .groupby(...by)
+    .rollup(summaries as Parameters<aq.ColumnTable["rollup"]>[0]);
   return (table.objects() as Record<string, unknown>[]).map((row) => {
     for (const name of names) row[`${name} sd`] ??= 0;
     return row;

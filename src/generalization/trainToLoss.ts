@@ -17,7 +17,13 @@ import { stepperFor } from "../update/sgd";
 import { learningRateAt, type LearningRate } from "../learningRate/learningRate";
 import { makeSampler } from "../update/train";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkFinite,
+  checkInRange,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 
 export interface TrainToLossOptions {
   batchSize: number;
@@ -63,10 +69,15 @@ export interface TrainToLossResult {
   checks: LossCheck[];
 }
 
-export function trainToLoss(model: Model, data: Dataset, options: TrainToLossOptions): TrainToLossResult {
+export function trainToLoss(
+  model: Model,
+  data: Dataset,
+  options: TrainToLossOptions,
+): TrainToLossResult {
   const m = options.batchSize;
   checkPositiveInteger("batchSize", m);
-  if (m > data.n) throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n}`);
+  if (m > data.n)
+    throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n}`);
   checkFinite("target", options.target);
   checkPositiveInteger("maxSteps", options.maxSteps);
   const momentum = options.momentum ?? 0;
@@ -107,5 +118,14 @@ export function trainToLoss(model: Model, data: Dataset, options: TrainToLossOpt
     if (!Number.isFinite(loss) || loss > limit) status = "diverged";
     else if (loss <= options.target) status = "reached";
   }
-  return { status, theta, steps: step, examples, epochs: examples / data.n, trainLoss: loss, seconds, checks };
+  return {
+    status,
+    theta,
+    steps: step,
+    examples,
+    epochs: examples / data.n,
+    trainLoss: loss,
+    seconds,
+    checks,
+  };
 }

@@ -6,10 +6,26 @@
 export { learningRateAt, type LearningRate, type Schedule } from "./learningRate";
 // Schedules of η over steps, and of m over epochs
 export {
-  linearWarmup, stepDecay, inverseTimeDecay, cosineDecay, levelAt, robbinsMonroSums,
-  batchGrowth, epochsToSteps, stepsPerEpoch, updatesWithBatchSchedule, type BatchSchedule,
+  linearWarmup,
+  stepDecay,
+  inverseTimeDecay,
+  cosineDecay,
+  levelAt,
+  robbinsMonroSums,
+  batchGrowth,
+  epochsToSteps,
+  stepsPerEpoch,
+  updatesWithBatchSchedule,
+  type BatchSchedule,
 } from "./schedules";
 // How η follows m: the rules, and the measured best η set beside them
 export {
-  scaledLearningRate, LR_RULES, lrRules, linearScalingLimit, type LrRule, type LrBase, type TunedLr, type LrRuleRow,
+  scaledLearningRate,
+  LR_RULES,
+  lrRules,
+  linearScalingLimit,
+  type LrRule,
+  type LrBase,
+  type TunedLr,
+  type LrRuleRow,
 } from "./scaling";

@@ -28,10 +28,18 @@ export function scaledLearningRate(rule: LrRule, base: LrBase, m: number): numbe
   checkPositiveInteger("m", m);
   const k = m / base.batchSize;
   switch (rule) {
-    case "same": return base.lr;
-    case "linear": return base.lr * k;
-    case "sqrt": return base.lr * Math.sqrt(k);
-    default: throw new BatchlabArgumentError("rule", rule, `one of ${LR_RULES.map((r) => `"${r}"`).join(", ")}`);
+    case "same":
+      return base.lr;
+    case "linear":
+      return base.lr * k;
+    case "sqrt":
+      return base.lr * Math.sqrt(k);
+    default:
+      throw new BatchlabArgumentError(
+        "rule",
+        rule,
+        `one of ${LR_RULES.map((r) => `"${r}"`).join(", ")}`,
+      );
   }
 }
 

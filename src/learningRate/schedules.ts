@@ -10,7 +10,13 @@
 // schedules end (and so are judged by where they end, not by the limit).
 
 import type { LastBatchPolicy } from "../sampling/samplers";
-import { BatchlabArgumentError, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkInRange,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import type { Schedule } from "./learningRate";
 
 /** How many of the (sorted) boundaries t has reached: the number of drops so far. */
@@ -21,11 +27,16 @@ export function levelAt(t: number, boundaries: readonly number[]): number {
 }
 
 function checkBoundaries(name: string, boundaries: readonly number[]): number[] {
-  if (!Array.isArray(boundaries)) throw new BatchlabArgumentError(name, boundaries, "an array of increasing numbers > 0");
+  if (!Array.isArray(boundaries))
+    throw new BatchlabArgumentError(name, boundaries, "an array of increasing numbers > 0");
   for (let k = 0; k < boundaries.length; k++) {
     checkPositiveFinite(`${name}[${k}]`, boundaries[k]);
     if (k > 0 && !(boundaries[k] > boundaries[k - 1])) {
-      throw new BatchlabArgumentError(`${name}[${k}]`, boundaries[k], `greater than ${name}[${k - 1}] = ${boundaries[k - 1]}`);
+      throw new BatchlabArgumentError(
+        `${name}[${k}]`,
+        boundaries[k],
+        `greater than ${name}[${k - 1}] = ${boundaries[k - 1]}`,
+      );
     }
   }
   return boundaries.slice();
@@ -33,8 +44,10 @@ function checkBoundaries(name: string, boundaries: readonly number[]): number[] 
 
 /** A linear warmup: η grows from η/steps to η over the first `steps` steps, then stays. */
 export function linearWarmup(lr: number, steps: number): Schedule {
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
-  if (!Number.isInteger(steps) || steps < 0) throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
+  if (!(lr > 0) || !Number.isFinite(lr))
+    throw new BatchlabArgumentError("lr", lr, "a finite number > 0");
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new BatchlabArgumentError("steps", steps, "a non-negative integer");
   return (step) => (step < steps ? (lr * (step + 1)) / steps : lr);
 }
 
@@ -61,7 +74,8 @@ export function cosineDecay(eta0: number, steps: number, etaMin = 0): Schedule {
   checkPositiveFinite("eta0", eta0);
   checkPositiveInteger("steps", steps);
   checkInRange("etaMin", etaMin, 0, eta0);
-  return (step) => etaMin + ((eta0 - etaMin) * (1 + Math.cos((Math.PI * Math.min(step, steps - 1)) / steps))) / 2;
+  return (step) =>
+    etaMin + ((eta0 - etaMin) * (1 + Math.cos((Math.PI * Math.min(step, steps - 1)) / steps))) / 2;
 }
 
 /** A batch size as a function of the epoch (counted from 0): train()'s batchSize when it grows. */
@@ -72,7 +86,11 @@ export type BatchSchedule = (epoch: number) => number;
  * multiply m by k instead. Boundaries are in epochs, because a growing batch changes how many steps
  * an epoch has; η stays constant.
  */
-export function batchGrowth(m0: number, factor: number, boundaries: readonly number[]): BatchSchedule {
+export function batchGrowth(
+  m0: number,
+  factor: number,
+  boundaries: readonly number[],
+): BatchSchedule {
   checkPositiveInteger("m0", m0);
   checkPositiveInteger("factor", factor);
   const at = checkBoundaries("boundaries", boundaries);
@@ -95,7 +113,12 @@ export function stepsPerEpoch(n: number, m: number, last: LastBatchPolicy = "kee
  * Updates train() makes over `epochs` epochs of n examples when m follows a batch schedule:
  * stepsPerEpoch for each whole epoch, ⌈f·n/m⌉ for a fractional last epoch f.
  */
-export function updatesWithBatchSchedule(batchSize: BatchSchedule, n: number, epochs: number, last: LastBatchPolicy = "keep"): number {
+export function updatesWithBatchSchedule(
+  batchSize: BatchSchedule,
+  n: number,
+  epochs: number,
+  last: LastBatchPolicy = "keep",
+): number {
   checkPositiveInteger("n", n);
   checkPositiveFinite("epochs", epochs);
   let updates = 0;
@@ -109,7 +132,10 @@ export function updatesWithBatchSchedule(batchSize: BatchSchedule, n: number, ep
 }
 
 /** Σ ηₜ and Σ ηₜ² over the first `steps` steps: the two Robbins–Monro sums, truncated. */
-export function robbinsMonroSums(lr: number | Schedule, steps: number): { sum: number; sumOfSquares: number } {
+export function robbinsMonroSums(
+  lr: number | Schedule,
+  steps: number,
+): { sum: number; sumOfSquares: number } {
   checkNonNegativeInteger("steps", steps);
   let sum = 0;
   let sumOfSquares = 0;

@@ -2,7 +2,13 @@
 
 // The Model interface and what every model gets
 export {
-  checkCompatible, meanLoss, accuracy, perExampleGradients, meanGradient, type Params, type Model,
+  checkCompatible,
+  meanLoss,
+  accuracy,
+  perExampleGradients,
+  meanGradient,
+  type Params,
+  type Model,
 } from "./model";
 // Linear regression
 export { linearRegression, type LinearOptions } from "./linear";

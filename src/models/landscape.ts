@@ -22,7 +22,8 @@ export function landscapeModel(landscape: Landscape, start?: ArrayLike<number>):
   const p = landscape.dims;
   const origin = new Float64Array(p);
   if (start) {
-    if (start.length !== p) throw new BatchlabArgumentError("start.length", start.length, `${p} (the landscape's dims)`);
+    if (start.length !== p)
+      throw new BatchlabArgumentError("start.length", start.length, `${p} (the landscape's dims)`);
     origin.set(start);
   }
   const sigma = landscape.noise;
@@ -39,7 +40,9 @@ export function landscapeModel(landscape: Landscape, start?: ArrayLike<number>):
       return landscape.loss(theta) - sigma * tilt;
     },
     exampleGradient(theta: Params, data: Dataset, i: number, out: Float64Array) {
-      for (let j = 0; j < p; j++) out[j] = landscape.partial(theta, j) - sigma * data.x[i * p + j] * landscape.tiltSlope(theta, j);
+      for (let j = 0; j < p; j++)
+        out[j] =
+          landscape.partial(theta, j) - sigma * data.x[i * p + j] * landscape.tiltSlope(theta, j);
     },
     batchGradient(theta: Params, data: Dataset, batch: ArrayLike<number>, out: Float64Array) {
       const m = batch.length;
@@ -52,7 +55,8 @@ export function landscapeModel(landscape: Landscape, start?: ArrayLike<number>):
     },
     /** 0 in the basin of the start (θ₀ left of the barrier top, or x < 0 at the saddle), 1 otherwise. */
     predict(theta: Params) {
-      if (landscape.kind === "double-well") return (landscape as DoubleWell).basin(theta) === "sharp" ? 0 : 1;
+      if (landscape.kind === "double-well")
+        return (landscape as DoubleWell).basin(theta) === "sharp" ? 0 : 1;
       return theta[0] < 0 ? 0 : 1;
     },
   };

@@ -24,7 +24,11 @@ export interface MlpLayer {
  */
 export function mlpLayout(widths: readonly number[]): { layers: MlpLayer[]; size: number } {
   if (!Array.isArray(widths) || widths.length < 3) {
-    throw new BatchlabArgumentError("widths", widths, "[inputs, hidden…, classes] with at least one hidden layer");
+    throw new BatchlabArgumentError(
+      "widths",
+      widths,
+      "[inputs, hidden…, classes] with at least one hidden layer",
+    );
   }
   widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   const layers: MlpLayer[] = [];
@@ -39,7 +43,13 @@ export function mlpLayout(widths: readonly number[]): { layers: MlpLayer[]; size
 }
 
 /** Forward pass for example i: leaves the activations in acts (acts[0] = xᵢ), returns the output logits (acts[L]). */
-function forward(layers: readonly MlpLayer[], acts: Float64Array[], theta: Params, data: Dataset, i: number): Float64Array {
+function forward(
+  layers: readonly MlpLayer[],
+  acts: Float64Array[],
+  theta: Params,
+  data: Dataset,
+  i: number,
+): Float64Array {
   const d = acts[0].length;
   acts[0].set(data.x.subarray(i * d, (i + 1) * d));
   for (let l = 0; l < layers.length; l++) {
@@ -59,7 +69,13 @@ function forward(layers: readonly MlpLayer[], acts: Float64Array[], theta: Param
 
 /** Backward pass after forward(i): adds scale·∇L(θ; xᵢ) into out (deltas: one scratch vector per layer). */
 function backward(
-  layers: readonly MlpLayer[], acts: Float64Array[], deltas: Float64Array[], theta: Params, label: number, out: Float64Array, scale: number,
+  layers: readonly MlpLayer[],
+  acts: Float64Array[],
+  deltas: Float64Array[],
+  theta: Params,
+  label: number,
+  out: Float64Array,
+  scale: number,
 ): void {
   const L = layers.length;
   const top = deltas[L];

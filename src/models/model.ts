@@ -53,22 +53,44 @@ const labelsChecked = new WeakMap<ArrayLike<number>, number>();
  * features fit the model, and a classifier's targets are class indices it can output.
  */
 export function checkCompatible(model: Model, theta: Params, data: Dataset): void {
-  if (model === null || typeof model !== "object" || typeof model.exampleLoss !== "function" || !Number.isInteger(model.size)) {
-    throw new BatchlabArgumentError("model", model, "a Model (linearRegression(d), logisticRegression(d), softmaxRegression(d, K), mlp([…]), …)");
+  if (
+    model === null ||
+    typeof model !== "object" ||
+    typeof model.exampleLoss !== "function" ||
+    !Number.isInteger(model.size)
+  ) {
+    throw new BatchlabArgumentError(
+      "model",
+      model,
+      "a Model (linearRegression(d), logisticRegression(d), softmaxRegression(d, K), mlp([…]), …)",
+    );
   }
-  checkArrayLike("theta", theta, `the model's parameters θ (a Float64Array of length ${model.size})`);
+  checkArrayLike(
+    "theta",
+    theta,
+    `the model's parameters θ (a Float64Array of length ${model.size})`,
+  );
   if (theta.length !== model.size) {
-    throw new BatchlabArgumentError("theta.length", theta.length, `${model.size} for model ${model.name}`);
+    throw new BatchlabArgumentError(
+      "theta.length",
+      theta.length,
+      `${model.size} for model ${model.name}`,
+    );
   }
   const values = theta as ArrayLike<unknown>;
   if (!ArrayBuffer.isView(values)) {
     for (let j = 0; j < values.length; j++) {
-      if (typeof values[j] !== "number") throw new BatchlabArgumentError(`theta[${j}]`, values[j], "a number");
+      if (typeof values[j] !== "number")
+        throw new BatchlabArgumentError(`theta[${j}]`, values[j], "a number");
     }
   }
   checkDataset("data", data);
   if (data.d !== model.inputs) {
-    throw new BatchlabArgumentError("data.d", data.d, `${model.inputs} features for model ${model.name}`);
+    throw new BatchlabArgumentError(
+      "data.d",
+      data.d,
+      `${model.inputs} features for model ${model.name}`,
+    );
   }
   const K = model.classes;
   if (K !== undefined && labelsChecked.get(data.y) !== K) {
@@ -82,7 +104,12 @@ function checkBatch(batch: ArrayLike<number>, data: Dataset): void {
 }
 
 /** Mean loss over the given examples (all of them by default). */
-export function meanLoss(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
+export function meanLoss(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number> = allIndicesOf(data),
+): number {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   if (model.batchLoss) return model.batchLoss(theta, data, batch);
@@ -92,27 +119,42 @@ export function meanLoss(model: Model, theta: Params, data: Dataset, batch: Arra
 }
 
 /** Fraction of the given examples whose predicted class is the target. */
-export function accuracy(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): number {
+export function accuracy(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number> = allIndicesOf(data),
+): number {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   let correct = 0;
-  for (let k = 0; k < batch.length; k++) if (model.predict(theta, data, batch[k]) === data.y[batch[k]]) correct++;
+  for (let k = 0; k < batch.length; k++)
+    if (model.predict(theta, data, batch[k]) === data.y[batch[k]]) correct++;
   return correct / batch.length;
 }
 
 /** The m × p matrix whose row k is ∇L(θ; x_batch[k]), row-major. */
-export function perExampleGradients(model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data)): Float64Array {
+export function perExampleGradients(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number> = allIndicesOf(data),
+): Float64Array {
   checkCompatible(model, theta, data);
   checkBatch(batch, data);
   const p = model.size;
   const out = new Float64Array(batch.length * p);
-  for (let k = 0; k < batch.length; k++) model.exampleGradient(theta, data, batch[k], out.subarray(k * p, (k + 1) * p));
+  for (let k = 0; k < batch.length; k++)
+    model.exampleGradient(theta, data, batch[k], out.subarray(k * p, (k + 1) * p));
   return out;
 }
 
 /** (1/m)·Σᵢ ∇L(θ; xᵢ, yᵢ) over the batch: the model's fast path when it has one. */
 export function meanGradient(
-  model: Model, theta: Params, data: Dataset, batch: ArrayLike<number> = allIndicesOf(data),
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  batch: ArrayLike<number> = allIndicesOf(data),
   out: Float64Array = new Float64Array(model?.size ?? 0),
 ): Float64Array {
   checkCompatible(model, theta, data);

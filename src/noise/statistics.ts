@@ -11,7 +11,13 @@
 
 import type { Dataset } from "../data/dataset";
 import { allIndicesOf } from "../data/dataset";
-import { checkCompatible, meanGradient, perExampleGradients, type Model, type Params } from "../models/model";
+import {
+  checkCompatible,
+  meanGradient,
+  perExampleGradients,
+  type Model,
+  type Params,
+} from "../models/model";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
 export interface GradientNoise {
@@ -37,7 +43,10 @@ export interface GradientMatrix {
  * examples so that it never holds the N × p matrix: fine for MNIST-sized problems.
  */
 export function gradientNoise(
-  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndicesOf(data),
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  examples: ArrayLike<number> = allIndicesOf(data),
 ): GradientNoise {
   checkCompatible(model, theta, data);
   const mean = meanGradient(model, theta, data, examples);
@@ -56,15 +65,23 @@ export function gradientNoise(
 
 /** The matrix of per-example gradients at θ (rows follow `examples`, all of data by default). */
 export function gradientMatrix(
-  model: Model, theta: Params, data: Dataset, examples: ArrayLike<number> = allIndicesOf(data),
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  examples: ArrayLike<number> = allIndicesOf(data),
 ): GradientMatrix {
-  return { n: examples.length, p: model.size, g: perExampleGradients(model, theta, data, examples) };
+  return {
+    n: examples.length,
+    p: model.size,
+    g: perExampleGradients(model, theta, data, examples),
+  };
 }
 
 /** Wrap a flat row-major N × p array as a GradientMatrix, checking its shape. */
 export function asGradientMatrix(g: Float64Array, p: number): GradientMatrix {
   checkPositiveInteger("p", p);
-  if (g.length === 0 || g.length % p !== 0) throw new BatchlabArgumentError("g.length", g.length, `a positive multiple of p = ${p}`);
+  if (g.length === 0 || g.length % p !== 0)
+    throw new BatchlabArgumentError("g.length", g.length, `a positive multiple of p = ${p}`);
   return { n: g.length / p, p, g };
 }
 
@@ -94,7 +111,12 @@ export function matrixNoise(matrix: GradientMatrix): GradientNoise {
 function noiseFrom(mean: Float64Array, traceCov: number): GradientNoise {
   let gradNormSq = 0;
   for (let j = 0; j < mean.length; j++) gradNormSq += mean[j] * mean[j];
-  return { meanGradient: mean, gradNormSq, traceCov, bSimple: simpleNoiseScale(traceCov, gradNormSq) };
+  return {
+    meanGradient: mean,
+    gradNormSq,
+    traceCov,
+    bSimple: simpleNoiseScale(traceCov, gradNormSq),
+  };
 }
 
 /** B_simple = tr Σ / |G|²: the batch size at which the noise in a batch gradient equals the signal. */
@@ -111,7 +133,11 @@ export function simpleNoiseScale(traceCov: number, gradNormSq: number): number {
  * With `n` given, batches are drawn without replacement from n examples and the noise shrinks by
  * (n − m)/(n − 1), reaching zero (SNR = ∞) at m = n.
  */
-export function signalToNoise(noise: Pick<GradientNoise, "gradNormSq" | "traceCov">, m: number, n?: number): number {
+export function signalToNoise(
+  noise: Pick<GradientNoise, "gradNormSq" | "traceCov">,
+  m: number,
+  n?: number,
+): number {
   const variance = predictedVariance(noise.traceCov, m, n);
   if (variance === 0) return Infinity;
   return noise.gradNormSq / variance;

@@ -13,7 +13,15 @@ import type { Dataset } from "../data/dataset";
 import { checkCompatible, meanGradient, meanLoss, type Model, type Params } from "../models/model";
 import { applyMeanGradient } from "../update/sgd";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkFinite, checkObject, checkInRange, checkNonNegativeInteger, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkFinite,
+  checkObject,
+  checkInRange,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { gradientNoise, simpleNoiseScale } from "./statistics";
 import { batchDrawer, type Replacement } from "./variance";
 
@@ -32,11 +40,16 @@ function checkSizes(sizes: TwoBatchSizes): void {
   const { bSmall, bBig } = sizes;
   checkPositiveInteger("bSmall", bSmall);
   checkPositiveInteger("bBig", bBig);
-  if (bBig <= bSmall) throw new BatchlabArgumentError("bBig", bBig, `larger than bSmall = ${bSmall}`);
+  if (bBig <= bSmall)
+    throw new BatchlabArgumentError("bBig", bBig, `larger than bSmall = ${bSmall}`);
 }
 
 /** The two-batch estimates of |G|² and tr Σ from one pair (or from averages) of squared norms. */
-export function twoBatchEstimate(sizes: TwoBatchSizes, normSqSmall: number, normSqBig: number): NoiseEstimate {
+export function twoBatchEstimate(
+  sizes: TwoBatchSizes,
+  normSqSmall: number,
+  normSqBig: number,
+): NoiseEstimate {
   checkSizes(sizes);
   checkFinite("normSqSmall", normSqSmall);
   checkFinite("normSqBig", normSqBig);
@@ -82,7 +95,8 @@ export class NoiseScaleEstimator {
     if (options.decay !== undefined) checkInRange("decay", options.decay, 0, 0.999999);
     if (options.n !== undefined) {
       checkPositiveInteger("n", options.n);
-      if (options.n < options.bBig) throw new BatchlabArgumentError("n", options.n, `at least bBig = ${options.bBig}`);
+      if (options.n < options.bBig)
+        throw new BatchlabArgumentError("n", options.n, `at least bBig = ${options.bBig}`);
     }
   }
 
@@ -140,13 +154,22 @@ export interface TwoBatchResult extends NoiseEstimate {
  * and, inside it, its first bSmall examples as the small batch, as one worker's share of a
  * data-parallel batch would be. Batches without replacement get the finite-population correction.
  */
-export function estimateNoiseScale(model: Model, theta: Params, data: Dataset, options: TwoBatchOptions): TwoBatchResult {
+export function estimateNoiseScale(
+  model: Model,
+  theta: Params,
+  data: Dataset,
+  options: TwoBatchOptions,
+): TwoBatchResult {
   checkSizes(options);
   checkCompatible(model, theta, data);
   const { bSmall, bBig, draws, replacement } = options;
   checkPositiveInteger("draws", draws);
   if (replacement === "without" && bBig > data.n) {
-    throw new BatchlabArgumentError("bBig", bBig, `at most the number of examples n = ${data.n} when batches are drawn without replacement`);
+    throw new BatchlabArgumentError(
+      "bBig",
+      bBig,
+      `at most the number of examples n = ${data.n} when batches are drawn without replacement`,
+    );
   }
   const next = batchDrawer(data.n, bBig, replacement, rng(options.seed ?? 0));
   const gSmall = new Float64Array(model.size);
@@ -171,7 +194,8 @@ export function estimateNoiseScale(model: Model, theta: Params, data: Dataset, o
   const meanNormSqBig = sumBig / draws;
   let est = twoBatchEstimate(options, meanNormSqSmall, meanNormSqBig);
   if (replacement === "without") est = withoutReplacementCorrection(est, data.n);
-  const bSimple = est.gradNormSq > 0 && est.traceCov >= 0 ? simpleNoiseScale(est.traceCov, est.gradNormSq) : NaN;
+  const bSimple =
+    est.gradNormSq > 0 && est.traceCov >= 0 ? simpleNoiseScale(est.traceCov, est.gradNormSq) : NaN;
   return { ...est, bSimple, meanNormSqSmall, meanNormSqBig, gradNormSqDraws, traceCovDraws };
 }
 
@@ -181,9 +205,16 @@ export function estimateNoiseScale(model: Model, theta: Params, data: Dataset, o
  * Var(Tᵢ − B·Gᵢ)/(n·Ḡ²). Scaled to the (corrected) B the result reports. NaN with fewer than 2 draws
  * or a non-positive mean |G|² estimate, where B itself is undefined.
  */
-export function bSimpleStandardError(result: Pick<TwoBatchResult, "bSimple" | "gradNormSqDraws" | "traceCovDraws">): number {
+export function bSimpleStandardError(
+  result: Pick<TwoBatchResult, "bSimple" | "gradNormSqDraws" | "traceCovDraws">,
+): number {
   const { gradNormSqDraws: g, traceCovDraws: t } = result;
-  if (g.length !== t.length) throw new BatchlabArgumentError("traceCovDraws", t.length, `as many draws as gradNormSqDraws (${g.length})`);
+  if (g.length !== t.length)
+    throw new BatchlabArgumentError(
+      "traceCovDraws",
+      t.length,
+      `as many draws as gradNormSqDraws (${g.length})`,
+    );
   const n = g.length;
   if (n < 2) return NaN;
   let sumG = 0;
@@ -231,7 +262,11 @@ export interface NoiseTrackingRow {
  * the two-batch estimator with each step's big-batch gradient and the gradient of its first bSmall
  * examples, and records the exact statistics alongside every `recordEvery` steps.
  */
-export function trackNoiseScale(model: Model, data: Dataset, options: NoiseTrackingOptions): { theta: Params; rows: NoiseTrackingRow[] } {
+export function trackNoiseScale(
+  model: Model,
+  data: Dataset,
+  options: NoiseTrackingOptions,
+): { theta: Params; rows: NoiseTrackingRow[] } {
   checkSizes(options);
   checkPositiveFinite("lr", options.lr);
   checkNonNegativeInteger("steps", options.steps);

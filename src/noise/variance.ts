@@ -4,7 +4,12 @@
 // evaluation, so tens of thousands of batches per m are affordable on the synthetic problems.
 
 import { rng, type Rng } from "../util/rng";
-import { BatchlabArgumentError, checkAllFinite, checkObject, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkAllFinite,
+  checkObject,
+  checkPositiveInteger,
+} from "../util/validate";
 import { matrixNoise, predictedVariance, type GradientMatrix } from "./statistics";
 
 /** "with": m independent uniform draws (the i.i.d. model of the theory); "without": m distinct examples. */
@@ -16,7 +21,12 @@ export interface DrawOptions {
 }
 
 /** Draws index sets of size m from 0..n−1; "without" uses a partial Fisher–Yates shuffle, O(m) per draw. */
-export function batchDrawer(n: number, m: number, replacement: Replacement, random: Rng): () => Int32Array {
+export function batchDrawer(
+  n: number,
+  m: number,
+  replacement: Replacement,
+  random: Rng,
+): () => Int32Array {
   checkPositiveInteger("n", n);
   checkPositiveInteger("m", m);
   const batch = new Int32Array(m);
@@ -28,7 +38,8 @@ export function batchDrawer(n: number, m: number, replacement: Replacement, rand
       return batch;
     };
   }
-  if (replacement !== "without") throw new BatchlabArgumentError("replacement", replacement, `"with" or "without"`);
+  if (replacement !== "without")
+    throw new BatchlabArgumentError("replacement", replacement, `"with" or "without"`);
   if (m > n) throw new BatchlabArgumentError("m", m, `at most n = ${n} without replacement`);
   // Any arrangement of `pool` is as good as a fresh one: the first m slots after a partial
   // Fisher–Yates pass are a uniform random m-subset whatever order the pool started in.
@@ -51,7 +62,10 @@ export function batchDrawer(n: number, m: number, replacement: Replacement, rand
  * copy it to keep it).
  */
 export function forEachBatchMean(
-  matrix: GradientMatrix, m: number, draws: number, options: DrawOptions,
+  matrix: GradientMatrix,
+  m: number,
+  draws: number,
+  options: DrawOptions,
   visit: (batchMean: Float64Array, draw: number) => void,
 ): void {
   checkPositiveInteger("draws", draws);
@@ -97,7 +111,10 @@ export interface VarianceOptions {
 }
 
 /** Measured and predicted total variance of the batch-mean gradient for each m, one row per m. */
-export function measureBatchVariance(matrix: GradientMatrix, options: VarianceOptions): VarianceRow[] {
+export function measureBatchVariance(
+  matrix: GradientMatrix,
+  options: VarianceOptions,
+): VarianceRow[] {
   checkObject("matrix", matrix, "a GradientMatrix (from gradientMatrix(model, θ, data))");
   checkObject("options", options, "an object such as { batchSizes, draws, replacement }");
   const { traceCov, meanGradient: G } = matrixNoise(matrix);
@@ -119,10 +136,18 @@ export function measureBatchVariance(matrix: GradientMatrix, options: VarianceOp
       sumSq += d2 * d2;
     });
     const variance = sum / draws;
-    const spread = draws > 1 ? Math.max(0, (sumSq - draws * variance * variance) / (draws - 1)) : NaN;
-    const predicted = predictedVariance(traceCov, m, replacement === "without" ? matrix.n : undefined);
+    const spread =
+      draws > 1 ? Math.max(0, (sumSq - draws * variance * variance) / (draws - 1)) : NaN;
+    const predicted = predictedVariance(
+      traceCov,
+      m,
+      replacement === "without" ? matrix.n : undefined,
+    );
     return {
-      m, replacement, draws, variance,
+      m,
+      replacement,
+      draws,
+      variance,
       standardError: Math.sqrt(spread / draws),
       predicted,
       ratio: predicted === 0 ? NaN : variance / predicted,
@@ -135,9 +160,14 @@ export function measureBatchVariance(matrix: GradientMatrix, options: VarianceOp
  * one value per draw: the one-number view of how a batch gradient scatters.
  */
 export function projectedBatchGradients(
-  matrix: GradientMatrix, m: number, draws: number, direction: ArrayLike<number>, options: DrawOptions,
+  matrix: GradientMatrix,
+  m: number,
+  draws: number,
+  direction: ArrayLike<number>,
+  options: DrawOptions,
 ): Float64Array {
-  if (direction.length !== matrix.p) throw new BatchlabArgumentError("direction.length", direction.length, `p = ${matrix.p}`);
+  if (direction.length !== matrix.p)
+    throw new BatchlabArgumentError("direction.length", direction.length, `p = ${matrix.p}`);
   checkAllFinite("direction", direction);
   const out = new Float64Array(draws);
   forEachBatchMean(matrix, m, draws, options, (ghat, r) => {
@@ -152,22 +182,41 @@ export function projectedBatchGradients(
  * A draws rule for measureBatchVariance: about `examples` examples summed per batch size (so every
  * m costs the same), but never fewer than `min` or more than `max` draws.
  */
-export function drawsForBudget(examples: number, min: number, max = Infinity): (m: number) => number {
+export function drawsForBudget(
+  examples: number,
+  min: number,
+  max = Infinity,
+): (m: number) => number {
   checkPositiveInteger("examples", examples);
   checkPositiveInteger("min", min);
   return (m: number) => Math.min(max, Math.max(min, Math.floor(examples / m)));
 }
 
 /** Least-squares fit of log y = slope·log x + intercept (natural logs): y ≈ e^intercept · x^slope. */
-export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number } {
-  if (x.length !== y.length) throw new BatchlabArgumentError("y.length", y.length, `x.length = ${x.length}`);
+export function fitPowerLaw(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): { slope: number; intercept: number } {
+  if (x.length !== y.length)
+    throw new BatchlabArgumentError("y.length", y.length, `x.length = ${x.length}`);
   if (x.length < 2) throw new BatchlabArgumentError("x.length", x.length, "at least 2 points");
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let i = 0; i < x.length; i++) {
-    if (!(x[i] > 0) || !(y[i] > 0)) throw new BatchlabArgumentError(`point ${i}`, `(${x[i]}, ${y[i]})`, "positive in both coordinates");
+    if (!(x[i] > 0) || !(y[i] > 0))
+      throw new BatchlabArgumentError(
+        `point ${i}`,
+        `(${x[i]}, ${y[i]})`,
+        "positive in both coordinates",
+      );
     const lx = Math.log(x[i]);
     const ly = Math.log(y[i]);
-    sx += lx; sy += ly; sxx += lx * lx; sxy += lx * ly;
+    sx += lx;
+    sy += ly;
+    sxx += lx * lx;
+    sxy += lx * ly;
   }
   const k = x.length;
   const denom = k * sxx - sx * sx;

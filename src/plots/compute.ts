@@ -43,7 +43,10 @@ export interface StepTimeFigureOptions {
 }
 
 /** Seconds per step against m, log-log, one colour per engine; ±spread of the repeats as error bars. */
-export function stepTimeFigure(rows: readonly StepTimeRow[], options: StepTimeFigureOptions): PlotlyFigure {
+export function stepTimeFigure(
+  rows: readonly StepTimeRow[],
+  options: StepTimeFigureOptions,
+): PlotlyFigure {
   checkRows(rows, "rows");
   const engines = enginesOf(rows);
   const data: PlotlyTrace[] = [];
@@ -51,10 +54,19 @@ export function stepTimeFigure(rows: readonly StepTimeRow[], options: StepTimeFi
     const r = rows.filter((x) => x.engine === engine);
     const color = engineColor(engine, engines);
     data.push({
-      type: "scatter", mode: "lines+markers", name: engine, legendgroup: engine, x: r.map((x) => x.m), y: r.map((x) => x.secondsPerStep * 1e3),
-      line: { color, width: 2 }, marker: { color, size: 7 },
+      type: "scatter",
+      mode: "lines+markers",
+      name: engine,
+      legendgroup: engine,
+      x: r.map((x) => x.m),
+      y: r.map((x) => x.secondsPerStep * 1e3),
+      line: { color, width: 2 },
+      marker: { color, size: 7 },
       error_y: {
-        type: "data", symmetric: false, color, thickness: 1,
+        type: "data",
+        symmetric: false,
+        color,
+        thickness: 1,
         array: r.map((x) => (Math.max(...x.samples) - x.secondsPerStep) * 1e3),
         arrayminus: r.map((x) => (x.secondsPerStep - Math.min(...x.samples)) * 1e3),
       },
@@ -63,27 +75,60 @@ export function stepTimeFigure(rows: readonly StepTimeRow[], options: StepTimeFi
     if (fit) {
       const c = fitCurve(fit, Math.min(...r.map((x) => x.m)), Math.max(...r.map((x) => x.m)));
       data.push({
-        type: "scatter", mode: "lines", name: `${engine}: t₀ + c·m, t₀ = ${(fit.overheadSeconds * 1e6).toPrecision(3)} µs`, legendgroup: engine,
-        x: c.x, y: c.y.map((v) => v * 1e3), line: { color, width: 1.5, dash: "dash" },
+        type: "scatter",
+        mode: "lines",
+        name: `${engine}: t₀ + c·m, t₀ = ${(fit.overheadSeconds * 1e6).toPrecision(3)} µs`,
+        legendgroup: engine,
+        x: c.x,
+        y: c.y.map((v) => v * 1e3),
+        line: { color, width: 1.5, dash: "dash" },
       });
     }
   }
-  return { data, layout: { ...baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "time per step (ms)", xLog: true, yLog: true }) } };
+  return {
+    data,
+    layout: {
+      ...baseLayout({
+        title: options.title,
+        xTitle: "batch size m",
+        yTitle: "time per step (ms)",
+        xLog: true,
+        yLog: true,
+      }),
+    },
+  };
 }
 
 /** Examples per second against m, log-log, one colour per engine. */
-export function throughputFigure(rows: readonly StepTimeRow[], options: { title: string }): PlotlyFigure {
+export function throughputFigure(
+  rows: readonly StepTimeRow[],
+  options: { title: string },
+): PlotlyFigure {
   checkRows(rows, "rows");
   const engines = enginesOf(rows);
   const data: PlotlyTrace[] = engines.map((engine) => {
     const r = rows.filter((x) => x.engine === engine);
     const color = engineColor(engine, engines);
     return {
-      type: "scatter", mode: "lines+markers", name: engine, x: r.map((x) => x.m), y: r.map((x) => x.examplesPerSecond),
-      line: { color, width: 2 }, marker: { color, size: 7 },
+      type: "scatter",
+      mode: "lines+markers",
+      name: engine,
+      x: r.map((x) => x.m),
+      y: r.map((x) => x.examplesPerSecond),
+      line: { color, width: 2 },
+      marker: { color, size: 7 },
     };
   });
-  return { data, layout: baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "throughput (examples / s)", xLog: true, yLog: true }) };
+  return {
+    data,
+    layout: baseLayout({
+      title: options.title,
+      xTitle: "batch size m",
+      yTitle: "throughput (examples / s)",
+      xLog: true,
+      yLog: true,
+    }),
+  };
 }
 
 export interface RooflineFigureOptions {
@@ -96,7 +141,10 @@ export interface RooflineFigureOptions {
 }
 
 /** Achieved GFLOP/s against m, with the machine's measured matmul rate as the roof. */
-export function rooflineFigure(rows: readonly RooflineRow[], options: RooflineFigureOptions): PlotlyFigure {
+export function rooflineFigure(
+  rows: readonly RooflineRow[],
+  options: RooflineFigureOptions,
+): PlotlyFigure {
   checkRows(rows, "rows");
   const engines = enginesOf(rows);
   const lo = Math.min(...rows.map((r) => r.m));
@@ -106,30 +154,57 @@ export function rooflineFigure(rows: readonly RooflineRow[], options: RooflineFi
     const r = rows.filter((x) => x.engine === engine);
     const color = engineColor(engine, engines);
     data.push({
-      type: "scatter", mode: "lines+markers", name: `${engine}: achieved`, legendgroup: engine, x: r.map((x) => x.m), y: r.map((x) => x.gflops),
-      line: { color, width: 2 }, marker: { color, size: 7 },
+      type: "scatter",
+      mode: "lines+markers",
+      name: `${engine}: achieved`,
+      legendgroup: engine,
+      x: r.map((x) => x.m),
+      y: r.map((x) => x.gflops),
+      line: { color, width: 2 },
+      marker: { color, size: 7 },
     });
     const fit = options.fits?.[engine];
     if (fit && options.flopsPerExample) {
       const F = options.flopsPerExample;
       const x = logGrid(lo, hi, 80);
       data.push({
-        type: "scatter", mode: "lines", name: `${engine}: F·m / (t₀ + c·m)`, legendgroup: engine,
-        x, y: x.map((m) => (F * m) / (fit.overheadSeconds + fit.secondsPerExample * m) / 1e9), line: { color, width: 1.5, dash: "dot" },
+        type: "scatter",
+        mode: "lines",
+        name: `${engine}: F·m / (t₀ + c·m)`,
+        legendgroup: engine,
+        x,
+        y: x.map((m) => (F * m) / (fit.overheadSeconds + fit.secondsPerExample * m) / 1e9),
+        line: { color, width: 1.5, dash: "dot" },
       });
     }
   }
   options.roofs.forEach((roof, k) => {
     data.push({
-      type: "scatter", mode: "lines", name: `roof: ${roof.engine} matmul, ${roof.gflops.toPrecision(3)} GFLOP/s`,
-      x: [lo, hi], y: [roof.gflops, roof.gflops], line: { color: REFERENCE_COLOR, width: 1.5, dash: k === 0 ? "solid" : "dash" },
+      type: "scatter",
+      mode: "lines",
+      name: `roof: ${roof.engine} matmul, ${roof.gflops.toPrecision(3)} GFLOP/s`,
+      x: [lo, hi],
+      y: [roof.gflops, roof.gflops],
+      line: { color: REFERENCE_COLOR, width: 1.5, dash: k === 0 ? "solid" : "dash" },
     });
   });
-  return { data, layout: baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "achieved GFLOP/s", xLog: true, yLog: true }) };
+  return {
+    data,
+    layout: baseLayout({
+      title: options.title,
+      xTitle: "batch size m",
+      yTitle: "achieved GFLOP/s",
+      xLog: true,
+      yLog: true,
+    }),
+  };
 }
 
 /** Seconds per epoch, ⌈n/m⌉·t(m), against m. */
-export function epochTimeFigure(rows: readonly StepTimeRow[], options: { title: string; n: number }): PlotlyFigure {
+export function epochTimeFigure(
+  rows: readonly StepTimeRow[],
+  options: { title: string; n: number },
+): PlotlyFigure {
   checkRows(rows, "rows");
   checkPositiveInteger("n", options.n);
   const engines = enginesOf(rows);
@@ -137,42 +212,86 @@ export function epochTimeFigure(rows: readonly StepTimeRow[], options: { title: 
     const r = rows.filter((x) => x.engine === engine && x.m <= options.n);
     const color = engineColor(engine, engines);
     return {
-      type: "scatter", mode: "lines+markers", name: engine, x: r.map((x) => x.m), y: r.map((x) => Math.ceil(options.n / x.m) * x.secondsPerStep),
-      line: { color, width: 2 }, marker: { color, size: 7 },
+      type: "scatter",
+      mode: "lines+markers",
+      name: engine,
+      x: r.map((x) => x.m),
+      y: r.map((x) => Math.ceil(options.n / x.m) * x.secondsPerStep),
+      line: { color, width: 2 },
+      marker: { color, size: 7 },
     };
   });
-  return { data, layout: baseLayout({ title: options.title, xTitle: "batch size m", yTitle: `time per epoch of ${options.n} examples (s)`, xLog: true, yLog: true }) };
+  return {
+    data,
+    layout: baseLayout({
+      title: options.title,
+      xTitle: "batch size m",
+      yTitle: `time per epoch of ${options.n} examples (s)`,
+      xLog: true,
+      yLog: true,
+    }),
+  };
 }
 
 /**
  * Two stacked panels sharing the m axis: steps to target S(m) above, wall-clock time S(m)·t(m)
  * below with its minimum marked.
  */
-export function timeToTargetFigure(rows: readonly TimeToTargetRow[], options: { title: string; engine: string }): PlotlyFigure {
+export function timeToTargetFigure(
+  rows: readonly TimeToTargetRow[],
+  options: { title: string; engine: string },
+): PlotlyFigure {
   checkRows(rows, "rows");
   const best = rows.reduce((b, r) => (r.seconds < b.seconds ? r : b));
   const color = ENGINE_COLORS[0];
   const data: PlotlyTrace[] = [
     {
-      type: "scatter", mode: "lines+markers", name: "steps to target S(m) (chapter 3)", x: rows.map((r) => r.m), y: rows.map((r) => r.steps),
-      line: { color: REFERENCE_COLOR, width: 2 }, marker: { color: REFERENCE_COLOR, size: 7 }, yaxis: "y2",
+      type: "scatter",
+      mode: "lines+markers",
+      name: "steps to target S(m) (chapter 3)",
+      x: rows.map((r) => r.m),
+      y: rows.map((r) => r.steps),
+      line: { color: REFERENCE_COLOR, width: 2 },
+      marker: { color: REFERENCE_COLOR, size: 7 },
+      yaxis: "y2",
     },
     {
-      type: "scatter", mode: "lines+markers", name: `time to target S(m)·t(m), ${options.engine}`, x: rows.map((r) => r.m), y: rows.map((r) => r.seconds),
-      line: { color, width: 2 }, marker: { color, size: 7 },
+      type: "scatter",
+      mode: "lines+markers",
+      name: `time to target S(m)·t(m), ${options.engine}`,
+      x: rows.map((r) => r.m),
+      y: rows.map((r) => r.seconds),
+      line: { color, width: 2 },
+      marker: { color, size: 7 },
     },
     {
-      type: "scatter", mode: "markers", name: `fastest: m = ${best.m}, ${formatSeconds(best.seconds)}`, x: [best.m], y: [best.seconds],
+      type: "scatter",
+      mode: "markers",
+      name: `fastest: m = ${best.m}, ${formatSeconds(best.seconds)}`,
+      x: [best.m],
+      y: [best.seconds],
       marker: { color: COLORS.orange, size: 14, symbol: "star" },
     },
   ];
-  const layout = baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "time to target (s)", xLog: true, yLog: true, height: 560 });
+  const layout = baseLayout({
+    title: options.title,
+    xTitle: "batch size m",
+    yTitle: "time to target (s)",
+    xLog: true,
+    yLog: true,
+    height: 560,
+  });
   return {
     data,
     layout: {
       ...layout,
       yaxis: { ...(layout.yaxis as object), domain: [0, 0.46] },
-      yaxis2: { ...(layout.yaxis as object), title: { text: "steps to target" }, domain: [0.54, 1], type: "log" },
+      yaxis2: {
+        ...(layout.yaxis as object),
+        title: { text: "steps to target" },
+        domain: [0.54, 1],
+        type: "log",
+      },
     },
   };
 }
@@ -191,7 +310,10 @@ export interface MemoryFigureOptions {
 }
 
 /** Measured activation bytes (one marker series per source) against m, log-log, with the analytic line. */
-export function memoryFigure(rows: readonly MemoryRow[], options: MemoryFigureOptions): PlotlyFigure {
+export function memoryFigure(
+  rows: readonly MemoryRow[],
+  options: MemoryFigureOptions,
+): PlotlyFigure {
   checkRows(rows, "rows");
   checkPositiveFinite("bytesPerExample", options.bytesPerExample);
   const MiB = 2 ** 20;
@@ -201,16 +323,29 @@ export function memoryFigure(rows: readonly MemoryRow[], options: MemoryFigureOp
   const hi = Math.max(...ms);
   const data: PlotlyTrace[] = [
     {
-      type: "scatter", mode: "lines", name: `analytic: m × ${options.bytesPerExample} B`,
-      x: [lo, hi], y: [lo, hi].map((m) => (m * options.bytesPerExample) / MiB), line: { color: REFERENCE_COLOR, width: 1.5 },
+      type: "scatter",
+      mode: "lines",
+      name: `analytic: m × ${options.bytesPerExample} B`,
+      x: [lo, hi],
+      y: [lo, hi].map((m) => (m * options.bytesPerExample) / MiB),
+      line: { color: REFERENCE_COLOR, width: 1.5 },
     },
     ...sources.map((source, k) => {
       // Growth readings at or below zero (the garbage collector freed more than the step took) cannot sit on a log axis.
       const r = rows.filter((x) => x.source === source && x.bytes > 0);
       const color = ENGINE_COLORS[k % ENGINE_COLORS.length];
       return {
-        type: "scatter", mode: "markers", name: source, x: r.map((x) => x.m), y: r.map((x) => x.bytes / MiB),
-        marker: { color, size: 9, symbol: ["circle", "square-open", "diamond", "triangle-up"][k % 4], line: { color, width: 2 } },
+        type: "scatter",
+        mode: "markers",
+        name: source,
+        x: r.map((x) => x.m),
+        y: r.map((x) => x.bytes / MiB),
+        marker: {
+          color,
+          size: 9,
+          symbol: ["circle", "square-open", "diamond", "triangle-up"][k % 4],
+          line: { color, width: 2 },
+        },
       };
     }),
   ];
@@ -218,19 +353,40 @@ export function memoryFigure(rows: readonly MemoryRow[], options: MemoryFigureOp
     checkPositiveFinite("budgetBytes", options.budgetBytes);
     const source = options.budgetSource ?? sources[0];
     const own = rows.filter((r) => r.source === source);
-    if (own.length < 2) throw new BatchlabArgumentError("budgetSource", source, "a source with at least two rows");
-    const slope = fitLine(own.map((r) => r.m), own.map((r) => r.bytes)).slope;
+    if (own.length < 2)
+      throw new BatchlabArgumentError("budgetSource", source, "a source with at least two rows");
+    const slope = fitLine(
+      own.map((r) => r.m),
+      own.map((r) => r.bytes),
+    ).slope;
     const mMax = largestBatchWithin(options.budgetBytes, 0, slope);
     data.push({
-      type: "scatter", mode: "lines", name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax} (${source}, fitted bytes per example)`,
-      x: [lo, hi], y: [options.budgetBytes / MiB, options.budgetBytes / MiB], line: { color: BUDGET_COLOR, width: 1.5, dash: "dash" },
+      type: "scatter",
+      mode: "lines",
+      name: `budget ${(options.budgetBytes / MiB).toPrecision(3)} MiB: m ≤ ${mMax} (${source}, fitted bytes per example)`,
+      x: [lo, hi],
+      y: [options.budgetBytes / MiB, options.budgetBytes / MiB],
+      line: { color: BUDGET_COLOR, width: 1.5, dash: "dash" },
     });
     if (mMax >= lo && mMax <= hi) {
       data.push({
-        type: "scatter", mode: "markers", name: `largest m within the budget: ${mMax}`, x: [mMax], y: [options.budgetBytes / MiB],
+        type: "scatter",
+        mode: "markers",
+        name: `largest m within the budget: ${mMax}`,
+        x: [mMax],
+        y: [options.budgetBytes / MiB],
         marker: { color: BUDGET_COLOR, size: 14, symbol: "star" },
       });
     }
   }
-  return { data, layout: baseLayout({ title: options.title, xTitle: "batch size m", yTitle: "activation memory of one step (MiB)", xLog: true, yLog: true }) };
+  return {
+    data,
+    layout: baseLayout({
+      title: options.title,
+      xTitle: "batch size m",
+      yTitle: "activation memory of one step (MiB)",
+      xLog: true,
+      yLog: true,
+    }),
+  };
 }

@@ -75,7 +75,10 @@ export const COLORS = {
 /** A colour of the palette ("#rrggbb") made see-through: for clouds of points drawn over time. */
 export function withAlpha(color: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (!m) throw new RangeError(`withAlpha: a colour "#rrggbb" from the palette, got ${JSON.stringify(color)}`);
+  if (!m)
+    throw new RangeError(
+      `withAlpha: a colour "#rrggbb" from the palette, got ${JSON.stringify(color)}`,
+    );
   const a = Math.min(1, Math.max(0, alpha));
   return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${Number(a.toFixed(3))})`;
 }
@@ -85,7 +88,14 @@ export function withAlpha(color: string, alpha: number): string {
  * they are assigned: distinct hues of similar weight (ColorBrewer Dark2 with a slate).
  */
 export const CATEGORICAL_PALETTE: readonly string[] = [
-  COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, "#e7298a", "#66a61e", "#8c564b", "#5f6b6d",
+  COLORS.blue,
+  COLORS.orange,
+  COLORS.green,
+  COLORS.purple,
+  "#e7298a",
+  "#66a61e",
+  "#8c564b",
+  "#5f6b6d",
 ];
 
 /**
@@ -118,7 +128,9 @@ export const PAGE_COLORS = {
 
 /** PAGE_COLORS as a CSS rule of custom properties on :root. */
 export function pageColorVariables(): string {
-  return `:root { ${Object.entries(PAGE_COLORS).map(([name, value]) => `--${name}:${value};`).join(" ")} }`;
+  return `:root { ${Object.entries(PAGE_COLORS)
+    .map(([name, value]) => `--${name}:${value};`)
+    .join(" ")} }`;
 }
 
 /** The rugged landscape's runs (chapter 2b): the two minima, and the three kinds of noise compared at one trace. */
@@ -141,7 +153,9 @@ export const SCHEDULE_COLORS: Readonly<Record<string, string>> = {
 
 /** The k-th categorical colour (wrapping around). */
 export function categoricalColor(k: number): string {
-  return CATEGORICAL_PALETTE[((k % CATEGORICAL_PALETTE.length) + CATEGORICAL_PALETTE.length) % CATEGORICAL_PALETTE.length];
+  return CATEGORICAL_PALETTE[
+    ((k % CATEGORICAL_PALETTE.length) + CATEGORICAL_PALETTE.length) % CATEGORICAL_PALETTE.length
+  ];
 }
 
 const GRID = COLORS.grid;
@@ -236,14 +250,22 @@ export function batchSizeLabel(m: number): string {
  * draws) and more than MAX_COLOR_ONLY_SERIES of them, every second one by rank is dashed, so that
  * neighbours differ in line style as well as colour.
  */
-export function batchSizeStyle(m: number, among?: readonly number[]): {
+export function batchSizeStyle(
+  m: number,
+  among?: readonly number[],
+): {
   name: string;
   legendgroup: string;
   line: { color: string; width: number; dash?: string };
   marker: { color: string };
 } {
   const color = colorForBatchSize(m);
-  return { name: batchSizeLabel(m), legendgroup: `m${m}`, line: { color, width: 2, ...batchSizeDash(m, among) }, marker: { color } };
+  return {
+    name: batchSizeLabel(m),
+    legendgroup: `m${m}`,
+    line: { color, width: 2, ...batchSizeDash(m, among) },
+    marker: { color },
+  };
 }
 
 /** `{ dash: "dash" }` for every second of more than MAX_COLOR_ONLY_SERIES batch sizes, else {}. */

@@ -13,7 +13,17 @@ export interface Ticks {
 }
 
 const SUPERSCRIPT: Record<string, string> = {
-  "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
 };
 
 /** "10⁻³", "1", "10", "10⁴" for the power of ten 10^k. */
@@ -57,7 +67,7 @@ export function logTicks(lo: number, hi: number): Ticks {
   let best: number[] = [];
   for (const steps of STEPS) {
     const vals: number[] = [];
-    for (let k = Math.floor(Math.log10(lo)) ; k <= Math.ceil(Math.log10(hi)); k++) {
+    for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
       for (const s of steps) {
         const v = Number((s * 10 ** k).toPrecision(6));
         if (v >= lo * (1 - eps) && v <= hi * (1 + eps)) vals.push(v);
@@ -86,7 +96,8 @@ type Layout = Record<string, unknown>;
 /** Whether an axis is over batch sizes (its title says so): such axes are ticked at powers of 2. */
 function isBatchSizeAxis(axis: Layout): boolean {
   const title = axis.title as { text?: unknown } | string | undefined;
-  const text = typeof title === "string" ? title : typeof title?.text === "string" ? title.text : "";
+  const text =
+    typeof title === "string" ? title : typeof title?.text === "string" ? title.text : "";
   return /^batch size/i.test(text);
 }
 
@@ -98,7 +109,8 @@ function axisRef(key: string): string {
 function finitePositive(values: unknown): number[] {
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) return [];
   const out: number[] = [];
-  for (const v of Array.from(values as ArrayLike<unknown>)) if (typeof v === "number" && Number.isFinite(v) && v > 0) out.push(v);
+  for (const v of Array.from(values as ArrayLike<unknown>))
+    if (typeof v === "number" && Number.isFinite(v) && v > 0) out.push(v);
   return out;
 }
 
@@ -106,7 +118,8 @@ function finitePositive(values: unknown): number[] {
 function traceValues(trace: PlotlyTrace, coord: "x" | "y"): number[] {
   const values = Array.from((trace[coord] ?? []) as ArrayLike<unknown>);
   const out = finitePositive(values);
-  const error = trace[`error_${coord}`] as { array?: unknown; arrayminus?: unknown; visible?: boolean } | undefined;
+  const error = trace[`error_${coord}`] as
+    { array?: unknown; arrayminus?: unknown; visible?: boolean } | undefined;
   if (error && error.visible !== false && Array.isArray(error.array)) {
     const plus = error.array as unknown[];
     const minus = (Array.isArray(error.arrayminus) ? error.arrayminus : plus) as unknown[];
@@ -149,7 +162,8 @@ export function readableLogAxes(figure: PlotlyFigure): PlotlyFigure {
       const coord = key[0] as "x" | "y";
       const values: number[] = [];
       for (const trace of figure.data) {
-        const ref = typeof trace[`${coord}axis`] === "string" ? (trace[`${coord}axis`] as string) : coord;
+        const ref =
+          typeof trace[`${coord}axis`] === "string" ? (trace[`${coord}axis`] as string) : coord;
         if (group.includes(ref)) for (const v of traceValues(trace, coord)) values.push(v);
       }
       if (values.length === 0) continue;

@@ -27,25 +27,29 @@ export interface SurfaceOptions {
 
 /** The mean training loss of a two-parameter model on a grid, for contour plots. */
 export function lossSurface(model: Model, data: Dataset, options: SurfaceOptions): LossSurface {
-  if (model.size !== 2) throw new BatchlabArgumentError("model.size", model.size, "2 (a contour needs two parameters)");
+  if (model.size !== 2)
+    throw new BatchlabArgumentError("model.size", model.size, "2 (a contour needs two parameters)");
   const resolution = options.resolution ?? 61;
   checkPositiveInteger("resolution", resolution);
   if (resolution < 2) throw new BatchlabArgumentError("resolution", resolution, "at least 2");
   const grid = ([lo, hi]: [number, number], name: string): number[] => {
-    if (!(hi > lo)) throw new BatchlabArgumentError(name, `[${lo}, ${hi}]`, "an interval [lo, hi] with lo < hi");
+    if (!(hi > lo))
+      throw new BatchlabArgumentError(name, `[${lo}, ${hi}]`, "an interval [lo, hi] with lo < hi");
     return Array.from({ length: resolution }, (_, k) => lo + ((hi - lo) * k) / (resolution - 1));
   };
   const x = grid(options.x, "x");
   const y = grid(options.y, "y");
   const theta = new Float64Array(2);
   let min = Infinity;
-  const z = y.map((b) => x.map((a) => {
-    theta[0] = a;
-    theta[1] = b;
-    const v = meanLoss(model, theta, data);
-    if (v < min) min = v;
-    return v;
-  }));
+  const z = y.map((b) =>
+    x.map((a) => {
+      theta[0] = a;
+      theta[1] = b;
+      const v = meanLoss(model, theta, data);
+      if (v < min) min = v;
+      return v;
+    }),
+  );
   return { x, y, z, min };
 }
 
@@ -64,7 +68,12 @@ export interface PathRun {
 
 /** A PathRun from train(..., { keepTrajectory: true }). */
 export function pathRun(batchSize: number, result: TrainResult, label?: string): PathRun {
-  if (!result.trajectory) throw new BatchlabArgumentError("result.trajectory", undefined, "kept (train with keepTrajectory: true)");
+  if (!result.trajectory)
+    throw new BatchlabArgumentError(
+      "result.trajectory",
+      undefined,
+      "kept (train with keepTrajectory: true)",
+    );
   return {
     batchSize,
     label,
@@ -81,7 +90,10 @@ const runLabel = (run: PathRun): string => run.label ?? batchSizeLabel(run.batch
  * Contours of the loss. The levels are spaced in log(L − L_min) so that the narrow valley of an
  * ill-conditioned bowl shows as many rings as its steep walls; hover still reports the loss.
  */
-function contourTrace(surface: LossSurface, axes: { xaxis?: string; yaxis?: string } = {}): PlotlyTrace {
+function contourTrace(
+  surface: LossSurface,
+  axes: { xaxis?: string; yaxis?: string } = {},
+): PlotlyTrace {
   const floor = surface.min;
   const range = Math.max(...surface.z.map((r) => Math.max(...r))) - floor;
   const eps = Math.max(range * 1e-4, 1e-12);
@@ -95,11 +107,20 @@ function contourTrace(surface: LossSurface, axes: { xaxis?: string; yaxis?: stri
     z,
     customdata: surface.z,
     hovertemplate: "θ₁ = %{x:.3f}<br>θ₂ = %{y:.3f}<br>loss = %{customdata:.4g}<extra></extra>",
-    colorscale: [[0, COLORS.contourLow], [1, COLORS.contourHigh]],
+    colorscale: [
+      [0, COLORS.contourLow],
+      [1, COLORS.contourHigh],
+    ],
     reversescale: false,
     showscale: false,
     autocontour: false,
-    contours: { coloring: "fill", showlines: true, start: lo + (hi - lo) / 16, end: hi, size: (hi - lo) / 16 },
+    contours: {
+      coloring: "fill",
+      showlines: true,
+      start: lo + (hi - lo) / 16,
+      end: hi,
+      size: (hi - lo) / 16,
+    },
     line: { color: COLORS.contourLine, width: 0.6 },
     name: "loss",
     showlegend: false,
@@ -107,7 +128,11 @@ function contourTrace(surface: LossSurface, axes: { xaxis?: string; yaxis?: stri
   };
 }
 
-function pathTrace(run: PathRun, axes: { xaxis?: string; yaxis?: string } = {}, visible = true): PlotlyTrace {
+function pathTrace(
+  run: PathRun,
+  axes: { xaxis?: string; yaxis?: string } = {},
+  visible = true,
+): PlotlyTrace {
   const color = colorForBatchSize(run.batchSize);
   const many = run.points.length > 200;
   return {
@@ -126,7 +151,12 @@ function pathTrace(run: PathRun, axes: { xaxis?: string; yaxis?: string } = {}, 
   };
 }
 
-function pointTrace(at: ArrayLike<number>, name: string, symbol: string, axes: { xaxis?: string; yaxis?: string } = {}): PlotlyTrace {
+function pointTrace(
+  at: ArrayLike<number>,
+  name: string,
+  symbol: string,
+  axes: { xaxis?: string; yaxis?: string } = {},
+): PlotlyTrace {
   return {
     type: "scatter",
     mode: "markers",
@@ -161,12 +191,21 @@ export interface TrajectoryOptions {
 }
 
 /** Paths of θ over the loss contours, one per run, all from the first run's start. */
-export function trajectoryFigure(surface: LossSurface, runs: PathRun[], options: TrajectoryOptions = {}): PlotlyFigure {
+export function trajectoryFigure(
+  surface: LossSurface,
+  runs: PathRun[],
+  options: TrajectoryOptions = {},
+): PlotlyFigure {
   if (runs.length === 0) throw new BatchlabArgumentError("runs", runs, "at least one run");
   const data: PlotlyTrace[] = [contourTrace(surface), ...runs.map((r) => pathTrace(r))];
   data.push(pointTrace(runs[0].points[0], "start", "circle"));
   if (options.optimum) data.push(pointTrace(options.optimum, "minimum", "star"));
-  const layout = baseLayout({ title: options.title ?? "Paths of θ on the loss contours", xTitle: "θ₁", yTitle: "θ₂", height: 520 });
+  const layout = baseLayout({
+    title: options.title ?? "Paths of θ on the loss contours",
+    xTitle: "θ₁",
+    yTitle: "θ₂",
+    height: 520,
+  });
   return {
     data,
     layout: {
@@ -174,8 +213,18 @@ export function trajectoryFigure(surface: LossSurface, runs: PathRun[], options:
       // Equal units on both axes, or the bowl's true shape (and the zig-zag) is distorted; the plot
       // area shrinks to fit rather than showing empty range beyond the grid. The range is the grid's,
       // widened where a path leaves it, so no path runs off the axes.
-      xaxis: { ...(layout.xaxis as object), range: pathRange(surface.x, runs, 0), constrain: "domain" },
-      yaxis: { ...(layout.yaxis as object), range: pathRange(surface.y, runs, 1), scaleanchor: "x", scaleratio: 1, constrain: "domain" },
+      xaxis: {
+        ...(layout.xaxis as object),
+        range: pathRange(surface.x, runs, 0),
+        constrain: "domain",
+      },
+      yaxis: {
+        ...(layout.yaxis as object),
+        range: pathRange(surface.y, runs, 1),
+        scaleanchor: "x",
+        scaleratio: 1,
+        constrain: "domain",
+      },
     },
   };
 }
@@ -193,15 +242,26 @@ export interface LossCurveOptions {
 
 function lossCurveX(run: PathRun, x: "step" | "epoch", n?: number): number[] {
   if (x === "step") return run.steps;
-  if (!run.examples || n === undefined) throw new BatchlabArgumentError("n", n, "given, with runs that record examples, for x = \"epoch\"");
+  if (!run.examples || n === undefined)
+    throw new BatchlabArgumentError(
+      "n",
+      n,
+      'given, with runs that record examples, for x = "epoch"',
+    );
   return run.examples.map((e) => e / n);
 }
 
-function lossTraces(runs: PathRun[], x: "step" | "epoch", n: number | undefined, axes: { xaxis?: string; yaxis?: string } = {}, showlegend = true): PlotlyTrace[] {
+function lossTraces(
+  runs: PathRun[],
+  x: "step" | "epoch",
+  n: number | undefined,
+  axes: { xaxis?: string; yaxis?: string } = {},
+  showlegend = true,
+): PlotlyTrace[] {
   return runs.map((run) => {
     const xs = lossCurveX(run, x, n);
     // A log axis cannot show step 0: the curves start at the first update.
-    const keep = xs.map((v, k) => (x === "step" ? v > 0 : true) ? k : -1).filter((k) => k >= 0);
+    const keep = xs.map((v, k) => ((x === "step" ? v > 0 : true) ? k : -1)).filter((k) => k >= 0);
     const color = colorForBatchSize(run.batchSize);
     return {
       type: "scatter",
@@ -234,7 +294,13 @@ export function lossCurvesFigure(runs: PathRun[], options: LossCurveOptions = {}
   };
 }
 
-function floorTrace(runs: PathRun[], x: "step" | "epoch", n: number | undefined, floor: number, axes: { xaxis?: string; yaxis?: string } = {}): PlotlyTrace {
+function floorTrace(
+  runs: PathRun[],
+  x: "step" | "epoch",
+  n: number | undefined,
+  floor: number,
+  axes: { xaxis?: string; yaxis?: string } = {},
+): PlotlyTrace {
   const xs = runs.flatMap((r) => lossCurveX(r, x, n)).filter((v) => x === "epoch" || v > 0);
   return {
     type: "scatter",
@@ -251,11 +317,22 @@ function floorTrace(runs: PathRun[], x: "step" | "epoch", n: number | undefined,
  * The lecture figure: paths on the contours (left) and loss against iteration (right, log x) for
  * the same runs, sharing one legend.
  */
-export function updateRuleFigure(surface: LossSurface, runs: PathRun[], options: TrajectoryOptions & { floor?: number } = {}): PlotlyFigure {
+export function updateRuleFigure(
+  surface: LossSurface,
+  runs: PathRun[],
+  options: TrajectoryOptions & { floor?: number } = {},
+): PlotlyFigure {
   const left = trajectoryFigure(surface, runs, options);
   const right = lossTraces(runs, "step", undefined, { xaxis: "x2", yaxis: "y2" }, false);
-  if (options.floor !== undefined) right.push({ ...floorTrace(runs, "step", undefined, options.floor, { xaxis: "x2", yaxis: "y2" }), showlegend: true });
-  const base = baseLayout({ title: options.title ?? "Same start, same η, same number of examples seen", height: 480 });
+  if (options.floor !== undefined)
+    right.push({
+      ...floorTrace(runs, "step", undefined, options.floor, { xaxis: "x2", yaxis: "y2" }),
+      showlegend: true,
+    });
+  const base = baseLayout({
+    title: options.title ?? "Same start, same η, same number of examples seen",
+    height: 480,
+  });
   const leftLayout = left.layout as Record<string, Record<string, unknown>>;
   return {
     data: [...left.data, ...right],
@@ -263,8 +340,19 @@ export function updateRuleFigure(surface: LossSurface, runs: PathRun[], options:
       ...base,
       xaxis: { ...leftLayout.xaxis, domain: [0, 0.46], title: { text: "θ₁" } },
       yaxis: { ...leftLayout.yaxis, title: { text: "θ₂" } },
-      xaxis2: { ...(base.xaxis as object), domain: [0.56, 1], type: "log", anchor: "y2", title: { text: "iteration (updates of θ)" } },
-      yaxis2: { ...(base.yaxis as object), anchor: "x2", type: "log", title: { text: "training loss" } },
+      xaxis2: {
+        ...(base.xaxis as object),
+        domain: [0.56, 1],
+        type: "log",
+        anchor: "y2",
+        title: { text: "iteration (updates of θ)" },
+      },
+      yaxis2: {
+        ...(base.yaxis as object),
+        anchor: "x2",
+        type: "log",
+        title: { text: "training loss" },
+      },
       legend: { orientation: "h", y: -0.18, x: 0 },
     },
   };
@@ -274,13 +362,20 @@ export function updateRuleFigure(surface: LossSurface, runs: PathRun[], options:
  * One path per batch size, a slider picks which one is drawn. The slider restyles trace
  * visibility (no animation frames), so it keeps working in a static HTML export of the notebook.
  */
-export function batchSizeSliderFigure(surface: LossSurface, runs: PathRun[], options: TrajectoryOptions & { active?: number } = {}): PlotlyFigure {
+export function batchSizeSliderFigure(
+  surface: LossSurface,
+  runs: PathRun[],
+  options: TrajectoryOptions & { active?: number } = {},
+): PlotlyFigure {
   if (runs.length === 0) throw new BatchlabArgumentError("runs", runs, "at least one run");
   const active = options.active ?? 0;
   if (!Number.isInteger(active) || active < 0 || active >= runs.length) {
     throw new BatchlabArgumentError("active", active, `an index into runs (0..${runs.length - 1})`);
   }
-  const fixed: PlotlyTrace[] = [contourTrace(surface), pointTrace(runs[0].points[0], "start", "circle")];
+  const fixed: PlotlyTrace[] = [
+    contourTrace(surface),
+    pointTrace(runs[0].points[0], "start", "circle"),
+  ];
   if (options.optimum) fixed.push(pointTrace(options.optimum, "minimum", "star"));
   const paths = runs.map((r, k) => pathTrace(r, {}, k === active));
   const titleOf = (r: PathRun): string =>
@@ -293,19 +388,21 @@ export function batchSizeSliderFigure(surface: LossSurface, runs: PathRun[], opt
       height: 600,
       title: { text: titleOf(runs[active]), x: 0.02, xanchor: "left" },
       showlegend: false,
-      sliders: [{
-        active,
-        currentvalue: { prefix: "batch size ", font: { size: 14 } },
-        pad: { t: 40 },
-        steps: runs.map((r, k) => ({
-          label: String(r.batchSize),
-          method: "update",
-          args: [
-            { visible: [...fixed.map(() => true), ...runs.map((_, j) => j === k)] },
-            { title: { text: titleOf(r), x: 0.02, xanchor: "left" } },
-          ],
-        })),
-      }],
+      sliders: [
+        {
+          active,
+          currentvalue: { prefix: "batch size ", font: { size: 14 } },
+          pad: { t: 40 },
+          steps: runs.map((r, k) => ({
+            label: String(r.batchSize),
+            method: "update",
+            args: [
+              { visible: [...fixed.map(() => true), ...runs.map((_, j) => j === k)] },
+              { title: { text: titleOf(r), x: 0.02, xanchor: "left" } },
+            ],
+          })),
+        },
+      ],
     },
   };
 }

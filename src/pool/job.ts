@@ -20,7 +20,10 @@ export interface JobContext {
 }
 
 /** What a job function looks like: (config, context) → a structured-cloneable result. */
-export type JobFunction<C = unknown, R = unknown> = (config: C, context: JobContext) => R | Promise<R>;
+export type JobFunction<C = unknown, R = unknown> = (
+  config: C,
+  context: JobContext,
+) => R | Promise<R>;
 
 /** The library's src/ folder, found from this file (src/pool/) or, inside the kernel, from the project root. */
 export function srcDir(): string {
@@ -31,8 +34,10 @@ export function srcDir(): string {
 
 /** The file a job's module names, checked. */
 export function jobFile(job: JobRef): string {
-  if (!job || typeof job.module !== "string" || job.module === "") throw new BatchlabArgumentError("job.module", job?.module, "a module path");
-  if (typeof job.name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(job.name)) throw new BatchlabArgumentError("job.name", job?.name, "an exported function's name");
+  if (!job || typeof job.module !== "string" || job.module === "")
+    throw new BatchlabArgumentError("job.module", job?.module, "a module path");
+  if (typeof job.name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(job.name))
+    throw new BatchlabArgumentError("job.name", job?.name, "an exported function's name");
   return path.isAbsolute(job.module) ? job.module : path.join(srcDir(), job.module);
 }
 
@@ -41,7 +46,8 @@ export function loadJob(job: JobRef): JobFunction {
   const file = jobFile(job);
   const mod = requireTypeScript(file) as Record<string, unknown>;
   const fn = mod[job.name];
-  if (typeof fn !== "function") throw new BatchlabArgumentError("job.name", job.name, `a function exported by ${job.module}`);
+  if (typeof fn !== "function")
+    throw new BatchlabArgumentError("job.name", job.name, `a function exported by ${job.module}`);
   return fn as JobFunction;
 }
 

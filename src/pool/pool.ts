@@ -14,7 +14,12 @@ import { workerCount } from "./size";
 
 /** A job that threw (in a worker or in this thread), or whose worker died: names the job and its configuration. */
 export class JobError extends Error {
-  constructor(readonly job: JobRef, readonly config: unknown, readonly reason: string, readonly workerStack?: string) {
+  constructor(
+    readonly job: JobRef,
+    readonly config: unknown,
+    readonly reason: string,
+    readonly workerStack?: string,
+  ) {
     super(`job ${job.module}#${job.name} failed for config ${safeJson(config)}: ${reason}`);
     this.name = "JobError";
   }
@@ -71,12 +76,25 @@ export class WorkerPool {
   }
 
   /** Runs one job; resolves with its result and the seconds it computed for. */
-  run<R = unknown>(job: JobRef, config: unknown, onProgress?: (fraction: number) => void): Promise<{ value: R; seconds: number }> {
+  run<R = unknown>(
+    job: JobRef,
+    config: unknown,
+    onProgress?: (fraction: number) => void,
+  ): Promise<{ value: R; seconds: number }> {
     if (this.closed) return Promise.reject(new JobError(job, config, "the pool is closed"));
     const file = jobFile(job);
-    if (this.size === 1) return this.runInline(job, config, onProgress) as Promise<{ value: R; seconds: number }>;
+    if (this.size === 1)
+      return this.runInline(job, config, onProgress) as Promise<{ value: R; seconds: number }>;
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, file, config, onProgress, resolve: resolve as Task["resolve"], reject });
+      this.queue.push({
+        id: this.nextId++,
+        job,
+        file,
+        config,
+        onProgress,
+        resolve: resolve as Task["resolve"],
+        reject,
+      });
       this.pump();
     });
   }
@@ -84,15 +102,21 @@ export class WorkerPool {
   /** Stops every worker; queued and running jobs fail with "the pool is closed". */
   async close(): Promise<void> {
     this.closed = true;
-    for (const task of this.queue.splice(0)) task.reject(new JobError(task.job, task.config, "the pool is closed"));
+    for (const task of this.queue.splice(0))
+      task.reject(new JobError(task.job, task.config, "the pool is closed"));
     const workers = [...this.idle.splice(0), ...this.running.keys()];
-    for (const [, task] of this.running) task.reject(new JobError(task.job, task.config, "the pool is closed"));
+    for (const [, task] of this.running)
+      task.reject(new JobError(task.job, task.config, "the pool is closed"));
     this.running.clear();
     await Promise.all(workers.map((w) => w.terminate()));
     this.notifyIdle();
   }
 
-  private async runInline(job: JobRef, config: unknown, onProgress?: (fraction: number) => void): Promise<{ value: unknown; seconds: number }> {
+  private async runInline(
+    job: JobRef,
+    config: unknown,
+    onProgress?: (fraction: number) => void,
+  ): Promise<{ value: unknown; seconds: number }> {
     this.inline++;
     try {
       const fn = loadJob(job);
@@ -100,7 +124,14 @@ export class WorkerPool {
       const value = await fn(config, { report: (f) => onProgress?.(f) });
       return { value, seconds: (performance.now() - t0) / 1000 };
     } catch (e) {
-      throw e instanceof JobError ? e : new JobError(job, config, e instanceof Error ? e.message : String(e), e instanceof Error ? e.stack : undefined);
+      throw e instanceof JobError
+        ? e
+        : new JobError(
+            job,
+            config,
+            e instanceof Error ? e.message : String(e),
+            e instanceof Error ? e.stack : undefined,
+          );
     } finally {
       this.inline--;
       this.notifyIdle();
@@ -149,9 +180,12 @@ export class WorkerPool {
       if (!this.closed) this.pump();
       this.notifyIdle();
     };
-    worker.on("error", (e) => lost(`the worker failed: ${e instanceof Error ? e.message : String(e)}`));
+    worker.on("error", (e) =>
+      lost(`the worker failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
     worker.on("exit", (code) => {
-      if (this.running.has(worker) || this.idle.includes(worker)) lost(`the worker exited with code ${code}`);
+      if (this.running.has(worker) || this.idle.includes(worker))
+        lost(`the worker exited with code ${code}`);
     });
     worker.unref();
     return worker;
@@ -169,12 +203,19 @@ export class WorkerPool {
  * they finished in. `onResult` is called as each finishes (for progress). A job that throws fails
  * the whole with its JobError, but only after every other job has finished.
  */
-export async function runJobs<R>(pool: WorkerPool, job: JobRef, configs: readonly unknown[], onResult?: (index: number) => void | Promise<void>): Promise<R[]> {
+export async function runJobs<R>(
+  pool: WorkerPool,
+  job: JobRef,
+  configs: readonly unknown[],
+  onResult?: (index: number) => void | Promise<void>,
+): Promise<R[]> {
   const results: R[] = new Array(configs.length);
-  const settled = await Promise.allSettled(configs.map(async (config, i) => {
-    results[i] = (await pool.run<R>(job, config)).value;
-    await onResult?.(i);
-  }));
+  const settled = await Promise.allSettled(
+    configs.map(async (config, i) => {
+      results[i] = (await pool.run<R>(job, config)).value;
+      await onResult?.(i);
+    }),
+  );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
   return results;

@@ -9,6 +9,7 @@ export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.BATCHLAB_WORKERS;
   if (raw === undefined || raw.trim() === "") return Math.max(1, os.availableParallelism());
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new BatchlabArgumentError("BATCHLAB_WORKERS", raw, "a positive integer (1 = no workers)");
+  if (!Number.isInteger(n) || n < 1)
+    throw new BatchlabArgumentError("BATCHLAB_WORKERS", raw, "a positive integer (1 = no workers)");
   return n;
 }

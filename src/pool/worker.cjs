@@ -22,9 +22,16 @@ parentPort.on("message", async (msg) => {
   try {
     const fn = load(msg.file, msg.job.name);
     const t0 = performance.now();
-    const value = await fn(msg.config, { report: (fraction) => parentPort.postMessage({ id, type: "progress", fraction }) });
+    const value = await fn(msg.config, {
+      report: (fraction) => parentPort.postMessage({ id, type: "progress", fraction }),
+    });
     parentPort.postMessage({ id, type: "result", value, seconds: (performance.now() - t0) / 1000 });
   } catch (e) {
-    parentPort.postMessage({ id, type: "error", message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
+    parentPort.postMessage({
+      id,
+      type: "error",
+      message: e instanceof Error ? e.message : String(e),
+      stack: e instanceof Error ? e.stack : undefined,
+    });
   }
 });

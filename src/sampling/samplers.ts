@@ -24,23 +24,33 @@ export interface Sampler {
 function checkSizes(n: number, m: number, allowLarger: boolean): void {
   checkPositiveInteger("n", n);
   checkPositiveInteger("m", m);
-  if (!allowLarger && m > n) throw new BatchlabArgumentError("m", m, `at most the number of examples n = ${n}`);
+  if (!allowLarger && m > n)
+    throw new BatchlabArgumentError("m", m, `at most the number of examples n = ${n}`);
 }
 
 function checkPolicy(last: LastBatchPolicy): void {
-  if (last !== "keep" && last !== "drop") throw new BatchlabArgumentError("last", last, `"keep" or "drop"`);
+  if (last !== "keep" && last !== "drop")
+    throw new BatchlabArgumentError("last", last, `"keep" or "drop"`);
 }
 
 /** Epoch-by-epoch batches that walk through `order(epoch)` in slices of m. */
 function epochWalker(
-  kind: Sampler["kind"], n: number, m: number, last: LastBatchPolicy, order: () => Int32Array,
+  kind: Sampler["kind"],
+  n: number,
+  m: number,
+  last: LastBatchPolicy,
+  order: () => Int32Array,
 ): Sampler {
   let perm = order();
   let pos = 0;
   let epoch = 0;
   return {
-    kind, n, batchSize: m,
-    get epoch() { return epoch; },
+    kind,
+    n,
+    batchSize: m,
+    get epoch() {
+      return epoch;
+    },
     next(): Int32Array {
       const remaining = n - pos;
       if (remaining === 0 || (last === "drop" && remaining < m)) {
@@ -57,7 +67,12 @@ function epochWalker(
 }
 
 /** Shuffle the data once per epoch and cut it into batches of m: sampling without replacement. */
-export function shuffledEpochs(n: number, m: number, random: Rng, last: LastBatchPolicy = "keep"): Sampler {
+export function shuffledEpochs(
+  n: number,
+  m: number,
+  random: Rng,
+  last: LastBatchPolicy = "keep",
+): Sampler {
   checkSizes(n, m, false);
   checkPolicy(last);
   checkRng("random", random);
@@ -79,8 +94,12 @@ export function withReplacement(n: number, m: number, random: Rng): Sampler {
   checkRng("random", random);
   let drawn = 0;
   return {
-    kind: "with-replacement", n, batchSize: m,
-    get epoch() { return Math.floor(drawn / n); },
+    kind: "with-replacement",
+    n,
+    batchSize: m,
+    get epoch() {
+      return Math.floor(drawn / n);
+    },
     next(): Int32Array {
       const batch = new Int32Array(m);
       for (let k = 0; k < m; k++) batch[k] = random.int(n);

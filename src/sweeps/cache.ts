@@ -56,9 +56,10 @@ function sha256(text: string): string {
  */
 export function defaultCacheDir(): string {
   const here = typeof __dirname === "string" ? __dirname : undefined;
-  const root = here && fs.existsSync(path.join(here, "..", "..", "package.json"))
-    ? path.resolve(here, "..", "..")
-    : process.env.BATCHLAB_ROOT ?? process.cwd();
+  const root =
+    here && fs.existsSync(path.join(here, "..", "..", "package.json"))
+      ? path.resolve(here, "..", "..")
+      : (process.env.BATCHLAB_ROOT ?? process.cwd());
   return path.join(root, ".cache", "sweeps");
 }
 
@@ -84,7 +85,8 @@ export class RunCache {
 
   /** A cache in `dir` (default: `.cache/sweeps` under the project root). The folder is created on first write. */
   constructor(dir: string = defaultCacheDir()) {
-    if (typeof dir !== "string" || dir === "") throw new BatchlabArgumentError("dir", dir, "a folder path");
+    if (typeof dir !== "string" || dir === "")
+      throw new BatchlabArgumentError("dir", dir, "a folder path");
     this.dir = dir;
   }
 
@@ -101,7 +103,11 @@ export class RunCache {
    * `check` says whether a decoded value has the shape this caller stores: a file whose hash is
    * right but whose value is not (written by older code, or by hand) is treated as corrupt.
    */
-  get<T>(namespace: string, config: unknown, check?: (value: unknown) => value is T): T | undefined {
+  get<T>(
+    namespace: string,
+    config: unknown,
+    check?: (value: unknown) => value is T,
+  ): T | undefined {
     const file = this.fileFor(namespace, config);
     let text: string;
     try {
@@ -111,7 +117,10 @@ export class RunCache {
       return undefined;
     }
     const stored = parse(text);
-    if (stored === undefined || stored.sha256 !== sha256(stableStringify({ config: stored.config, value: stored.value }))) {
+    if (
+      stored === undefined ||
+      stored.sha256 !== sha256(stableStringify({ config: stored.config, value: stored.value }))
+    ) {
       this.stats.corrupt++;
       this.stats.misses++;
       fs.rmSync(file, { force: true });
@@ -138,7 +147,11 @@ export class RunCache {
     const file = this.fileFor(namespace, config);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const body = { config: encode(config), value: encode(value) };
-    const stored: StoredRun = { format: CACHE_FORMAT, ...body, sha256: sha256(JSON.stringify(body)) };
+    const stored: StoredRun = {
+      format: CACHE_FORMAT,
+      ...body,
+      sha256: sha256(JSON.stringify(body)),
+    };
     const temporary = `${file}.${process.pid}.${++this.temporaryCounter}.tmp`;
     try {
       fs.writeFileSync(temporary, JSON.stringify(stored));
@@ -146,21 +159,32 @@ export class RunCache {
     } catch (error) {
       // Whatever failed (a folder where the file should be, a full disk), no temporary file stays behind.
       fs.rmSync(temporary, { force: true });
-      throw new Error(`the sweep cache could not write ${file}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`the sweep cache could not write ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.stats.writes++;
   }
 
   /** Deletes every stored run of a namespace (or of the whole cache). */
   clear(namespace?: string): void {
-    fs.rmSync(namespace === undefined ? this.dir : path.join(this.dir, namespace), { recursive: true, force: true });
+    fs.rmSync(namespace === undefined ? this.dir : path.join(this.dir, namespace), {
+      recursive: true,
+      force: true,
+    });
   }
 }
 
 function parse(text: string): StoredRun | undefined {
   try {
     const stored = JSON.parse(text) as Partial<StoredRun> | null;
-    if (!stored || typeof stored !== "object" || stored.format !== CACHE_FORMAT || typeof stored.sha256 !== "string") return undefined;
+    if (
+      !stored ||
+      typeof stored !== "object" ||
+      stored.format !== CACHE_FORMAT ||
+      typeof stored.sha256 !== "string"
+    )
+      return undefined;
     if (!("config" in stored) || !("value" in stored)) return undefined;
     return stored as StoredRun;
   } catch {

@@ -62,18 +62,36 @@ export function curveRun(model: Model, data: Dataset, options: CurveRunOptions):
   checkPositiveInteger("steps", options.steps);
   const evalSize = Math.min(data.n, options.evalSize ?? data.n);
   checkPositiveInteger("evalSize", evalSize);
-  const evalExamples = Int32Array.from({ length: evalSize }, (_, i) => Math.floor((i * data.n) / evalSize));
+  const evalExamples = Int32Array.from({ length: evalSize }, (_, i) =>
+    Math.floor((i * data.n) / evalSize),
+  );
   const run = trainToTarget(model, data, {
-    batchSize: options.batchSize, lr: options.lr, maxSteps: options.steps, seed: options.seed ?? 0,
-    sampler: options.sampler ?? "shuffled", evalExamples, evalGrowth: options.evalGrowth ?? 1.15,
-    divergenceFactor: options.divergenceFactor ?? 3, keepCurve: true,
+    batchSize: options.batchSize,
+    lr: options.lr,
+    maxSteps: options.steps,
+    seed: options.seed ?? 0,
+    sampler: options.sampler ?? "shuffled",
+    evalExamples,
+    evalGrowth: options.evalGrowth ?? 1.15,
+    divergenceFactor: options.divergenceFactor ?? 3,
+    keepCurve: true,
   });
-  const rows: SweepRow[] = (run.curve ?? []).map((p) => ({ step: p.step, examples: p.examples, epoch: p.examples / data.n, seconds: p.seconds, loss: p.loss }));
+  const rows: SweepRow[] = (run.curve ?? []).map((p) => ({
+    step: p.step,
+    examples: p.examples,
+    epoch: p.examples / data.n,
+    seconds: p.seconds,
+    loss: p.loss,
+  }));
   const last = run.curve && run.curve.length > 0 ? run.curve[run.curve.length - 1] : undefined;
   return {
     rows,
     diverged: run.status === "diverged",
-    summary: { stepsRun: run.stepsRun, finalLoss: run.status === "diverged" ? null : last?.loss ?? null, trainSeconds: last?.seconds ?? null },
+    summary: {
+      stepsRun: run.stepsRun,
+      finalLoss: run.status === "diverged" ? null : (last?.loss ?? null),
+      trainSeconds: last?.seconds ?? null,
+    },
   };
 }
 
@@ -94,7 +112,11 @@ export interface MnistCurveConfig extends RunConfig {
 export function mnistSoftmaxCurve(c: MnistCurveConfig): RunOutput {
   const digits = mnistPick("train", c.perClass === null ? null : { perClass: c.perClass, seed: 0 });
   return curveRun(softmaxRegression(MNIST_FEATURES, MNIST_CLASSES), digits, {
-    batchSize: c.m, lr: c.lr, seed: c.seed, steps: Math.max(50, Math.ceil((c.epochs * digits.n) / c.m)), evalSize: 1000,
+    batchSize: c.m,
+    lr: c.lr,
+    seed: c.seed,
+    steps: Math.max(50, Math.ceil((c.epochs * digits.n) / c.m)),
+    evalSize: 1000,
   });
 }
 
@@ -104,11 +126,19 @@ export function mnistSoftmaxCurve(c: MnistCurveConfig): RunOutput {
  * interleaved across m once the worker pool is idle). The seconds a run records while it trains
  * are not used: runs trained side by side on the pool slow each other down.
  */
-export function onStepClock<R extends { m: number; step: number }>(rows: readonly R[], stepTimes: readonly { m: number; secondsPerStep: number }[]): (R & { seconds: number })[] {
+export function onStepClock<R extends { m: number; step: number }>(
+  rows: readonly R[],
+  stepTimes: readonly { m: number; secondsPerStep: number }[],
+): (R & { seconds: number })[] {
   const perStep = new Map(stepTimes.map((t) => [t.m, t.secondsPerStep]));
   return rows.map((r) => {
     const t = perStep.get(r.m);
-    if (t === undefined) throw new BatchlabArgumentError("stepTimes", stepTimes.map((x) => x.m), `a time per step for m = ${r.m}`);
+    if (t === undefined)
+      throw new BatchlabArgumentError(
+        "stepTimes",
+        stepTimes.map((x) => x.m),
+        `a time per step for m = ${r.m}`,
+      );
     return { ...r, seconds: r.step * t };
   });
 }
@@ -120,7 +150,12 @@ export function onStepClock<R extends { m: number; step: number }>(rows: readonl
 export function bestPerBatchSize(runs: aq.ColumnTable, metric = "finalLoss"): aq.ColumnTable {
   const column = JSON.stringify(metric);
   return runs
-    .filter(aq.escape((r: Record<string, unknown>) => r.status === "ok" && typeof r[metric] === "number" && Number.isFinite(r[metric])))
+    .filter(
+      aq.escape(
+        (r: Record<string, unknown>) =>
+          r.status === "ok" && typeof r[metric] === "number" && Number.isFinite(r[metric]),
+      ),
+    )
     .groupby("m")
     .filter(`d => d[${column}] === op.min(d[${column}])`)
     .ungroup()
@@ -145,20 +180,40 @@ export interface ClockRow {
  * (default 3) so that one lucky evaluation does not count.
  */
 export function clocksToLevel(
-  rows: readonly Record<string, unknown>[] | { objects(): object[] }, level: number, options: { by?: string; window?: number } = {},
+  rows: readonly Record<string, unknown>[] | { objects(): object[] },
+  level: number,
+  options: { by?: string; window?: number } = {},
 ): ClockRow[] {
-  const all = (Array.isArray(rows) ? rows : (rows as { objects(): object[] }).objects()) as Record<string, number | string>[];
+  const all = (Array.isArray(rows) ? rows : (rows as { objects(): object[] }).objects()) as Record<
+    string,
+    number | string
+  >[];
   const by = options.by ?? "m";
   const keys = Array.from(new Set(all.map((r) => r[by])));
   return keys.map((key) => {
-    const run = all.filter((r) => r[by] === key).sort((a, b) => (a.step as number) - (b.step as number));
+    const run = all
+      .filter((r) => r[by] === key)
+      .sort((a, b) => (a.step as number) - (b.step as number));
     const losses = run.map((r) => r.loss as number);
     const at = (x: "step" | "epoch" | "seconds") => {
       // firstCrossing needs strictly increasing x; equal times (a timer tick) are merged.
-      const pts = run.map((r, i) => ({ x: r[x] as number, loss: losses[i] })).filter((p, i, a) => i === 0 || p.x > a[i - 1].x);
-      return firstCrossing(pts.map((p) => p.x), pts.map((p) => p.loss), level, { window: options.window ?? 3 });
+      const pts = run
+        .map((r, i) => ({ x: r[x] as number, loss: losses[i] }))
+        .filter((p, i, a) => i === 0 || p.x > a[i - 1].x);
+      return firstCrossing(
+        pts.map((p) => p.x),
+        pts.map((p) => p.loss),
+        level,
+        { window: options.window ?? 3 },
+      );
     };
-    return { run: key, lr: run[0].lr as number, steps: at("step"), epochs: at("epoch"), seconds: at("seconds") };
+    return {
+      run: key,
+      lr: run[0].lr as number,
+      steps: at("step"),
+      epochs: at("epoch"),
+      seconds: at("seconds"),
+    };
   });
 }
 
@@ -195,14 +250,24 @@ export interface TimedCurvesOptions {
  * slow spell of the machine hits all schedules alike, and each point keeps the median over the
  * repeats and their range. Evaluations are not timed.
  */
-export function timedCurves(model: Model, data: Dataset, schedules: readonly TimedSchedule[], options: TimedCurvesOptions = {}): aq.ColumnTable {
+export function timedCurves(
+  model: Model,
+  data: Dataset,
+  schedules: readonly TimedSchedule[],
+  options: TimedCurvesOptions = {},
+): aq.ColumnTable {
   const repeats = options.repeats ?? 5;
   checkPositiveInteger("repeats", repeats);
   const recordEvery = options.recordEvery ?? 200;
   checkPositiveInteger("recordEvery", recordEvery);
-  const runOnce = (s: TimedSchedule) => train(model, data, {
-    batchSize: s.m, lr: s.lr, epochs: s.epochs, seed: options.seed ?? 0, evalEvery: Math.max(1, Math.round(recordEvery / s.m)),
-  });
+  const runOnce = (s: TimedSchedule) =>
+    train(model, data, {
+      batchSize: s.m,
+      lr: s.lr,
+      epochs: s.epochs,
+      seed: options.seed ?? 0,
+      evalEvery: Math.max(1, Math.round(recordEvery / s.m)),
+    });
   for (const s of schedules) runOnce(s);
   const runs = schedules.map(() => [] as ReturnType<typeof train>[]);
   for (let r = 0; r < repeats; r++) schedules.forEach((s, i) => runs[i].push(runOnce(s)));
@@ -211,8 +276,16 @@ export function timedCurves(model: Model, data: Dataset, schedules: readonly Tim
     runs[i][0].history.forEach((h, k) => {
       const times = runs[i].map((run) => run.history[k].seconds).sort((a, b) => a - b);
       rows.push({
-        label: s.label, m: s.m, lr: s.lr, step: h.step, examples: h.examples, epoch: h.epoch,
-        seconds: times[Math.floor(times.length / 2)], secondsMin: times[0], secondsMax: times[times.length - 1], loss: h.trainLoss,
+        label: s.label,
+        m: s.m,
+        lr: s.lr,
+        step: h.step,
+        examples: h.examples,
+        epoch: h.epoch,
+        seconds: times[Math.floor(times.length / 2)],
+        secondsMin: times[0],
+        secondsMax: times[times.length - 1],
+        loss: h.trainLoss,
       });
     });
   });
@@ -248,27 +321,48 @@ export interface TimedStepsOptions {
  * costs the same wherever training is, so a repeat times only about `examples` examples' worth of
  * steps and scales by the run's step count. Evaluations are not timed.
  */
-export function timedSteps(model: Model, data: Dataset, runs: readonly { m: number; lr: number; steps: number }[], options: TimedStepsOptions = {}): TimedStepsRow[] {
+export function timedSteps(
+  model: Model,
+  data: Dataset,
+  runs: readonly { m: number; lr: number; steps: number }[],
+  options: TimedStepsOptions = {},
+): TimedStepsRow[] {
   const examples = options.examples ?? 2000;
   checkPositiveInteger("examples", examples);
-  const timings = timeInterleaved(runs.map((r, i) => {
-    checkPositiveInteger(`runs[${i}].m`, r.m);
-    checkPositiveInteger(`runs[${i}].steps`, r.steps);
-    const k = Math.min(r.steps, Math.max(1, Math.round(examples / r.m)));
-    return {
-      key: i,
-      run: () => {
-        const result = train(model, data, { batchSize: r.m, lr: r.lr, steps: k, seed: options.seed ?? 0, evalEvery: k, evalSize: 1 });
-        return result.history[result.history.length - 1].seconds / k;
-      },
-    };
-  }), { repeats: options.repeats ?? 3 });
+  const timings = timeInterleaved(
+    runs.map((r, i) => {
+      checkPositiveInteger(`runs[${i}].m`, r.m);
+      checkPositiveInteger(`runs[${i}].steps`, r.steps);
+      const k = Math.min(r.steps, Math.max(1, Math.round(examples / r.m)));
+      return {
+        key: i,
+        run: () => {
+          const result = train(model, data, {
+            batchSize: r.m,
+            lr: r.lr,
+            steps: k,
+            seed: options.seed ?? 0,
+            evalEvery: k,
+            evalSize: 1,
+          });
+          return result.history[result.history.length - 1].seconds / k;
+        },
+      };
+    }),
+    { repeats: options.repeats ?? 3 },
+  );
   return runs.map((r, i) => {
     const t = timings[i];
     return {
-      m: r.m, lr: r.lr, steps: r.steps,
-      secondsPerStep: t.median, secondsPerStepMin: t.min, secondsPerStepMax: t.max,
-      seconds: r.steps * t.median, secondsMin: r.steps * t.min, secondsMax: r.steps * t.max,
+      m: r.m,
+      lr: r.lr,
+      steps: r.steps,
+      secondsPerStep: t.median,
+      secondsPerStepMin: t.min,
+      secondsPerStepMax: t.max,
+      seconds: r.steps * t.median,
+      secondsMin: r.steps * t.min,
+      secondsMax: r.steps * t.max,
     };
   });
 }
@@ -312,7 +406,10 @@ export function criticalBatchStudy(quick: boolean = isQuick()): CriticalBatchStu
       data,
       target: optimum.loss + delta,
       // A worker of the pool rebuilds the same problem (same data, same optimum) from this.
-      recipe: { job: { module: "sweeps/experiments", name: "criticalBatchProblem" }, config: { quick } },
+      recipe: {
+        job: { module: "sweeps/experiments", name: "criticalBatchProblem" },
+        config: { quick },
+      },
     },
     optimum,
     delta,
@@ -338,17 +435,34 @@ export interface WarmupVariant {
  * and the loss at the end.
  */
 export function warmupRuns(
-  problem: TargetProblem, m: number, variants: readonly WarmupVariant[], steps: number, seed = 0,
-): { rows: { label: string; step: number; loss: number }[]; summary: { label: string; stepsToTarget: number | null; finalLoss: number }[] } {
+  problem: TargetProblem,
+  m: number,
+  variants: readonly WarmupVariant[],
+  steps: number,
+  seed = 0,
+): {
+  rows: { label: string; step: number; loss: number }[];
+  summary: { label: string; stepsToTarget: number | null; finalLoss: number }[];
+} {
   const rows: { label: string; step: number; loss: number }[] = [];
   const summary = variants.map((v) => {
     const run = trainToTarget(problem.model, problem.data, {
-      batchSize: m, lr: v.lr, maxSteps: steps, seed, evalGrowth: 1, divergenceFactor: 1e3, keepCurve: true,
+      batchSize: m,
+      lr: v.lr,
+      maxSteps: steps,
+      seed,
+      evalGrowth: 1,
+      divergenceFactor: 1e3,
+      keepCurve: true,
     });
     const curve = run.curve ?? [];
     for (const p of curve) rows.push({ label: v.label, step: p.step, loss: p.loss });
     const reached = curve.find((p) => p.loss <= problem.target);
-    return { label: v.label, stepsToTarget: reached ? reached.step : null, finalLoss: run.finalLoss };
+    return {
+      label: v.label,
+      stepsToTarget: reached ? reached.step : null,
+      finalLoss: run.finalLoss,
+    };
   });
   return { rows, summary };
 }
@@ -357,8 +471,13 @@ export function warmupRuns(
  * The largest eigenvalue λ_max of logistic regression's Hessian at θ and the matching stability
  * limit 2/λ_max: gradient descent with a larger η diverges along the top eigenvector near θ.
  */
-export function logisticStabilityLimit(theta: ArrayLike<number>, data: Dataset): { lambdaMax: number; lrMax: number } {
+export function logisticStabilityLimit(
+  theta: ArrayLike<number>,
+  data: Dataset,
+): { lambdaMax: number; lrMax: number } {
   const p = data.d + 1;
-  const lambdaMax = Math.max(...symmetricEigenvalues(logisticRegressionHessian(Float64Array.from(theta), data), p));
+  const lambdaMax = Math.max(
+    ...symmetricEigenvalues(logisticRegressionHessian(Float64Array.from(theta), data), p),
+  );
   return { lambdaMax, lrMax: 2 / lambdaMax };
 }

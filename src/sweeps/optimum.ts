@@ -23,11 +23,15 @@ export interface Optimum {
  * method with a backtracking line search: a handful of iterations reach |∇L| < 1e-10, which
  * gradient descent would need thousands of steps for on an ill-conditioned problem.
  */
-export function logisticOptimum(data: Dataset, options: { bias?: boolean; maxIterations?: number } = {}): Optimum {
+export function logisticOptimum(
+  data: Dataset,
+  options: { bias?: boolean; maxIterations?: number } = {},
+): Optimum {
   const bias = options.bias ?? true;
   const { n, d, x, y } = data;
   for (let i = 0; i < n; i++) {
-    if (y[i] !== 0 && y[i] !== 1) throw new BatchlabArgumentError(`data.y[${i}]`, y[i], "0 or 1 for logistic regression");
+    if (y[i] !== 0 && y[i] !== 1)
+      throw new BatchlabArgumentError(`data.y[${i}]`, y[i], "0 or 1 for logistic regression");
   }
   const model = logisticRegression(d, { bias });
   const k = model.size;
@@ -80,7 +84,9 @@ export function logisticOptimum(data: Dataset, options: { bias?: boolean; maxIte
   }
   if (!Number.isFinite(loss) || gradNorm > 1e-6) {
     // Separable classes have no finite minimum: the weights grow for ever and the loss tends to 0.
-    throw new RangeError(`logisticOptimum: no minimum found (|∇L| = ${gradNorm.toExponential(2)}); are the classes separable?`);
+    throw new RangeError(
+      `logisticOptimum: no minimum found (|∇L| = ${gradNorm.toExponential(2)}); are the classes separable?`,
+    );
   }
   return { theta, loss, gradNorm, iterations };
 }
@@ -96,5 +102,10 @@ export function linearOptimum(data: Dataset, options: { bias?: boolean } = {}): 
     model.exampleGradient(theta, data, i, g);
     for (let j = 0; j < g.length; j++) grad[j] += g[j] / data.n;
   }
-  return { theta, loss: meanLoss(model, theta, data), gradNorm: Math.sqrt(grad.reduce((s, v) => s + v * v, 0)), iterations: 1 };
+  return {
+    theta,
+    loss: meanLoss(model, theta, data),
+    gradNorm: Math.sqrt(grad.reduce((s, v) => s + v * v, 0)),
+    iterations: 1,
+  };
 }

@@ -60,14 +60,23 @@ export interface CriticalBatchFitOptions {
  * a closed form, so the fit is a one-dimensional search over ln B_crit: a scan over a wide range,
  * then golden-section refinement.
  */
-export function fitCriticalBatch(points: readonly StepsPoint[], options: CriticalBatchFitOptions = {}): CriticalBatchFit {
+export function fitCriticalBatch(
+  points: readonly StepsPoint[],
+  options: CriticalBatchFitOptions = {},
+): CriticalBatchFit {
   const space = options.space ?? "log";
-  if (space !== "log" && space !== "linear") throw new BatchlabArgumentError("options.space", space, `"log" or "linear"`);
-  if (!Array.isArray(points) || points.length < 3) throw new BatchlabArgumentError("points", points, "an array of at least 3 points");
+  if (space !== "log" && space !== "linear")
+    throw new BatchlabArgumentError("options.space", space, `"log" or "linear"`);
+  if (!Array.isArray(points) || points.length < 3)
+    throw new BatchlabArgumentError("points", points, "an array of at least 3 points");
   checkStepsPoints(points);
   if (new Set(points.map((p) => p.m)).size < 2) {
     // S(m) at one m cannot separate S_min from B_crit: any B_crit fits as well as any other.
-    throw new BatchlabArgumentError("points", points, `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`);
+    throw new BatchlabArgumentError(
+      "points",
+      points,
+      `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`,
+    );
   }
   const logS = points.map((p) => Math.log(p.steps));
   const fitAt = (logB: number): { logSMin: number; sse: number } => {
@@ -75,8 +84,12 @@ export function fitCriticalBatch(points: readonly StepsPoint[], options: Critica
     if (space === "linear") {
       // S ≈ S_min·fᵢ with fᵢ = 1 + B/mᵢ: S_min = Σ Sᵢfᵢ / Σ fᵢ².
       const f = points.map((p) => 1 + b / p.m);
-      const sMin = points.reduce((s, p, i) => s + p.steps * f[i], 0) / f.reduce((s, v) => s + v * v, 0);
-      return { logSMin: Math.log(sMin), sse: points.reduce((s, p, i) => s + (p.steps - sMin * f[i]) ** 2, 0) };
+      const sMin =
+        points.reduce((s, p, i) => s + p.steps * f[i], 0) / f.reduce((s, v) => s + v * v, 0);
+      return {
+        logSMin: Math.log(sMin),
+        sse: points.reduce((s, p, i) => s + (p.steps - sMin * f[i]) ** 2, 0),
+      };
     }
     const r = points.map((p, i) => logS[i] - Math.log1p(b / p.m));
     const logSMin = r.reduce((s, v) => s + v, 0) / r.length;
@@ -142,9 +155,15 @@ export function fitCriticalBatch(points: readonly StepsPoint[], options: Critica
  * halves the steps (perfect scaling), 0 on the plateau.
  */
 export function logLogSlope(points: readonly StepsPoint[]): number {
-  if (!Array.isArray(points) || points.length < 2) throw new BatchlabArgumentError("points", points, "at least 2 points");
+  if (!Array.isArray(points) || points.length < 2)
+    throw new BatchlabArgumentError("points", points, "at least 2 points");
   checkStepsPoints(points);
-  if (new Set(points.map((p) => p.m)).size < 2) throw new BatchlabArgumentError("points", points, `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`);
+  if (new Set(points.map((p) => p.m)).size < 2)
+    throw new BatchlabArgumentError(
+      "points",
+      points,
+      `points at 2 or more different batch sizes m (all are at m = ${points[0].m})`,
+    );
   const xs = points.map((p) => Math.log2(p.m));
   const ys = points.map((p) => Math.log2(p.steps));
   const mx = xs.reduce((s, v) => s + v, 0) / xs.length;
@@ -163,7 +182,12 @@ export function logLogSlope(points: readonly StepsPoint[]): number {
  * Points on the fitted trade-off curve, for drawing: m from mMin to mMax (log-spaced), with the
  * predicted steps and examples.
  */
-export function paretoCurve(fit: Pick<CriticalBatchFit, "steps">, mMin: number, mMax: number, count = 100): { m: number; steps: number; examples: number }[] {
+export function paretoCurve(
+  fit: Pick<CriticalBatchFit, "steps">,
+  mMin: number,
+  mMax: number,
+  count = 100,
+): { m: number; steps: number; examples: number }[] {
   checkPositiveFinite("mMin", mMin);
   checkPositiveFinite("mMax", mMax);
   const out: { m: number; steps: number; examples: number }[] = [];

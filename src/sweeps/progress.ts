@@ -28,7 +28,8 @@ export function consoleProgress(options: ConsoleProgressOptions = {}): ProgressF
     let last = -Infinity;
     let latest = "";
     let finished = false;
-    const line = (done: number, extra?: string) => `${label}: ${done}/${total}${extra ? ` · ${extra}` : ""}`;
+    const line = (done: number, extra?: string) =>
+      `${label}: ${done}/${total}${extra ? ` · ${extra}` : ""}`;
     return {
       update(done, extra) {
         latest = line(done, extra);

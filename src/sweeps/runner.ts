@@ -5,7 +5,12 @@
 import * as aq from "arquero";
 import { RunCache } from "./cache";
 import { formatDuration } from "../util/format";
-import { consoleProgress, remainingSeconds, yieldToEventLoop, type ProgressFactory } from "./progress";
+import {
+  consoleProgress,
+  remainingSeconds,
+  yieldToEventLoop,
+  type ProgressFactory,
+} from "./progress";
 import { BatchlabArgumentError, checkObject } from "../util/validate";
 import { loadJob, type JobRef } from "../pool/job";
 import { sharedPool, type WorkerPool } from "../pool/pool";
@@ -103,14 +108,22 @@ function hasColumns(record: unknown, columns: readonly string[], exact: boolean)
 }
 
 /** The shape check of a cached run: what runSweep stored, with rows of the expected columns. */
-function storedOutputCheck(expectedColumns: readonly string[] | undefined): (value: unknown) => value is StoredOutput {
+function storedOutputCheck(
+  expectedColumns: readonly string[] | undefined,
+): (value: unknown) => value is StoredOutput {
   return (value: unknown): value is StoredOutput => {
     if (value === null || typeof value !== "object") return false;
     const v = value as Partial<Record<keyof StoredOutput, unknown>>;
-    if (!Array.isArray(v.rows) || typeof v.diverged !== "boolean" || typeof v.seconds !== "number") return false;
+    if (!Array.isArray(v.rows) || typeof v.diverged !== "boolean" || typeof v.seconds !== "number")
+      return false;
     if (!isStringArray(v.columns) || !isStringArray(v.summaryColumns)) return false;
     if (!hasColumns(v.summary, v.summaryColumns, true)) return false;
-    if (expectedColumns && (v.columns.length !== expectedColumns.length || !expectedColumns.every((c) => (v.columns as string[]).includes(c)))) return false;
+    if (
+      expectedColumns &&
+      (v.columns.length !== expectedColumns.length ||
+        !expectedColumns.every((c) => (v.columns as string[]).includes(c)))
+    )
+      return false;
     const columns = v.columns;
     return v.rows.every((row) => hasColumns(row, columns, expectedColumns !== undefined));
   };
@@ -143,8 +156,9 @@ export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][
   let configs: Partial<C>[] = [{}];
   for (const key of Object.keys(axes) as (keyof C)[]) {
     const values = axes[key];
-    if (!Array.isArray(values) || values.length === 0) throw new BatchlabArgumentError(`axes.${String(key)}`, values, "a non-empty array");
-    configs = configs.flatMap((c) => values.map((v) => ({ ...c, [key]: v } as Partial<C>)));
+    if (!Array.isArray(values) || values.length === 0)
+      throw new BatchlabArgumentError(`axes.${String(key)}`, values, "a non-empty array");
+    configs = configs.flatMap((c) => values.map((v) => ({ ...c, [key]: v }) as Partial<C>));
   }
   return configs as C[];
 }
@@ -153,15 +167,23 @@ export function grid<C extends RunConfig>(axes: { [K in keyof C]: readonly C[K][
  * Runs every configuration (from the cache where possible) and collects the measurements. Async so
  * that a notebook's progress bar is redrawn between runs.
  */
-export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): Promise<SweepResult> {
+export async function runSweep<C extends RunConfig>(
+  options: SweepOptions<C>,
+): Promise<SweepResult> {
   const { name, configs } = options;
-  if (!Array.isArray(configs) || configs.length === 0) throw new BatchlabArgumentError("configs", configs, "a non-empty array of configurations");
+  if (!Array.isArray(configs) || configs.length === 0)
+    throw new BatchlabArgumentError("configs", configs, "a non-empty array of configurations");
   if ((options.run === undefined) === (options.job === undefined)) {
-    throw new BatchlabArgumentError("run / job", options.run ?? options.job, "exactly one of run (a function) or job (a named job for the worker pool)");
+    throw new BatchlabArgumentError(
+      "run / job",
+      options.run ?? options.job,
+      "exactly one of run (a function) or job (a named job for the worker pool)",
+    );
   }
-  const pool = options.job ? options.pool ?? sharedPool() : null;
+  const pool = options.job ? (options.pool ?? sharedPool()) : null;
   if (options.job && pool && pool.size > 1) return runParallel(options, options.job, pool);
-  const run = options.run ?? (loadJob(options.job!) as unknown as NonNullable<SweepOptions<C>["run"]>);
+  const run =
+    options.run ?? (loadJob(options.job!) as unknown as NonNullable<SweepOptions<C>["run"]>);
   const { cache, describe, progress, version, corruptBefore, check } = sweepSetup(options);
 
   const outputs: StoredOutput[] = [];
@@ -188,7 +210,8 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
       await yieldToEventLoop();
       const t0 = performance.now();
       const output = await run(config, {
-        report: (fraction) => progress?.update(i + Math.min(1, Math.max(0, fraction)), `${describe(config)}${eta}`),
+        report: (fraction) =>
+          progress?.update(i + Math.min(1, Math.max(0, fraction)), `${describe(config)}${eta}`),
       });
       const seconds = (performance.now() - t0) / 1000;
       checkOutput(output, describe(config), options.columns);
@@ -204,16 +227,23 @@ export async function runSweep<C extends RunConfig>(options: SweepOptions<C>): P
     progress?.done();
   }
 
-  return collect(configs, outputs, fromCache, { computed, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
+  return collect(configs, outputs, fromCache, {
+    computed,
+    cached,
+    corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore,
+  });
 }
 
 /** What the serial and the parallel sweep both start from: the cache, the display, the cache key's version and the shape check. */
 function sweepSetup<C extends RunConfig>(options: SweepOptions<C>) {
-  const cache = options.cache === false ? null : options.cache ?? new RunCache();
+  const cache = options.cache === false ? null : (options.cache ?? new RunCache());
   return {
     cache,
     describe: options.describe ?? describeConfig,
-    progress: options.progress === false ? null : (options.progress ?? consoleProgress())(options.name, options.configs.length),
+    progress:
+      options.progress === false
+        ? null
+        : (options.progress ?? consoleProgress())(options.name, options.configs.length),
     version: options.version ?? 1,
     corruptBefore: cache?.stats.corrupt ?? 0,
     check: storedOutputCheck(options.columns),
@@ -221,24 +251,40 @@ function sweepSetup<C extends RunConfig>(options: SweepOptions<C>) {
 }
 
 /** A cached run of the expected shape, its columns in the order they were computed; undefined when there is none. */
-function readCached(cache: RunCache | null, name: string, key: unknown, check: (value: unknown) => value is StoredOutput): StoredOutput | undefined {
+function readCached(
+  cache: RunCache | null,
+  name: string,
+  key: unknown,
+  check: (value: unknown) => value is StoredOutput,
+): StoredOutput | undefined {
   const hit = cache?.get<StoredOutput>(name, key, check);
   if (!hit) return undefined;
-  return { ...hit, rows: hit.rows.map((row) => ordered(row, hit.columns)), summary: ordered(hit.summary, hit.summaryColumns) };
+  return {
+    ...hit,
+    rows: hit.rows.map((row) => ordered(row, hit.columns)),
+    summary: ordered(hit.summary, hit.summaryColumns),
+  };
 }
 
 /** What the cache stores of a finished run. */
 function toStored(output: RunOutput, seconds: number): StoredOutput {
   const summary = output.summary ?? {};
   return {
-    rows: output.rows, diverged: output.diverged === true, summary, seconds,
-    columns: keysInOrder(output.rows), summaryColumns: Object.keys(summary),
+    rows: output.rows,
+    diverged: output.diverged === true,
+    summary,
+    seconds,
+    columns: keysInOrder(output.rows),
+    summaryColumns: Object.keys(summary),
   };
 }
 
 /** The sweep's tables from its outputs, in configuration order (the same whichever thread computed them). */
 function collect<C extends RunConfig>(
-  configs: readonly C[], outputs: StoredOutput[], fromCache: boolean[], counts: { computed: number; cached: number; corrupt: number },
+  configs: readonly C[],
+  outputs: StoredOutput[],
+  fromCache: boolean[],
+  counts: { computed: number; cached: number; corrupt: number },
 ): SweepResult {
   const tableRows: SweepRow[] = [];
   const runRows: SweepRow[] = [];
@@ -256,7 +302,11 @@ function collect<C extends RunConfig>(
  * once, and each result is cached the moment it arrives, so an interrupted sweep keeps every
  * finished run. The tables are assembled in configuration order: identical to the serial sweep.
  */
-async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: JobRef, pool: WorkerPool): Promise<SweepResult> {
+async function runParallel<C extends RunConfig>(
+  options: SweepOptions<C>,
+  job: JobRef,
+  pool: WorkerPool,
+): Promise<SweepResult> {
   const { name, configs } = options;
   const { cache, describe, progress, version, corruptBefore, check } = sweepSetup(options);
   const outputs: StoredOutput[] = new Array(configs.length);
@@ -304,14 +354,28 @@ async function runParallel<C extends RunConfig>(options: SweepOptions<C>, job: J
   }
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
-  return collect(configs, outputs, fromCache, { computed: pending.length, cached, corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore });
+  return collect(configs, outputs, fromCache, {
+    computed: pending.length,
+    cached,
+    corrupt: (cache?.stats.corrupt ?? 0) - corruptBefore,
+  });
 }
 
-function checkOutput(output: RunOutput, what: string, columns: readonly string[] | undefined): void {
-  if (!output || !Array.isArray(output.rows)) throw new BatchlabArgumentError(`run(${what}).rows`, output?.rows, "an array of rows");
+function checkOutput(
+  output: RunOutput,
+  what: string,
+  columns: readonly string[] | undefined,
+): void {
+  if (!output || !Array.isArray(output.rows))
+    throw new BatchlabArgumentError(`run(${what}).rows`, output?.rows, "an array of rows");
   if (columns) {
     output.rows.forEach((row, i) => {
-      if (!hasColumns(row, columns, true)) throw new BatchlabArgumentError(`run(${what}).rows[${i}]`, row, `a row with the columns ${columns.join(", ")}`);
+      if (!hasColumns(row, columns, true))
+        throw new BatchlabArgumentError(
+          `run(${what}).rows[${i}]`,
+          row,
+          `a row with the columns ${columns.join(", ")}`,
+        );
     });
   }
 }

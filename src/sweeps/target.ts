@@ -10,7 +10,13 @@ import { learningRateAt, type LearningRate } from "../learningRate/learningRate"
 import { makeSampler, type SamplerKind } from "../update/train";
 import { stepperFor } from "../update/sgd";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkFinite, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkFinite,
+  checkInRange,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 
 /** How a run ended: it reached the target, ran out of steps first, or blew up. */
 export type TargetStatus = "reached" | "not-reached" | "diverged";
@@ -92,7 +98,11 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   checkPositiveFinite("divergenceFactor", divergenceFactor);
   const kind = options.sampler ?? "with-replacement";
   if (kind !== "with-replacement" && m > data.n) {
-    throw new BatchlabArgumentError("batchSize", m, `at most the number of examples n = ${data.n} without replacement`);
+    throw new BatchlabArgumentError(
+      "batchSize",
+      m,
+      `at most the number of examples n = ${data.n} without replacement`,
+    );
   }
   const lrAt = (step: number): number => learningRateAt(options.lr, step);
   lrAt(0);
@@ -108,7 +118,13 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   const startLoss = meanLoss(model, theta, data, evalIdx);
   curve?.push({ step: 0, examples: 0, seconds: 0, loss: startLoss });
   const limit = divergenceFactor * Math.max(Math.abs(startLoss), 1e-12);
-  const finish = (status: TargetStatus, step: number, examples: number, seconds: number, loss: number): TargetRun => ({
+  const finish = (
+    status: TargetStatus,
+    step: number,
+    examples: number,
+    seconds: number,
+    loss: number,
+  ): TargetRun => ({
     status,
     steps: status === "reached" ? step : null,
     examples: status === "reached" ? examples : null,
@@ -127,7 +143,9 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   // Without a target the last step is always evaluated, so a curve ends where training ended.
   const schedule = (after: number): number => {
     const next = nextEvaluation(after, growth);
-    return options.target === undefined && after < options.maxSteps && next > options.maxSteps ? options.maxSteps : next;
+    return options.target === undefined && after < options.maxSteps && next > options.maxSteps
+      ? options.maxSteps
+      : next;
   };
   for (let next = schedule(0); next <= options.maxSteps; next = schedule(step)) {
     const t0 = performance.now();
@@ -139,7 +157,8 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
     seconds += (performance.now() - t0) / 1000;
     stepper.sync();
     loss = meanLoss(model, theta, data, evalIdx);
-    if (!Number.isFinite(loss) || loss > limit) return finish("diverged", step, examples, seconds, loss);
+    if (!Number.isFinite(loss) || loss > limit)
+      return finish("diverged", step, examples, seconds, loss);
     curve?.push({ step, examples, seconds, loss });
     if (loss <= target) return finish("reached", step, examples, seconds, loss);
   }
@@ -161,14 +180,27 @@ export interface CrossingOptions {
  * missing value. Points must be in increasing x.
  */
 export function firstCrossing(
-  xs: ArrayLike<number>, losses: ArrayLike<number>, target: number, options: CrossingOptions = {},
+  xs: ArrayLike<number>,
+  losses: ArrayLike<number>,
+  target: number,
+  options: CrossingOptions = {},
 ): number | null {
-  if (xs.length !== losses.length) throw new BatchlabArgumentError("losses.length", losses.length, `equal to xs.length = ${xs.length}`);
+  if (xs.length !== losses.length)
+    throw new BatchlabArgumentError(
+      "losses.length",
+      losses.length,
+      `equal to xs.length = ${xs.length}`,
+    );
   checkFinite("target", target);
   const window = options.window ?? 1;
   checkPositiveInteger("window", window);
   for (let i = 0; i < xs.length; i++) {
-    if (i > 0 && !(xs[i] > xs[i - 1])) throw new BatchlabArgumentError(`xs[${i}]`, xs[i], `greater than xs[${i - 1}] = ${xs[i - 1]}`);
+    if (i > 0 && !(xs[i] > xs[i - 1]))
+      throw new BatchlabArgumentError(
+        `xs[${i}]`,
+        xs[i],
+        `greater than xs[${i - 1}] = ${xs[i - 1]}`,
+      );
     if (!Number.isFinite(losses[i])) return null;
     // The mean of the window is recomputed rather than kept as a running sum, whose rounding
     // could put a loss exactly at the target a hair above it.

@@ -13,7 +13,12 @@ import type { Dataset } from "../data/dataset";
 import type { Model } from "../models/model";
 import { gradientNoise } from "../noise/statistics";
 import type { SamplerKind } from "../update/train";
-import { BatchlabArgumentError, checkInRange, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkInRange,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { RunCache, stableStringify } from "./cache";
 import { loadJob, type JobRef } from "../pool/job";
 import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
@@ -50,9 +55,12 @@ export function lrGridValues(grid: LrGrid): number[] {
   checkPositiveFinite("grid.min", grid.min);
   checkPositiveFinite("grid.max", grid.max);
   checkPositiveInteger("grid.perOctave", grid.perOctave);
-  if (grid.max < grid.min) throw new BatchlabArgumentError("grid.max", grid.max, `at least grid.min = ${grid.min}`);
+  if (grid.max < grid.min)
+    throw new BatchlabArgumentError("grid.max", grid.max, `at least grid.min = ${grid.min}`);
   const count = Math.floor(grid.perOctave * Math.log2(grid.max / grid.min) + 1e-9) + 1;
-  return Array.from({ length: count }, (_, k) => Number((grid.min * Math.pow(2, k / grid.perOctave)).toPrecision(6)));
+  return Array.from({ length: count }, (_, k) =>
+    Number((grid.min * Math.pow(2, k / grid.perOctave)).toPrecision(6)),
+  );
 }
 
 export interface TargetRunSettings {
@@ -81,14 +89,20 @@ function isStoredTargetRun(value: unknown): value is StoredTargetRun {
   if (value === null || typeof value !== "object") return false;
   const v = value as Record<string, unknown>;
   const numberOrNull = (x: unknown) => x === null || typeof x === "number";
-  return (v.status === "reached" || v.status === "not-reached" || v.status === "diverged") &&
-    numberOrNull(v.steps) && numberOrNull(v.seconds) && typeof v.stepsRun === "number" && typeof v.finalLoss === "number";
+  return (
+    (v.status === "reached" || v.status === "not-reached" || v.status === "diverged") &&
+    numberOrNull(v.steps) &&
+    numberOrNull(v.seconds) &&
+    typeof v.stepsRun === "number" &&
+    typeof v.finalLoss === "number"
+  );
 }
 
 /** The last step ≤ cap at which trainToTarget evaluates the loss. */
 function lastEvaluationAtMost(cap: number, growth: number): number {
   let step = 0;
-  for (let next = nextEvaluation(0, growth); next <= cap; next = nextEvaluation(step, growth)) step = next;
+  for (let next = nextEvaluation(0, growth); next <= cap; next = nextEvaluation(step, growth))
+    step = next;
   return step;
 }
 
@@ -113,39 +127,87 @@ export function cachedTargetRun(
 
 /** What the cache says of a run with this cap, when it can say (see cachedTargetRun); undefined when the run must be computed. */
 function answerFromCache(
-  problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings, cache: RunCache,
+  problem: TargetProblem,
+  run: { m: number; lr: number; seed: number; maxSteps: number },
+  settings: TargetRunSettings,
+  cache: RunCache,
 ): TargetRunRecord | undefined {
   const lastEval = lastEvaluationAtMost(run.maxSteps, settings.evalGrowth ?? 1.04);
-  const stored = cache.get<StoredTargetRun>("steps-to-target", targetRunKey(problem, run, settings), isStoredTargetRun);
+  const stored = cache.get<StoredTargetRun>(
+    "steps-to-target",
+    targetRunKey(problem, run, settings),
+    isStoredTargetRun,
+  );
   if (!stored) return undefined;
-  const notReached: TargetRunRecord = { status: "not-reached", steps: null, seconds: null, stepsRun: lastEval, finalLoss: NaN, cached: true };
-  if (stored.status === "reached" && stored.steps !== null) return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;
-  if (stored.status === "diverged") return stored.stepsRun <= run.maxSteps ? { ...stored, cached: true } : notReached;
-  if (stored.status === "not-reached" && lastEval <= stored.stepsRun) return { ...notReached, finalLoss: stored.stepsRun === lastEval ? stored.finalLoss : NaN };
+  const notReached: TargetRunRecord = {
+    status: "not-reached",
+    steps: null,
+    seconds: null,
+    stepsRun: lastEval,
+    finalLoss: NaN,
+    cached: true,
+  };
+  if (stored.status === "reached" && stored.steps !== null)
+    return stored.steps <= run.maxSteps ? { ...stored, cached: true } : notReached;
+  if (stored.status === "diverged")
+    return stored.stepsRun <= run.maxSteps ? { ...stored, cached: true } : notReached;
+  if (stored.status === "not-reached" && lastEval <= stored.stepsRun)
+    return { ...notReached, finalLoss: stored.stepsRun === lastEval ? stored.finalLoss : NaN };
   return undefined;
 }
 
 /** The cache key of a target run (the cap left out: see cachedTargetRun). */
-function targetRunKey(problem: TargetProblem, run: { m: number; lr: number; seed: number }, settings: TargetRunSettings) {
+function targetRunKey(
+  problem: TargetProblem,
+  run: { m: number; lr: number; seed: number },
+  settings: TargetRunSettings,
+) {
   return {
-    version: TARGET_RUN_VERSION, problem: problem.id, target: problem.target, m: run.m, lr: run.lr, seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement", growth: settings.evalGrowth ?? 1.04, divergenceFactor: settings.divergenceFactor ?? 10,
+    version: TARGET_RUN_VERSION,
+    problem: problem.id,
+    target: problem.target,
+    m: run.m,
+    lr: run.lr,
+    seed: run.seed,
+    sampler: settings.sampler ?? "with-replacement",
+    growth: settings.evalGrowth ?? 1.04,
+    divergenceFactor: settings.divergenceFactor ?? 10,
   };
 }
 
 /** One trainToTarget run, computed (what the cache stores). */
-function computeTargetRun(problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings): StoredTargetRun {
+function computeTargetRun(
+  problem: TargetProblem,
+  run: { m: number; lr: number; seed: number; maxSteps: number },
+  settings: TargetRunSettings,
+): StoredTargetRun {
   const result = trainToTarget(problem.model, problem.data, {
-    batchSize: run.m, lr: run.lr, target: problem.target, maxSteps: run.maxSteps, seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement", evalGrowth: settings.evalGrowth ?? 1.04, divergenceFactor: settings.divergenceFactor ?? 10,
+    batchSize: run.m,
+    lr: run.lr,
+    target: problem.target,
+    maxSteps: run.maxSteps,
+    seed: run.seed,
+    sampler: settings.sampler ?? "with-replacement",
+    evalGrowth: settings.evalGrowth ?? 1.04,
+    divergenceFactor: settings.divergenceFactor ?? 10,
   });
-  return { status: result.status, steps: result.steps, seconds: result.seconds, stepsRun: result.stepsRun, finalLoss: result.finalLoss };
+  return {
+    status: result.status,
+    steps: result.steps,
+    seconds: result.seconds,
+    stepsRun: result.stepsRun,
+    finalLoss: result.finalLoss,
+  };
 }
 
 const rebuilt = new Map<string, TargetProblem>();
 
 /** The worker-pool job of one target run: rebuilds the problem from its recipe (once per worker) and computes the run. */
-export async function targetRunJob(c: { recipe: NonNullable<TargetProblem["recipe"]>; run: { m: number; lr: number; seed: number; maxSteps: number }; settings: TargetRunSettings }): Promise<StoredTargetRun> {
+export async function targetRunJob(c: {
+  recipe: NonNullable<TargetProblem["recipe"]>;
+  run: { m: number; lr: number; seed: number; maxSteps: number };
+  settings: TargetRunSettings;
+}): Promise<StoredTargetRun> {
   const key = stableStringify(c.recipe);
   let problem = rebuilt.get(key);
   if (!problem) {
@@ -162,16 +224,30 @@ const TARGET_RUN_JOB: JobRef = { module: "sweeps/tuning", name: "targetRunJob" }
  * when there is one and the problem has a recipe, else one after another here. Records in run order.
  */
 async function cachedTargetRuns(
-  problem: TargetProblem, runs: { m: number; lr: number; seed: number; maxSteps: number }[], settings: TargetRunSettings,
-  cache: RunCache | null, pool: WorkerPool | null,
+  problem: TargetProblem,
+  runs: { m: number; lr: number; seed: number; maxSteps: number }[],
+  settings: TargetRunSettings,
+  cache: RunCache | null,
+  pool: WorkerPool | null,
 ): Promise<TargetRunRecord[]> {
-  if (!pool || !problem.recipe || runs.length === 1) return runs.map((run) => cachedTargetRun(problem, run, settings, cache));
+  if (!pool || !problem.recipe || runs.length === 1)
+    return runs.map((run) => cachedTargetRun(problem, run, settings, cache));
   // Ask the cache first (a miss costs nothing), then compute the misses at once and store them.
-  const records: (TargetRunRecord | undefined)[] = runs.map((run) => (cache ? answerFromCache(problem, run, settings, cache) : undefined));
+  const records: (TargetRunRecord | undefined)[] = runs.map((run) =>
+    cache ? answerFromCache(problem, run, settings, cache) : undefined,
+  );
   const missing = runs.map((run, i) => (records[i] ? -1 : i)).filter((i) => i >= 0);
   // Only the run settings cross to the worker (the caller may pass all of stepsToTarget's options).
-  const plain: TargetRunSettings = { sampler: settings.sampler, evalGrowth: settings.evalGrowth, divergenceFactor: settings.divergenceFactor };
-  const computed = await runJobs<StoredTargetRun>(pool, TARGET_RUN_JOB, missing.map((i) => ({ recipe: problem.recipe, run: runs[i], settings: plain })));
+  const plain: TargetRunSettings = {
+    sampler: settings.sampler,
+    evalGrowth: settings.evalGrowth,
+    divergenceFactor: settings.divergenceFactor,
+  };
+  const computed = await runJobs<StoredTargetRun>(
+    pool,
+    TARGET_RUN_JOB,
+    missing.map((i) => ({ recipe: problem.recipe, run: runs[i], settings: plain })),
+  );
   missing.forEach((i, k) => {
     cache?.set("steps-to-target", targetRunKey(problem, runs[i], settings), computed[k]);
     records[i] = { ...computed[k], cached: false };
@@ -261,7 +337,8 @@ interface SearchSettings {
 
 function searchSettings(options: StepsToTargetOptions): SearchSettings {
   const batchSizes = [...options.batchSizes].sort((a, b) => a - b);
-  if (batchSizes.length === 0) throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty array");
+  if (batchSizes.length === 0)
+    throw new BatchlabArgumentError("batchSizes", options.batchSizes, "a non-empty array");
   batchSizes.forEach((m, i) => checkPositiveInteger(`batchSizes[${i}]`, m));
   const lrs = lrGridValues(options.lrGrid);
   const seeds = options.seeds ?? [0];
@@ -291,9 +368,15 @@ interface PreviousBest {
 }
 
 /** The step limit of every run at batch size m. */
-function stepLimit(m: number, options: StepsToTargetOptions, capFactor: number, previous: PreviousBest | null): number {
+function stepLimit(
+  m: number,
+  options: StepsToTargetOptions,
+  capFactor: number,
+  previous: PreviousBest | null,
+): number {
   let limit = options.maxSteps;
-  if (options.maxExamples !== undefined) limit = Math.max(1, Math.min(limit, Math.floor(options.maxExamples / m)));
+  if (options.maxExamples !== undefined)
+    limit = Math.max(1, Math.min(limit, Math.floor(options.maxExamples / m)));
   // Tuned η can only help a larger batch, so the previous batch size's best step count, with
   // a margin for seed noise, bounds every run of this one.
   if (previous) limit = Math.min(limit, Math.ceil(capFactor * previous.steps));
@@ -304,12 +387,22 @@ function stepLimit(m: number, options: StepsToTargetOptions, capFactor: number, 
  * Where the search at m starts on the grid: the previous best η moved by half the square-root
  * rule's octaves, else the grid point nearest options.startLr, else the grid's middle.
  */
-function startIndex(lrs: readonly number[], options: StepsToTargetOptions, m: number, previous: PreviousBest | null): number {
-  if (previous) return Math.min(lrs.length - 1, previous.lrIndex + Math.round(0.5 * options.lrGrid.perOctave * Math.log2(m / previous.m)));
+function startIndex(
+  lrs: readonly number[],
+  options: StepsToTargetOptions,
+  m: number,
+  previous: PreviousBest | null,
+): number {
+  if (previous)
+    return Math.min(
+      lrs.length - 1,
+      previous.lrIndex + Math.round(0.5 * options.lrGrid.perOctave * Math.log2(m / previous.m)),
+    );
   if (options.startLr === undefined) return Math.floor(lrs.length / 2);
   const lr = options.startLr;
   let best = 0;
-  for (let k = 1; k < lrs.length; k++) if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
+  for (let k = 1; k < lrs.length; k++)
+    if (Math.abs(Math.log(lrs[k] / lr)) < Math.abs(Math.log(lrs[best] / lr))) best = k;
   return best;
 }
 
@@ -320,20 +413,43 @@ function startIndex(lrs: readonly number[], options: StepsToTargetOptions, m: nu
  * of the one-at-a-time search.
  */
 async function runTrial(
-  problem: TargetProblem, options: StepsToTargetOptions, cache: RunCache | null, seeds: readonly number[], log: SearchLog,
-  workers: WorkerPool | null, m: number, k: number, lr: number, cap: number,
+  problem: TargetProblem,
+  options: StepsToTargetOptions,
+  cache: RunCache | null,
+  seeds: readonly number[],
+  log: SearchLog,
+  workers: WorkerPool | null,
+  m: number,
+  k: number,
+  lr: number,
+  cap: number,
 ): Promise<LrTrial> {
   const group = workers ? workers.size : 1;
   const stepsBySeed: number[] = [];
   let status: TargetStatus = "reached";
   seedGroups: for (let s = 0; s < seeds.length; s += group) {
     const chunk = seeds.slice(s, s + group);
-    const records = await cachedTargetRuns(problem, chunk.map((seed) => ({ m, lr, seed, maxSteps: cap })), options, cache, workers);
+    const records = await cachedTargetRuns(
+      problem,
+      chunk.map((seed) => ({ m, lr, seed, maxSteps: cap })),
+      options,
+      cache,
+      workers,
+    );
     log.computed += records.filter((r) => !r.cached).length;
     for (let j = 0; j < chunk.length; j++) {
       const record = records[j];
       if (record.cached) log.cached++;
-      log.runs.push({ m, lr, seed: chunk[j], status: record.status, steps: record.steps, stepsRun: record.stepsRun, seconds: record.seconds, cached: record.cached });
+      log.runs.push({
+        m,
+        lr,
+        seed: chunk[j],
+        status: record.status,
+        steps: record.steps,
+        stepsRun: record.stepsRun,
+        seconds: record.seconds,
+        cached: record.cached,
+      });
       if (record.status !== "reached" || record.steps === null) {
         status = record.status;
         break seedGroups; // the trial has failed; the other seeds cannot change that
@@ -344,8 +460,15 @@ async function runTrial(
   const reached = status === "reached";
   const steps = reached ? stepsBySeed.reduce((s, v) => s + v, 0) / stepsBySeed.length : null;
   const trial: LrTrial = {
-    m, lr, lrIndex: k, status, steps, examples: steps === null ? null : steps * m,
-    stepsMin: reached ? Math.min(...stepsBySeed) : null, stepsMax: reached ? Math.max(...stepsBySeed) : null, cap,
+    m,
+    lr,
+    lrIndex: k,
+    status,
+    steps,
+    examples: steps === null ? null : steps * m,
+    stepsMin: reached ? Math.min(...stepsBySeed) : null,
+    stepsMax: reached ? Math.max(...stepsBySeed) : null,
+    cap,
   };
   log.trials.push(trial);
   return trial;
@@ -357,8 +480,16 @@ async function runTrial(
  * reached the target) and how many η were tried.
  */
 async function tuneBatchSize(
-  problem: TargetProblem, options: StepsToTargetOptions, settings: SearchSettings, cache: RunCache | null,
-  log: SearchLog, workers: WorkerPool | null, m: number, limit: number, start: number, report: (text: string) => void,
+  problem: TargetProblem,
+  options: StepsToTargetOptions,
+  settings: SearchSettings,
+  cache: RunCache | null,
+  log: SearchLog,
+  workers: WorkerPool | null,
+  m: number,
+  limit: number,
+  start: number,
+  report: (text: string) => void,
 ): Promise<{ bestIndex: number; tried: number }> {
   const { lrs, seeds, capFactor, patience } = settings;
   const tried = new Map<number, number>();
@@ -366,7 +497,9 @@ async function tuneBatchSize(
   let bestSteps = Infinity;
 
   const visit = async (k: number): Promise<number> => {
-    const cap = Number.isFinite(bestSteps) ? Math.min(limit, Math.ceil(capFactor * bestSteps)) : limit;
+    const cap = Number.isFinite(bestSteps)
+      ? Math.min(limit, Math.ceil(capFactor * bestSteps))
+      : limit;
     const trial = await runTrial(problem, options, cache, seeds, log, workers, m, k, lrs[k], cap);
     const value = trial.steps ?? Infinity;
     tried.set(k, value);
@@ -374,7 +507,9 @@ async function tuneBatchSize(
       bestSteps = value;
       bestIndex = k;
     }
-    report(`m = ${m}: η = ${trial.lr} → ${trial.steps === null ? trial.status : `${Math.round(trial.steps)} steps`}`);
+    report(
+      `m = ${m}: η = ${trial.lr} → ${trial.steps === null ? trial.status : `${Math.round(trial.steps)} steps`}`,
+    );
     await yieldToEventLoop();
     return value;
   };
@@ -394,7 +529,13 @@ async function tuneBatchSize(
 }
 
 /** Batch size m's row of `best`: its best trial, or nulls when no η reached the target. */
-function bestRow(m: number, trials: readonly LrTrial[], bestIndex: number, tried: number, gridSize: number): TunedStepsRow {
+function bestRow(
+  m: number,
+  trials: readonly LrTrial[],
+  bestIndex: number,
+  tried: number,
+  gridSize: number,
+): TunedStepsRow {
   const bestTrial = trials.find((t) => t.m === m && t.lrIndex === bestIndex && t.steps !== null);
   const atEdge = bestIndex === 0 || bestIndex === gridSize - 1;
   return {
@@ -415,12 +556,21 @@ function bestRow(m: number, trials: readonly LrTrial[], bestIndex: number, tried
  * Measures steps-to-target against m with η tuned per m. Returns tidy tables; `best` is the
  * curve of Shallue et al.'s Fig. 1 (and the input of the critical-batch fit).
  */
-export async function stepsToTarget(problem: TargetProblem, options: StepsToTargetOptions): Promise<StepsToTargetResult> {
+export async function stepsToTarget(
+  problem: TargetProblem,
+  options: StepsToTargetOptions,
+): Promise<StepsToTargetResult> {
   const settings = searchSettings(options);
   const { batchSizes, lrs } = settings;
-  const cache = options.cache === false ? null : options.cache ?? new RunCache();
-  const progress = options.progress === false ? null : (options.progress ?? consoleProgress())(`steps to target (${problem.id})`, batchSizes.length);
-  const pool = problem.recipe ? options.pool ?? sharedPool() : null;
+  const cache = options.cache === false ? null : (options.cache ?? new RunCache());
+  const progress =
+    options.progress === false
+      ? null
+      : (options.progress ?? consoleProgress())(
+          `steps to target (${problem.id})`,
+          batchSizes.length,
+        );
+  const pool = problem.recipe ? (options.pool ?? sharedPool()) : null;
   const workers = pool && pool.size > 1 ? pool : null;
   const log: SearchLog = { trials: [], runs: [], computed: 0, cached: 0 };
   const bestRows: TunedStepsRow[] = [];
@@ -431,11 +581,25 @@ export async function stepsToTarget(problem: TargetProblem, options: StepsToTarg
       const m = batchSizes[mi];
       const limit = stepLimit(m, options, settings.capFactor, previous);
       const start = startIndex(lrs, options, m, previous);
-      const { bestIndex, tried } = await tuneBatchSize(problem, options, settings, cache, log, workers, m, limit, start, (text) => progress?.update(mi, text));
+      const { bestIndex, tried } = await tuneBatchSize(
+        problem,
+        options,
+        settings,
+        cache,
+        log,
+        workers,
+        m,
+        limit,
+        start,
+        (text) => progress?.update(mi, text),
+      );
       const row = bestRow(m, log.trials, bestIndex, tried, lrs.length);
       bestRows.push(row);
       if (row.steps !== null) previous = { m, lrIndex: bestIndex, steps: row.steps };
-      progress?.update(mi + 1, `m = ${m}: best η = ${row.lr ?? "none"}, ${row.steps !== null ? Math.round(row.steps) + " steps" : "target not reached"}`);
+      progress?.update(
+        mi + 1,
+        `m = ${m}: best η = ${row.lr ?? "none"}, ${row.steps !== null ? Math.round(row.steps) + " steps" : "target not reached"}`,
+      );
     }
   } finally {
     progress?.done();
@@ -454,11 +618,18 @@ export async function stepsToTarget(problem: TargetProblem, options: StepsToTarg
  * was measured) and returns it with its parameters at the moment it reached the target.
  */
 export function replayTargetRun(
-  problem: TargetProblem, run: { m: number; lr: number; seed: number; maxSteps: number }, settings: TargetRunSettings = {},
+  problem: TargetProblem,
+  run: { m: number; lr: number; seed: number; maxSteps: number },
+  settings: TargetRunSettings = {},
 ): TargetRun {
   return trainToTarget(problem.model, problem.data, {
-    batchSize: run.m, lr: run.lr, target: problem.target, maxSteps: run.maxSteps, seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement", evalGrowth: settings.evalGrowth ?? 1.04,
+    batchSize: run.m,
+    lr: run.lr,
+    target: problem.target,
+    maxSteps: run.maxSteps,
+    seed: run.seed,
+    sampler: settings.sampler ?? "with-replacement",
+    evalGrowth: settings.evalGrowth ?? 1.04,
     divergenceFactor: settings.divergenceFactor ?? 10,
   });
 }
@@ -469,15 +640,33 @@ export function replayTargetRun(
  * per valid m: m, lr, loss, traceCov, gradNormSq, bSimple.
  */
 export function noiseScaleAtTarget(
-  problem: TargetProblem, best: aq.ColumnTable, options: TargetRunSettings & { seed?: number; maxSteps?: number } = {},
+  problem: TargetProblem,
+  best: aq.ColumnTable,
+  options: TargetRunSettings & { seed?: number; maxSteps?: number } = {},
 ): aq.ColumnTable {
   const rows: Record<string, number>[] = [];
   for (const b of best.objects() as unknown as TunedStepsRow[]) {
     if (!b.valid || b.lr === null || b.steps === null) continue;
-    const run = replayTargetRun(problem, { m: b.m, lr: b.lr, seed: options.seed ?? 0, maxSteps: options.maxSteps ?? Math.ceil(10 * b.steps) }, options);
+    const run = replayTargetRun(
+      problem,
+      {
+        m: b.m,
+        lr: b.lr,
+        seed: options.seed ?? 0,
+        maxSteps: options.maxSteps ?? Math.ceil(10 * b.steps),
+      },
+      options,
+    );
     if (run.status !== "reached") continue;
     const noise = gradientNoise(problem.model, run.theta, problem.data);
-    rows.push({ m: b.m, lr: b.lr, loss: run.finalLoss, traceCov: noise.traceCov, gradNormSq: noise.gradNormSq, bSimple: noise.bSimple });
+    rows.push({
+      m: b.m,
+      lr: b.lr,
+      loss: run.finalLoss,
+      traceCov: noise.traceCov,
+      gradNormSq: noise.gradNormSq,
+      bSimple: noise.bSimple,
+    });
   }
   return aq.from(rows);
 }

@@ -17,7 +17,10 @@ export class IterateAverage {
   private count = 0;
 
   /** Iterates of steps < from are skipped: averaging the start-up transient would drag the mean back. */
-  constructor(size: number, readonly from = 0) {
+  constructor(
+    size: number,
+    readonly from = 0,
+  ) {
     checkNonNegativeInteger("from", from);
     this.sum = new Float64Array(size);
   }
@@ -25,7 +28,8 @@ export class IterateAverage {
   /** Adds θ after update number `step` (1 for the first update). */
   add(step: number, theta: ArrayLike<number>): void {
     if (step < this.from) return;
-    if (theta.length !== this.sum.length) throw new BatchlabArgumentError("theta.length", theta.length, `${this.sum.length}`);
+    if (theta.length !== this.sum.length)
+      throw new BatchlabArgumentError("theta.length", theta.length, `${this.sum.length}`);
     for (let j = 0; j < theta.length; j++) this.sum[j] += theta[j];
     this.count++;
   }
@@ -37,7 +41,12 @@ export class IterateAverage {
 
   /** The mean of the iterates added so far (a copy). */
   mean(): Params {
-    if (this.count === 0) throw new BatchlabArgumentError("IterateAverage", "empty", `at least one iterate from step ${this.from} on`);
+    if (this.count === 0)
+      throw new BatchlabArgumentError(
+        "IterateAverage",
+        "empty",
+        `at least one iterate from step ${this.from} on`,
+      );
     return this.sum.map((s) => s / this.count);
   }
 }
@@ -48,7 +57,11 @@ export interface EwaOptions {
 }
 
 /** The exponentially weighted average v₁ … v_T of x₁ … x_T, with or without bias correction. */
-export function exponentialAverage(values: ArrayLike<number>, beta: number, options: EwaOptions = {}): number[] {
+export function exponentialAverage(
+  values: ArrayLike<number>,
+  beta: number,
+  options: EwaOptions = {},
+): number[] {
   checkInRange("beta", beta, 0, 0.999999);
   const correct = options.biasCorrection ?? true;
   const out: number[] = new Array(values.length);

@@ -9,7 +9,12 @@ import { allIndices } from "../data/dataset";
 import { meanLoss, type Model, type Params } from "../models/model";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 import { IterateAverage } from "./averaging";
-import { batchGrowth, epochsToSteps, stepDecay, updatesWithBatchSchedule } from "../learningRate/schedules";
+import {
+  batchGrowth,
+  epochsToSteps,
+  stepDecay,
+  updatesWithBatchSchedule,
+} from "../learningRate/schedules";
 import type { LearningRate } from "../learningRate/learningRate";
 import { train } from "./train";
 
@@ -46,11 +51,17 @@ export interface ScheduleRow {
   steps: number;
 }
 
-export function scheduleComparison(model: Model, data: Dataset, options: ScheduleComparisonOptions): ScheduleRow[] {
+export function scheduleComparison(
+  model: Model,
+  data: Dataset,
+  options: ScheduleComparisonOptions,
+): ScheduleRow[] {
   const averaged = options.averaged === undefined ? "constant" : options.averaged;
   const from = options.averageFrom ?? 0.5;
-  if (!(from >= 0 && from < 1)) throw new BatchlabArgumentError("averageFrom", from, "a fraction in [0, 1)");
-  if (options.seeds.length === 0) throw new BatchlabArgumentError("seeds", options.seeds, "at least one seed");
+  if (!(from >= 0 && from < 1))
+    throw new BatchlabArgumentError("averageFrom", from, "a fraction in [0, 1)");
+  if (options.seeds.length === 0)
+    throw new BatchlabArgumentError("seeds", options.seeds, "at least one seed");
   const rows: ScheduleRow[] = [];
   let done = 0;
   const total = options.batchSizes.length * options.budgets.length;
@@ -60,20 +71,35 @@ export function scheduleComparison(model: Model, data: Dataset, options: Schedul
       checkPositiveFinite("budget", epochs);
       const steps = Math.ceil((epochs * data.n) / m);
       const schedules = options.schedules(steps, m);
-      if (averaged !== null && !(averaged in schedules)) throw new BatchlabArgumentError("averaged", averaged, `one of the schedules (${Object.keys(schedules).join(", ")})`);
+      if (averaged !== null && !(averaged in schedules))
+        throw new BatchlabArgumentError(
+          "averaged",
+          averaged,
+          `one of the schedules (${Object.keys(schedules).join(", ")})`,
+        );
       const scores: Record<string, number[]> = {};
       for (const [name, lr] of Object.entries(schedules)) {
         for (const seed of options.seeds) {
-          const average = name === averaged ? new IterateAverage(model.size, Math.floor(from * steps) + 1) : null;
+          const average =
+            name === averaged ? new IterateAverage(model.size, Math.floor(from * steps) + 1) : null;
           const run = train(model, data, {
-            batchSize: m, lr, steps, seed, init: options.init, evalEvery: steps,
+            batchSize: m,
+            lr,
+            steps,
+            seed,
+            init: options.init,
+            evalEvery: steps,
             onStep: average ? (t, theta) => average.add(t, theta) : undefined,
           });
           (scores[name] ??= []).push(run.diverged ? Infinity : options.score(run.theta));
-          if (average) (scores[`${name} + averaging`] ??= []).push(run.diverged ? Infinity : options.score(average.mean()));
+          if (average)
+            (scores[`${name} + averaging`] ??= []).push(
+              run.diverged ? Infinity : options.score(average.mean()),
+            );
         }
       }
-      for (const [schedule, values] of Object.entries(scores)) rows.push({ m, epochs, schedule, ...meanAndError(values), steps });
+      for (const [schedule, values] of Object.entries(scores))
+        rows.push({ m, epochs, schedule, ...meanAndError(values), steps });
       options.onRun?.(++done, total);
     }
   }
@@ -133,19 +159,30 @@ export interface DecayGrowthResult {
 }
 
 /** Step decay of η against the batch growth that mirrors it, several seeds each. */
-export function decayVersusGrowth(model: Model, data: Dataset, options: DecayGrowthOptions): DecayGrowthResult {
+export function decayVersusGrowth(
+  model: Model,
+  data: Dataset,
+  options: DecayGrowthOptions,
+): DecayGrowthResult {
   const { m0, eta0, factor, boundaries, epochs, seeds } = options;
   checkPositiveInteger("epochs", epochs);
   const perEpoch = options.evalPerEpoch ?? 4;
   checkPositiveInteger("evalPerEpoch", perEpoch);
-  const evalIdx = options.evalSize === undefined || options.evalSize >= data.n
-    ? allIndices(data.n)
-    : Int32Array.from({ length: options.evalSize }, (_, i) => Math.floor((i * data.n) / (options.evalSize as number)));
+  const evalIdx =
+    options.evalSize === undefined || options.evalSize >= data.n
+      ? allIndices(data.n)
+      : Int32Array.from({ length: options.evalSize }, (_, i) =>
+          Math.floor((i * data.n) / (options.evalSize as number)),
+        );
   const lossOf = (theta: Params) => meanLoss(model, theta, data, evalIdx);
   const decayLr = stepDecay(eta0, factor, epochsToSteps(boundaries, data.n, m0));
   const growth = batchGrowth(m0, factor, boundaries);
   const points: DecayGrowthPoint[] = [];
-  const updates = { decay: 0, growth: 0, growthPredicted: updatesWithBatchSchedule(growth, data.n, epochs) };
+  const updates = {
+    decay: 0,
+    growth: 0,
+    growthPredicted: updatesWithBatchSchedule(growth, data.n, epochs),
+  };
   let done = 0;
   for (const seed of seeds) {
     for (const run of ["decay", "growth"] as const) {
@@ -153,7 +190,11 @@ export function decayVersusGrowth(model: Model, data: Dataset, options: DecayGro
       let next = 1;
       if (init) points.push({ run, seed, epoch: 0, step: 0, loss: lossOf(init) });
       const result = train(model, data, {
-        batchSize: run === "decay" ? m0 : growth, lr: run === "decay" ? decayLr : eta0, epochs, seed, init,
+        batchSize: run === "decay" ? m0 : growth,
+        lr: run === "decay" ? decayLr : eta0,
+        epochs,
+        seed,
+        init,
         evalEvery: Number.MAX_SAFE_INTEGER,
         onStep: (step, theta, examples) => {
           // Evaluate once the examples seen reach the next quarter (or 1/evalPerEpoch) of an epoch.
@@ -167,16 +208,33 @@ export function decayVersusGrowth(model: Model, data: Dataset, options: DecayGro
       options.onRun?.(++done, 2 * seeds.length);
     }
   }
-  const meanAt = (run: "decay" | "growth", epoch: number, which: readonly number[] = seeds): number => {
+  const meanAt = (
+    run: "decay" | "growth",
+    epoch: number,
+    which: readonly number[] = seeds,
+  ): number => {
     const sel = points.filter((p) => p.run === run && p.epoch === epoch && which.includes(p.seed));
     return sel.reduce((s, p) => s + p.loss, 0) / sel.length;
   };
-  const atEpochs = Array.from({ length: epochs }, (_, k) => ({ epoch: k + 1, decay: meanAt("decay", k + 1), growth: meanAt("growth", k + 1) }));
+  const atEpochs = Array.from({ length: epochs }, (_, k) => ({
+    epoch: k + 1,
+    decay: meanAt("decay", k + 1),
+    growth: meanAt("growth", k + 1),
+  }));
   const floor = options.floor ?? 0;
   const logGap = (a: number, b: number) => Math.abs(Math.log((a - floor) / (b - floor)));
   const maxLogGap = Math.max(...atEpochs.map((r) => logGap(r.growth, r.decay)));
   const half = Math.floor(seeds.length / 2);
-  const seedLogGap = half === 0 ? NaN : Math.max(...atEpochs.map((r) =>
-    logGap(meanAt("decay", r.epoch, seeds.slice(0, half)), meanAt("decay", r.epoch, seeds.slice(half)))));
+  const seedLogGap =
+    half === 0
+      ? NaN
+      : Math.max(
+          ...atEpochs.map((r) =>
+            logGap(
+              meanAt("decay", r.epoch, seeds.slice(0, half)),
+              meanAt("decay", r.epoch, seeds.slice(half)),
+            ),
+          ),
+        );
   return { points, updates, atEpochs, maxLogGap, seedLogGap };
 }

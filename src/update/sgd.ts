@@ -6,7 +6,14 @@
 
 import type { Dataset } from "../data/dataset";
 import { meanGradient, type Model, type Params } from "../models/model";
-import { BatchlabArgumentError, checkArrayLike, checkFunction, checkInRange, checkIndices, checkPositiveFinite } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkArrayLike,
+  checkFunction,
+  checkInRange,
+  checkIndices,
+  checkPositiveFinite,
+} from "../util/validate";
 
 /** The gradient of one example's loss at θ. */
 export type ExampleGradient = (theta: Params, i: number) => ArrayLike<number>;
@@ -16,7 +23,12 @@ export type ExampleGradient = (theta: Params, i: number) => ArrayLike<number>;
  * that average by η. The mean (not the sum) keeps η's meaning when m changes.
  * Returns new parameters; θ itself is left unchanged.
  */
-export function sgdStep(theta: Params, batch: ArrayLike<number>, gradient: ExampleGradient, lr: number): Params {
+export function sgdStep(
+  theta: Params,
+  batch: ArrayLike<number>,
+  gradient: ExampleGradient,
+  lr: number,
+): Params {
   checkArrayLike("theta", theta, "the parameters θ (a Float64Array)");
   checkIndices("batch", batch);
   checkFunction("gradient", gradient, "a function (θ, i) => ∇L(θ; xᵢ, yᵢ)");
@@ -27,7 +39,12 @@ export function sgdStep(theta: Params, batch: ArrayLike<number>, gradient: Examp
   for (let k = 0; k < m; k++) {
     const g = gradient(theta, batch[k]);
     checkArrayLike(`gradient(θ, ${batch[k]})`, g, `an array of θ.length = ${theta.length} numbers`);
-    if (g.length !== theta.length) throw new BatchlabArgumentError("gradient(θ, i).length", g.length, `θ.length = ${theta.length}`);
+    if (g.length !== theta.length)
+      throw new BatchlabArgumentError(
+        "gradient(θ, i).length",
+        g.length,
+        `θ.length = ${theta.length}`,
+      );
     for (let j = 0; j < theta.length; j++) sum[j] += g[j];
   }
 
@@ -40,7 +57,12 @@ export function sgdStep(theta: Params, batch: ArrayLike<number>, gradient: Examp
  * The same update, given the batch-mean gradient already computed (by a model's fast path, or by
  * K workers whose averages were averaged). Writes θ − η·ḡ into `out` (θ itself by default).
  */
-export function applyMeanGradient(theta: Params, meanGrad: ArrayLike<number>, lr: number, out: Params = theta): Params {
+export function applyMeanGradient(
+  theta: Params,
+  meanGrad: ArrayLike<number>,
+  lr: number,
+  out: Params = theta,
+): Params {
   for (let j = 0; j < theta.length; j++) out[j] = theta[j] - lr * meanGrad[j];
   return out;
 }

@@ -17,13 +17,18 @@ export function leastSquaresHessian(data: Dataset): Float64Array {
   const { n, d, x } = data;
   const h = new Float64Array(d * d);
   for (let i = 0; i < n; i++) {
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) h[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) h[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
   }
   return h;
 }
 
 /** Largest eigenvalue of a least-squares bowl's Hessian, and the closed-form edge 2/λ_max. */
-export function leastSquaresEdge(data: Dataset): { lambdaMax: number; lambdaMin: number; edge: number } {
+export function leastSquaresEdge(data: Dataset): {
+  lambdaMax: number;
+  lambdaMin: number;
+  edge: number;
+} {
   const eig = symmetricEigenvalues(leastSquaresHessian(data), data.d);
   return { lambdaMax: eig[0], lambdaMin: eig[eig.length - 1], edge: 2 / eig[0] };
 }
@@ -43,23 +48,42 @@ export interface EdgeOptions {
 }
 
 /** Whether full-batch GD at η ends further from θ* than it started (or blew up). */
-export function fullBatchDiverges(model: Model, data: Dataset, lr: number, options: Pick<EdgeOptions, "init" | "optimum" | "steps">): boolean {
+export function fullBatchDiverges(
+  model: Model,
+  data: Dataset,
+  lr: number,
+  options: Pick<EdgeOptions, "init" | "optimum" | "steps">,
+): boolean {
   const run = train(model, data, {
-    batchSize: data.n, lr, steps: options.steps, init: options.init, sampler: "fixed-order", evalEvery: options.steps,
+    batchSize: data.n,
+    lr,
+    steps: options.steps,
+    init: options.init,
+    sampler: "fixed-order",
+    evalEvery: options.steps,
   });
-  return run.diverged || !(distance(run.theta, options.optimum) <= distance(options.init, options.optimum));
+  return (
+    run.diverged ||
+    !(distance(run.theta, options.optimum) <= distance(options.init, options.optimum))
+  );
 }
 
 /** The measured edge of full-batch GD: bisection on η between a converging lo and a diverging hi. */
-export function divergenceEdge(model: Model, data: Dataset, options: EdgeOptions): { edge: number; lo: number; hi: number; runs: number } {
+export function divergenceEdge(
+  model: Model,
+  data: Dataset,
+  options: EdgeOptions,
+): { edge: number; lo: number; hi: number; runs: number } {
   checkPositiveInteger("steps", options.steps);
   checkPositiveFinite("lo", options.lo);
   checkPositiveFinite("hi", options.hi);
   const tolerance = options.tolerance ?? 1e-4;
   let { lo, hi } = options;
   let runs = 2;
-  if (fullBatchDiverges(model, data, lo, options)) throw new BatchlabArgumentError("lo", lo, "a learning rate at which full-batch GD converges");
-  if (!fullBatchDiverges(model, data, hi, options)) throw new BatchlabArgumentError("hi", hi, "a learning rate at which full-batch GD diverges");
+  if (fullBatchDiverges(model, data, lo, options))
+    throw new BatchlabArgumentError("lo", lo, "a learning rate at which full-batch GD converges");
+  if (!fullBatchDiverges(model, data, hi, options))
+    throw new BatchlabArgumentError("hi", hi, "a learning rate at which full-batch GD diverges");
   while ((hi - lo) / hi > tolerance) {
     const mid = (lo + hi) / 2;
     if (fullBatchDiverges(model, data, mid, options)) hi = mid;
@@ -94,7 +118,11 @@ export interface DivergenceRow {
 }
 
 /** For every m and η = ratio·edge, the fraction of seeds whose SGD run ends above its starting loss. */
-export function divergenceTable(model: Model, data: Dataset, options: DivergenceTableOptions): DivergenceRow[] {
+export function divergenceTable(
+  model: Model,
+  data: Dataset,
+  options: DivergenceTableOptions,
+): DivergenceRow[] {
   checkPositiveInteger("steps", options.steps);
   checkPositiveFinite("edge", options.edge);
   const rows: DivergenceRow[] = [];
@@ -107,12 +135,25 @@ export function divergenceTable(model: Model, data: Dataset, options: Divergence
       for (const seed of options.seeds) {
         // Evaluate every 25 steps and stop a run at 1000× its start: a blow-up is decided early.
         const run = train(model, data, {
-          batchSize: m, lr, steps: options.steps, seed, init: options.init, evalEvery: 25, divergenceFactor: 1e3,
+          batchSize: m,
+          lr,
+          steps: options.steps,
+          seed,
+          init: options.init,
+          evalEvery: 25,
+          divergenceFactor: 1e3,
         });
         const end = run.history[run.history.length - 1].trainLoss;
         if (run.diverged || !(end <= start)) diverged++;
       }
-      rows.push({ m, ratio, lr, diverged, seeds: options.seeds.length, fraction: diverged / options.seeds.length });
+      rows.push({
+        m,
+        ratio,
+        lr,
+        diverged,
+        seeds: options.seeds.length,
+        fraction: diverged / options.seeds.length,
+      });
       options.onCell?.(rows.length, total);
     }
   }

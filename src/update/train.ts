@@ -5,11 +5,27 @@
 
 import { checkDataset, type Dataset } from "../data/dataset";
 import { meanLoss, checkCompatible, type Model, type Params } from "../models/model";
-import { fixedOrder, shuffledEpochs, withReplacement, type LastBatchPolicy, type Sampler } from "../sampling/samplers";
+import {
+  fixedOrder,
+  shuffledEpochs,
+  withReplacement,
+  type LastBatchPolicy,
+  type Sampler,
+} from "../sampling/samplers";
 import { rng } from "../util/rng";
-import { BatchlabArgumentError, checkNonNegativeInteger, checkObject, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
+import {
+  BatchlabArgumentError,
+  checkNonNegativeInteger,
+  checkObject,
+  checkPositiveFinite,
+  checkPositiveInteger,
+} from "../util/validate";
 import { learningRateAt, type LearningRate } from "../learningRate/learningRate";
-import { stepsPerEpoch, updatesWithBatchSchedule, type BatchSchedule } from "../learningRate/schedules";
+import {
+  stepsPerEpoch,
+  updatesWithBatchSchedule,
+  type BatchSchedule,
+} from "../learningRate/schedules";
 import { stepperFor } from "./sgd";
 
 export type SamplerKind = Sampler["kind"];
@@ -78,12 +94,26 @@ export interface TrainResult {
   steps: number;
 }
 
-export function makeSampler(kind: SamplerKind, n: number, m: number, seed: number, last: LastBatchPolicy = "keep"): Sampler {
+export function makeSampler(
+  kind: SamplerKind,
+  n: number,
+  m: number,
+  seed: number,
+  last: LastBatchPolicy = "keep",
+): Sampler {
   switch (kind) {
-    case "shuffled": return shuffledEpochs(n, m, rng(seed), last);
-    case "with-replacement": return withReplacement(n, m, rng(seed));
-    case "fixed-order": return fixedOrder(n, m, last);
-    default: throw new BatchlabArgumentError("sampler", kind, `"shuffled", "with-replacement" or "fixed-order"`);
+    case "shuffled":
+      return shuffledEpochs(n, m, rng(seed), last);
+    case "with-replacement":
+      return withReplacement(n, m, rng(seed));
+    case "fixed-order":
+      return fixedOrder(n, m, last);
+    default:
+      throw new BatchlabArgumentError(
+        "sampler",
+        kind,
+        `"shuffled", "with-replacement" or "fixed-order"`,
+      );
   }
 }
 
@@ -94,27 +124,49 @@ function batchSizeReader(options: TrainOptions, data: Dataset): (epoch: number) 
     const m = schedule ? schedule(epoch) : (options.batchSize as number);
     checkPositiveInteger(schedule ? `batchSize(${epoch})` : "batchSize", m);
     if (options.sampler !== "with-replacement" && m > data.n) {
-      throw new BatchlabArgumentError(schedule ? `batchSize(${epoch})` : "batchSize", m, `at most the number of examples n = ${data.n}`);
+      throw new BatchlabArgumentError(
+        schedule ? `batchSize(${epoch})` : "batchSize",
+        m,
+        `at most the number of examples n = ${data.n}`,
+      );
     }
     return m;
   };
 }
 
 /** How many updates train() makes (from steps, or from epochs at m), once the options that decide it are checked. */
-function plannedSteps(options: TrainOptions, data: Dataset, schedule: BatchSchedule | null, m: number): number {
+function plannedSteps(
+  options: TrainOptions,
+  data: Dataset,
+  schedule: BatchSchedule | null,
+  m: number,
+): number {
   if (options.steps === undefined && options.epochs === undefined) {
     throw new BatchlabArgumentError("steps", undefined, "given (or epochs)");
   }
-  if (schedule && (options.epochs === undefined || options.steps !== undefined || options.sampler === "with-replacement")) {
-    throw new BatchlabArgumentError("batchSize", "a schedule", "used with epochs (not steps) and a sampler that goes through epochs (\"shuffled\" or \"fixed-order\")");
+  if (
+    schedule &&
+    (options.epochs === undefined ||
+      options.steps !== undefined ||
+      options.sampler === "with-replacement")
+  ) {
+    throw new BatchlabArgumentError(
+      "batchSize",
+      "a schedule",
+      'used with epochs (not steps) and a sampler that goes through epochs ("shuffled" or "fixed-order")',
+    );
   }
   if (options.steps !== undefined) checkNonNegativeInteger("steps", options.steps);
   if (options.epochs !== undefined) checkPositiveFinite("epochs", options.epochs);
   learningRateAt(options.lr, 0);
-  if (options.divergenceFactor !== undefined) checkPositiveFinite("divergenceFactor", options.divergenceFactor);
-  return options.steps ?? (schedule
-    ? updatesWithBatchSchedule(schedule, data.n, options.epochs as number, options.last ?? "keep")
-    : Math.ceil(((options.epochs as number) * data.n) / m));
+  if (options.divergenceFactor !== undefined)
+    checkPositiveFinite("divergenceFactor", options.divergenceFactor);
+  return (
+    options.steps ??
+    (schedule
+      ? updatesWithBatchSchedule(schedule, data.n, options.epochs as number, options.last ?? "keep")
+      : Math.ceil(((options.epochs as number) * data.n) / m))
+  );
 }
 
 export function train(model: Model, data: Dataset, options: TrainOptions): TrainResult {
@@ -132,14 +184,23 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
   const theta = options.init ? Float64Array.from(options.init) : model.init(random.fork());
   checkCompatible(model, theta, data);
   if (options.testData) checkCompatible(model, theta, options.testData);
-  let sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1, options.last ?? "keep");
+  let sampler = makeSampler(
+    options.sampler ?? "shuffled",
+    data.n,
+    m,
+    seed + 1,
+    options.last ?? "keep",
+  );
   let epochIndex = 0;
   let stepInEpoch = 0;
   const evalIdx = evaluationSubset(data.n, options.evalSize);
 
   const history: TrainRecord[] = [];
   const trajectory: Params[] | undefined = options.keepTrajectory ? [] : undefined;
-  const stepper = stepperFor(model, theta, { momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 });
+  const stepper = stepperFor(model, theta, {
+    momentum: options.momentum ?? 0,
+    weightDecay: options.weightDecay ?? 0,
+  });
   const evaluate = evaluator(model, data, theta, options, evalIdx, history, trajectory);
   let examples = 0;
   let seconds = 0;
@@ -160,7 +221,13 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
       const next = batchSizeAt(epochIndex);
       if (next !== m) {
         m = next;
-        sampler = makeSampler(options.sampler ?? "shuffled", data.n, m, seed + 1 + epochIndex, options.last ?? "keep");
+        sampler = makeSampler(
+          options.sampler ?? "shuffled",
+          data.n,
+          m,
+          seed + 1 + epochIndex,
+          options.last ?? "keep",
+        );
       }
     }
     stepInEpoch++;
@@ -191,14 +258,24 @@ export function train(model: Model, data: Dataset, options: TrainOptions): Train
  * above divergenceFactor times the loss at step 0.
  */
 function evaluator(
-  model: Model, data: Dataset, theta: Params, options: TrainOptions, evalIdx: Int32Array,
-  history: TrainRecord[], trajectory: Params[] | undefined,
+  model: Model,
+  data: Dataset,
+  theta: Params,
+  options: TrainOptions,
+  evalIdx: Int32Array,
+  history: TrainRecord[],
+  trajectory: Params[] | undefined,
 ): (step: number, examples: number, seconds: number) => boolean {
   let startLoss = NaN;
   return (step, examples, seconds) => {
     const trainLoss = meanLoss(model, theta, data, evalIdx);
     const row: TrainRecord = {
-      step, examples, epoch: examples / data.n, seconds, lr: learningRateAt(options.lr, Math.max(0, step - 1)), trainLoss,
+      step,
+      examples,
+      epoch: examples / data.n,
+      seconds,
+      lr: learningRateAt(options.lr, Math.max(0, step - 1)),
+      trainLoss,
     };
     if (options.testData) row.testLoss = meanLoss(model, theta, options.testData);
     history.push(row);

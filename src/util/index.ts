@@ -5,8 +5,19 @@
 export { rng, permutation, type Rng } from "./rng";
 // Argument checks
 export {
-  checkPositiveInteger, checkNonNegativeInteger, checkPositiveFinite, checkFinite, checkInRange, checkLength,
-  checkAllFinite, checkArrayLike, checkIndices, checkObject, checkFunction, checkRng, checkString,
+  checkPositiveInteger,
+  checkNonNegativeInteger,
+  checkPositiveFinite,
+  checkFinite,
+  checkInRange,
+  checkLength,
+  checkAllFinite,
+  checkArrayLike,
+  checkIndices,
+  checkObject,
+  checkFunction,
+  checkRng,
+  checkString,
   BatchlabArgumentError,
 } from "./validate";
 // Quick mode

@@ -7,12 +7,14 @@ import { BatchlabArgumentError } from "./validate";
 /** Solves A·x = b for a square, row-major A (k × k) by Gaussian elimination with partial pivoting. */
 export function solve(A: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const k = b.length;
-  if (A.length !== k * k) throw new BatchlabArgumentError("A.length", A.length, `k² = ${k * k} for b of length ${k}`);
+  if (A.length !== k * k)
+    throw new BatchlabArgumentError("A.length", A.length, `k² = ${k * k} for b of length ${k}`);
   const M = Float64Array.from(A);
   const x = Float64Array.from(b);
   for (let c = 0; c < k; c++) {
     let pivot = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(M[r * k + c]) > Math.abs(M[pivot * k + c])) pivot = r;
+    for (let r = c + 1; r < k; r++)
+      if (Math.abs(M[r * k + c]) > Math.abs(M[pivot * k + c])) pivot = r;
     if (Math.abs(M[pivot * k + c]) < 1e-300) throw new RangeError("solve: the matrix is singular");
     if (pivot !== c) {
       for (let j = 0; j < k; j++) {

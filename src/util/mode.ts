@@ -2,7 +2,11 @@
 // full mode gives the lecture-quality figures. The runner sets BATCHLAB_QUICK=1 for the kernel.
 
 /** True when BATCHLAB_QUICK is set to anything but "", "0" or "false" (in `env`, default the process's). */
-export function isQuick(env: Record<string, string | undefined> | undefined = typeof process !== "undefined" ? process.env : undefined): boolean {
+export function isQuick(
+  env: Record<string, string | undefined> | undefined = typeof process !== "undefined"
+    ? process.env
+    : undefined,
+): boolean {
   const v = env?.BATCHLAB_QUICK || "";
   return v !== "" && v !== "0" && v.toLowerCase() !== "false";
 }

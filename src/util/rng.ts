@@ -3,7 +3,12 @@
 // The core is sfc32 seeded through splitmix32: 32-bit integer arithmetic only, hence identical
 // results in every JavaScript engine.
 
-import { BatchlabArgumentError, checkNonNegativeInteger, checkPositiveInteger, checkRng } from "./validate";
+import {
+  BatchlabArgumentError,
+  checkNonNegativeInteger,
+  checkPositiveInteger,
+  checkRng,
+} from "./validate";
 
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -12,11 +12,18 @@ export function median(values: readonly number[]): number {
 }
 
 /** Least-squares line y = intercept + slope·x. */
-export function fitLine(x: readonly number[], y: readonly number[]): { slope: number; intercept: number } {
+export function fitLine(
+  x: readonly number[],
+  y: readonly number[],
+): { slope: number; intercept: number } {
   checkAllFinite("x", x);
   checkAllFinite("y", y);
   if (x.length !== y.length || x.length < 2) {
-    throw new BatchlabArgumentError("x, y", `${x.length}, ${y.length} points`, "two arrays of equal length ≥ 2");
+    throw new BatchlabArgumentError(
+      "x, y",
+      `${x.length}, ${y.length} points`,
+      "two arrays of equal length ≥ 2",
+    );
   }
   const n = x.length;
   const mx = x.reduce((s, v) => s + v, 0) / n;
@@ -34,11 +41,14 @@ export function fitLine(x: readonly number[], y: readonly number[]): { slope: nu
 
 /** Points spread evenly in log m between lo and hi (inclusive), for smooth theory lines. */
 export function logGrid(lo: number, hi: number, points = 120): number[] {
-  if (!(lo > 0) || !(hi > lo)) throw new BatchlabArgumentError("lo, hi", `${lo}, ${hi}`, "0 < lo < hi");
+  if (!(lo > 0) || !(hi > lo))
+    throw new BatchlabArgumentError("lo, hi", `${lo}, ${hi}`, "0 < lo < hi");
   checkPositiveInteger("points", points);
   const a = Math.log(lo);
   const b = Math.log(hi);
-  return Array.from({ length: points }, (_, k) => Math.exp(a + ((b - a) * k) / Math.max(1, points - 1)));
+  return Array.from({ length: points }, (_, k) =>
+    Math.exp(a + ((b - a) * k) / Math.max(1, points - 1)),
+  );
 }
 
 /** 1, 2, 4, … up to and including `max` (and `max` itself when it is not a power of two). */

@@ -7,8 +7,16 @@ export class BatchlabArgumentError extends RangeError {
    * `requirement` completes "<argument> must be …"; `where` (a row and column, a step, a config)
    * is appended in parentheses. A subclass with its own sentence passes `message` instead.
    */
-  constructor(readonly argument: string, readonly value: unknown, requirement: string, options: { where?: string; message?: string } = {}) {
-    super(options.message ?? `${argument} must be ${requirement}, got ${describe(value)}${options.where ? ` (${options.where})` : ""}`);
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+    requirement: string,
+    options: { where?: string; message?: string } = {},
+  ) {
+    super(
+      options.message ??
+        `${argument} must be ${requirement}, got ${describe(value)}${options.where ? ` (${options.where})` : ""}`,
+    );
     this.name = "BatchlabArgumentError";
   }
 }
@@ -20,7 +28,8 @@ function describe(value: unknown): string {
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === "object") {
     const name = (value as object).constructor?.name;
     return name && name !== "Object" ? `a ${name}` : "an object";
@@ -29,11 +38,13 @@ function describe(value: unknown): string {
 }
 
 export function checkPositiveInteger(argument: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new BatchlabArgumentError(argument, value, "a positive integer");
+  if (!Number.isInteger(value) || value <= 0)
+    throw new BatchlabArgumentError(argument, value, "a positive integer");
 }
 
 export function checkNonNegativeInteger(argument: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) throw new BatchlabArgumentError(argument, value, "a non-negative integer");
+  if (!Number.isInteger(value) || value < 0)
+    throw new BatchlabArgumentError(argument, value, "a non-negative integer");
 }
 
 export function checkPositiveFinite(argument: string, value: number): void {
@@ -43,7 +54,8 @@ export function checkPositiveFinite(argument: string, value: number): void {
 }
 
 export function checkFinite(argument: string, value: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new BatchlabArgumentError(argument, value, "a finite number");
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new BatchlabArgumentError(argument, value, "a finite number");
 }
 
 export function checkInRange(argument: string, value: number, lo: number, hi: number): void {
@@ -54,7 +66,8 @@ export function checkInRange(argument: string, value: number, lo: number, hi: nu
 
 export function checkLength(argument: string, value: ArrayLike<number>, expected: number): void {
   checkArrayLike(argument, value, `an array of length ${expected}`);
-  if (value.length !== expected) throw new BatchlabArgumentError(argument, value, `of length ${expected}`);
+  if (value.length !== expected)
+    throw new BatchlabArgumentError(argument, value, `of length ${expected}`);
 }
 
 export function checkAllFinite(argument: string, values: ArrayLike<number>): void {
@@ -68,7 +81,11 @@ export function checkAllFinite(argument: string, values: ArrayLike<number>): voi
 }
 
 /** A non-empty list (array or typed array) of numbers: what a JavaScript caller may pass instead is named. */
-export function checkArrayLike(argument: string, value: unknown, requirement = "an array of numbers"): asserts value is ArrayLike<number> {
+export function checkArrayLike(
+  argument: string,
+  value: unknown,
+  requirement = "an array of numbers",
+): asserts value is ArrayLike<number> {
   const ok = Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
   if (!ok) throw new BatchlabArgumentError(argument, value, requirement);
 }
@@ -77,21 +94,33 @@ export function checkArrayLike(argument: string, value: unknown, requirement = "
  * Example indices: a non-empty list of integers in 0..n−1 (any non-negative integer when n is not
  * known). Checked at every use: a stray index would otherwise read past the data and give NaN.
  */
-export function checkIndices(argument: string, indices: unknown, n?: number): asserts indices is ArrayLike<number> {
-  const requirement = n === undefined ? "a non-empty list of example indices" : `a non-empty list of example indices in 0..${n - 1}`;
+export function checkIndices(
+  argument: string,
+  indices: unknown,
+  n?: number,
+): asserts indices is ArrayLike<number> {
+  const requirement =
+    n === undefined
+      ? "a non-empty list of example indices"
+      : `a non-empty list of example indices in 0..${n - 1}`;
   checkArrayLike(argument, indices, requirement);
   if (indices.length === 0) throw new BatchlabArgumentError(argument, indices, requirement);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || (n !== undefined && i >= n)) {
-      throw new BatchlabArgumentError(`${argument}[${k}]`, i, n === undefined ? "an example index (an integer ≥ 0)" : `an example index in 0..${n - 1}`);
+      throw new BatchlabArgumentError(
+        `${argument}[${k}]`,
+        i,
+        n === undefined ? "an example index (an integer ≥ 0)" : `an example index in 0..${n - 1}`,
+      );
     }
   }
 }
 
 /** A plain object (an options bag, a record): not null, not an array, not a number or string. */
 export function checkObject(argument: string, value: unknown, requirement = "an object"): void {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new BatchlabArgumentError(argument, value, requirement);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new BatchlabArgumentError(argument, value, requirement);
 }
 
 export function checkFunction(argument: string, value: unknown, requirement = "a function"): void {
@@ -101,7 +130,13 @@ export function checkFunction(argument: string, value: unknown, requirement = "a
 /** A random generator made by rng(seed) (anything with next(), int(n) and normal()). */
 export function checkRng(argument: string, value: unknown): void {
   const r = value as { next?: unknown; int?: unknown; normal?: unknown } | null;
-  if (r === null || typeof r !== "object" || typeof r.next !== "function" || typeof r.int !== "function" || typeof r.normal !== "function") {
+  if (
+    r === null ||
+    typeof r !== "object" ||
+    typeof r.next !== "function" ||
+    typeof r.int !== "function" ||
+    typeof r.normal !== "function"
+  ) {
     throw new BatchlabArgumentError(argument, value, "a random generator made by rng(seed)");
   }
 }

@@ -9,7 +9,8 @@ import type { Browser } from "playwright-core";
 // One browser setup for the project: the same flags and lookup as `npm run figures`.
 export { findChromium, launchChromium as launch } from "../../scripts/figures/render";
 
-export const CHROMIUM_MISSING = "chromium not found on PATH: install it with `apt-get install chromium` (Debian/Ubuntu), then re-run npm test";
+export const CHROMIUM_MISSING =
+  "chromium not found on PATH: install it with `apt-get install chromium` (Debian/Ubuntu), then re-run npm test";
 
 /** True for URLs that do not leave the machine. */
 export function isLocalUrl(url: string): boolean {
@@ -46,9 +47,15 @@ export interface CheckOptions {
 
 /** Counts drawn charts the way the tests define it: .js-plotly-plot elements holding a .main-svg. */
 const COUNT_CHARTS = () =>
-  Array.from(document.querySelectorAll(".js-plotly-plot")).filter((el) => el.querySelector(".main-svg") !== null).length;
+  Array.from(document.querySelectorAll(".js-plotly-plot")).filter(
+    (el) => el.querySelector(".main-svg") !== null,
+  ).length;
 
-export async function checkPage(browser: Browser, file: string, options: CheckOptions): Promise<PageCheck & { stubbed: string[] }> {
+export async function checkPage(
+  browser: Browser,
+  file: string,
+  options: CheckOptions,
+): Promise<PageCheck & { stubbed: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const external: string[] = [];
   const stubbed: string[] = [];
@@ -67,7 +74,10 @@ export async function checkPage(browser: Browser, file: string, options: CheckOp
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
   try {
-    await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: options.timeoutMs ?? 60000 });
+    await page.goto(pathToFileURL(file).href, {
+      waitUntil: "load",
+      timeout: options.timeoutMs ?? 60000,
+    });
     if (options.expectCharts > 0) {
       await page
         .waitForFunction(`(${COUNT_CHARTS.toString()})() >= ${options.expectCharts}`, undefined, {

@@ -51,7 +51,9 @@ export function logAxisProblems(figure: { layout?: Json }): string[] {
     }
     const dtick = axis.dtick;
     if (typeof dtick === "number" && dtick > 0) continue;
-    problems.push(`${key}: log axis with ${dtick === undefined ? "automatic" : JSON.stringify(dtick)} ticks (neither whole decades nor explicit tickvals)`);
+    problems.push(
+      `${key}: log axis with ${dtick === undefined ? "automatic" : JSON.stringify(dtick)} ticks (neither whole decades nor explicit tickvals)`,
+    );
   }
   return problems;
 }
@@ -65,7 +67,10 @@ export function legendEntries(figure: { data: Json[]; layout?: Json }): string[]
     if (t.showlegend === false || t.visible === false) continue;
     if (typeof t.name !== "string" || t.name === "") continue;
     // Plotly hides the legend entry of contour, violin etc. only when told; scatter is the common case.
-    const key = typeof t.legendgroup === "string" && t.legendgroup !== "" ? `${t.legendgroup}\u0000${t.name}` : `\u0000${t.name}`;
+    const key =
+      typeof t.legendgroup === "string" && t.legendgroup !== ""
+        ? `${t.legendgroup}\u0000${t.name}`
+        : `\u0000${t.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
     names.push(t.name);
@@ -87,8 +92,14 @@ export function legendProblems(figure: { data: Json[]; layout?: Json }): string[
   // A horizontal legend wraps several entries per row: about three rows of entries per 60 px.
   const rows = horizontal ? Math.ceil(entries.length / 3) : entries.length;
   const problems: string[] = [];
-  if (!horizontal && entries.length > MAX_LEGEND_ENTRIES) problems.push(`${entries.length} legend entries in a vertical legend (at most ${MAX_LEGEND_ENTRIES})`);
-  if (rows * 22 > height) problems.push(`${entries.length} legend entries need ${rows * 22} px, the figure is ${height} px high`);
+  if (!horizontal && entries.length > MAX_LEGEND_ENTRIES)
+    problems.push(
+      `${entries.length} legend entries in a vertical legend (at most ${MAX_LEGEND_ENTRIES})`,
+    );
+  if (rows * 22 > height)
+    problems.push(
+      `${entries.length} legend entries need ${rows * 22} px, the figure is ${height} px high`,
+    );
   return problems;
 }
 
@@ -105,27 +116,35 @@ interface Output {
 }
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
-const joined = (v: unknown): string => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
+const joined = (v: unknown): string =>
+  Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
 
 /**
  * The readability problems of an executed notebook's outputs: every figure's log axes and legend
  * (logAxisProblems, legendProblems), and "NaN" in any printed table (a message that names NaN, such as
  * an input check's, is not a table).
  */
-export function notebookProblems(name: string, notebook: { cells: { cell_type: string; outputs?: Output[] }[] }): NotebookProblem[] {
+export function notebookProblems(
+  name: string,
+  notebook: { cells: { cell_type: string; outputs?: Output[] }[] },
+): NotebookProblem[] {
   const problems: NotebookProblem[] = [];
   notebook.cells.forEach((cell, c) => {
     if (cell.cell_type !== "code") return;
     for (const out of cell.outputs ?? []) {
       const where = `${name} cell ${c + 1}`;
-      const figure = out.data?.[PLOTLY_MIME] as { data: Record<string, unknown>[]; layout?: Record<string, unknown> } | undefined;
+      const figure = out.data?.[PLOTLY_MIME] as
+        { data: Record<string, unknown>[]; layout?: Record<string, unknown> } | undefined;
       if (figure) {
         const title = (figure.layout?.title as { text?: string } | undefined)?.text ?? "";
-        for (const p of [...logAxisProblems(figure), ...legendProblems(figure)]) problems.push({ where: `${where} (${title})`, problem: p });
+        for (const p of [...logAxisProblems(figure), ...legendProblems(figure)])
+          problems.push({ where: `${where} (${title})`, problem: p });
       }
       const html = joined(out.data?.["text/html"]);
-      if (html.includes("batchlab-table") && /\bNaN\b/.test(html.replace(/<[^>]*>/g, " "))) problems.push({ where, problem: "NaN in a table" });
-      if (html.includes("batchlab-table") && /\bNaN\b/.test(joined(out.data?.["text/plain"]))) problems.push({ where, problem: "NaN in a table's text" });
+      if (html.includes("batchlab-table") && /\bNaN\b/.test(html.replace(/<[^>]*>/g, " ")))
+        problems.push({ where, problem: "NaN in a table" });
+      if (html.includes("batchlab-table") && /\bNaN\b/.test(joined(out.data?.["text/plain"])))
+        problems.push({ where, problem: "NaN in a table's text" });
     }
   });
   return problems;

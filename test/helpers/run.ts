@@ -20,24 +20,40 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_TEST_CONTEXT;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "run-notebooks.ts"), ...args], {
-      cwd: root,
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(root, "scripts", "run-notebooks.ts"), ...args],
+      {
+        cwd: root,
+        env: childEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
+    child.on("close", (code) =>
+      resolve({ code, stdout, stderr, seconds: (Date.now() - t0) / 1000 }),
+    );
   });
 }
 
 export interface RunSummary {
   quick: boolean;
   seconds: number;
-  notebooks: Array<{ source: string; name: string; ok: boolean; charts: number; seconds: number; executed: string; page: string; failure: unknown; claims: { checked: number; failed: number; failures: string[] } }>;
+  notebooks: Array<{
+    source: string;
+    name: string;
+    ok: boolean;
+    charts: number;
+    seconds: number;
+    executed: string;
+    page: string;
+    failure: unknown;
+    claims: { checked: number; failed: number; failures: string[] };
+  }>;
 }
 
 export function readSummary(outDir: string): RunSummary {

@@ -31,7 +31,8 @@ export function savedRun(nb: Notebook): SavedRun {
   const code = nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
   const errors: string[] = [];
   code.forEach((c, i) => {
-    for (const o of c.outputs) if (o.output_type === "error") errors.push(`code cell ${i + 1}: ${o.ename}: ${o.evalue}`);
+    for (const o of c.outputs)
+      if (o.output_type === "error") errors.push(`code cell ${i + 1}: ${o.ename}: ${o.evalue}`);
   });
   return {
     codeCells: code.length,
@@ -79,17 +80,27 @@ export async function shownCharts(page: Page, rootExpr = "document"): Promise<Sh
 export const FALLBACK_LINE = /^Chart(: .+)?\. Run the cell \(or trust the notebook\) to draw it\.$/;
 
 /** Waits for `fn` to be true in the page, polling; throws with `what` on time-out. */
-export async function waitUntil(page: Page, fn: string, what: string, timeoutMs: number): Promise<void> {
+export async function waitUntil(
+  page: Page,
+  fn: string,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
   try {
     await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 250 });
   } catch (e) {
-    throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${e instanceof Error ? e.message.split("\n")[0] : e})`, { cause: e });
+    throw new Error(
+      `${what}: not within ${Math.round(timeoutMs / 1000)} s (${e instanceof Error ? e.message.split("\n")[0] : e})`,
+      { cause: e },
+    );
   }
 }
 
 /** Waits up to `timeoutMs` for `fn`; a time-out is not an error (the assertion that follows says what is missing). */
 export async function settle(page: Page, fn: string, timeoutMs: number): Promise<void> {
-  await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 250 }).catch(() => undefined);
+  await page
+    .waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 250 })
+    .catch(() => undefined);
 }
 
 /** A browser context that may reach only 127.0.0.1 (and data:/blob:); everything else is blocked and recorded. */
@@ -97,7 +108,8 @@ export async function localContext(browser: Browser, external: string[]): Promis
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route("**/*", (route) => {
     const url = route.request().url();
-    if (/^(data|blob|about):/.test(url) || /^https?:\/\/127\.0\.0\.1[:/]/.test(url)) return route.continue();
+    if (/^(data|blob|about):/.test(url) || /^https?:\/\/127\.0\.0\.1[:/]/.test(url))
+      return route.continue();
     external.push(url);
     return route.abort("blockedbyclient");
   });
@@ -118,7 +130,11 @@ export function imagePage(browser: Browser): Promise<Page> {
  * one metadata key more. Neither matches the signature the server stored on save, so both open
  * untrusted. Returns their file names.
  */
-export async function untrustedCopies(plotly: Page, saved: string, dir: string): Promise<{ image: string; plain: string }> {
+export async function untrustedCopies(
+  plotly: Page,
+  saved: string,
+  dir: string,
+): Promise<{ image: string; plain: string }> {
   const base = path.join(dir, path.basename(saved).replace(/\.ipynb$/, ""));
   const withImages = readNotebook(saved);
   await addImagesToNotebook(plotly, withImages);
@@ -126,11 +142,18 @@ export async function untrustedCopies(plotly: Page, saved: string, dir: string):
   const plain = readNotebook(saved);
   plain.metadata = { ...plain.metadata, batchlab_copy: "untrusted" };
   fs.writeFileSync(`${base}.plain.ipynb`, JSON.stringify(plain, null, 1));
-  return { image: path.basename(`${base}.image.ipynb`), plain: path.basename(`${base}.plain.ipynb`) };
+  return {
+    image: path.basename(`${base}.image.ipynb`),
+    plain: path.basename(`${base}.plain.ipynb`),
+  };
 }
 
 /** A screenshot of the viewport after scrolling the first chart (or fallback) into view. */
-export async function screenshot(page: Page, name: string, selector = ".js-plotly-plot, .jp-RenderedPlotly, .batchlab-fallback"): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  selector = ".js-plotly-plot, .jp-RenderedPlotly, .batchlab-fallback",
+): Promise<string> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   const first = page.locator(selector).first();
   if ((await first.count()) > 0) await first.scrollIntoViewIfNeeded().catch(() => undefined);
@@ -159,7 +182,10 @@ export function treeCpuSeconds(): number | null {
       // Fields after the parenthesised command name: state ppid ... utime(14) stime cutime cstime.
       const text = fs.readFileSync(`/proc/${n}/stat`, "utf8");
       const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      stats.set(Number(n), {
+        ppid: Number(f[1]),
+        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      });
     } catch {
       // the process ended meanwhile
     }
@@ -207,7 +233,12 @@ export function kernelCpuSeconds(kernelId: string): number | null {
  * of the whole process tree is only reported in all (treeCpuSeconds).
  */
 export class PhaseClock {
-  readonly entries: Array<{ phase: string; item: string; seconds: number | null; cpu: number | null }> = [];
+  readonly entries: Array<{
+    phase: string;
+    item: string;
+    seconds: number | null;
+    cpu: number | null;
+  }> = [];
 
   async time<T>(phase: string, item: string, fn: () => Promise<T>): Promise<T> {
     const t0 = Date.now();
@@ -232,7 +263,10 @@ export class PhaseClock {
       const unit = rows[0].seconds !== null ? "s" : "s CPU";
       const known = rows.filter((e) => value(e) !== null);
       const total = known.reduce((sum, e) => sum + value(e)!, 0);
-      const items = rows.length > 1 || rows[0].item ? `: ${rows.map((e) => `${e.item} ${value(e) === null ? "?" : value(e)!.toFixed(0)}`).join(", ")}` : "";
+      const items =
+        rows.length > 1 || rows[0].item
+          ? `: ${rows.map((e) => `${e.item} ${value(e) === null ? "?" : value(e)!.toFixed(0)}`).join(", ")}`
+          : "";
       return `${phase}: ${total.toFixed(0)} ${unit}${known.length < rows.length ? " (some unknown)" : ""}${items}`;
     });
   }

@@ -2,7 +2,14 @@
 // notebook, as the classic Notebook has it.
 
 import type { BrowserContext } from "playwright-core";
-import { kernelCpuSeconds, screenshot, settle, shownCharts, waitUntil, type ShownCharts } from "./checks";
+import {
+  kernelCpuSeconds,
+  screenshot,
+  settle,
+  shownCharts,
+  waitUntil,
+  type ShownCharts,
+} from "./checks";
 import { closeSessions, type JupyterServer } from "./server";
 import type { LiveRun } from "./jupyterlab";
 
@@ -30,10 +37,19 @@ const RUN_OVER = `(() => {
  * Opens `file` on the batchlab kernel, runs Cell ▸ Run All until the kernel is idle and every code
  * cell has run (or one shows an error), waits for the charts, takes a screenshot and saves.
  */
-export async function runAllClassic(context: BrowserContext, server: JupyterServer, file: string, shot: string, timeoutMs: number): Promise<LiveRun> {
+export async function runAllClassic(
+  context: BrowserContext,
+  server: JupyterServer,
+  file: string,
+  shot: string,
+  timeoutMs: number,
+): Promise<LiveRun> {
   const page = await context.newPage();
   try {
-    await page.goto(server.at(`notebooks/${file.split("/").map(encodeURIComponent).join("/")}`), { waitUntil: "load", timeout: 120000 });
+    await page.goto(server.at(`notebooks/${file.split("/").map(encodeURIComponent).join("/")}`), {
+      waitUntil: "load",
+      timeout: 120000,
+    });
     await waitUntil(page, LOADED, `${file}: notebook loaded with the batchlab kernel`, 300000);
     await page.click("#celllink");
     await page.click("#run_all_cells > a");
@@ -61,11 +77,17 @@ export async function runAllClassic(context: BrowserContext, server: JupyterServ
         charts: outputs.filter((o) => o.data && o.data["application/vnd.plotly.v1+json"]).length,
       };
     })()`)) as Omit<LiveRun, "drawn" | "kernelCpu">;
-    await settle(page, `document.querySelectorAll(".js-plotly-plot .main-svg").length >= ${live.charts}`, 60000);
+    await settle(
+      page,
+      `document.querySelectorAll(".js-plotly-plot .main-svg").length >= ${live.charts}`,
+      60000,
+    );
     const drawn = (await shownCharts(page)).drawn;
     await screenshot(page, shot);
     await page.evaluate("Jupyter.notebook.save_notebook()");
-    const kernelCpu = kernelCpuSeconds((await page.evaluate("Jupyter.notebook.kernel.id")) as string);
+    const kernelCpu = kernelCpuSeconds(
+      (await page.evaluate("Jupyter.notebook.kernel.id")) as string,
+    );
     return { ...live, drawn, kernelCpu };
   } finally {
     await page.close();
@@ -93,11 +115,17 @@ export async function readSavedClassic(
     return route.fulfill({
       status: 503,
       contentType: "application/json",
-      body: JSON.stringify({ message: "Opened to read its saved outputs: no kernel.", short_message: "No kernel" }),
+      body: JSON.stringify({
+        message: "Opened to read its saved outputs: no kernel.",
+        short_message: "No kernel",
+      }),
     });
   });
   try {
-    await page.goto(server.at(`notebooks/${file.split("/").map(encodeURIComponent).join("/")}`), { waitUntil: "load", timeout: 120000 });
+    await page.goto(server.at(`notebooks/${file.split("/").map(encodeURIComponent).join("/")}`), {
+      waitUntil: "load",
+      timeout: 120000,
+    });
     await waitUntil(page, SHOWN, `${file}: notebook loaded`, 120000);
     await settle(page, ready, 60000);
     await page.waitForTimeout(300); // late layout of the last images

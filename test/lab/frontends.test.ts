@@ -28,15 +28,42 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { findChromium, launch } from "../helpers/browser";
-import { FALLBACK_LINE, imagePage, localContext, PhaseClock, readNotebook, savedRun, treeCpuSeconds, untrustedCopies, type ShownCharts } from "./checks";
+import {
+  FALLBACK_LINE,
+  imagePage,
+  localContext,
+  PhaseClock,
+  readNotebook,
+  savedRun,
+  treeCpuSeconds,
+  untrustedCopies,
+  type ShownCharts,
+} from "./checks";
 import { classicVersion, readSavedClassic, runAllClassic } from "./classic";
-import { closeNotebook, labInfo, openLab, openNotebook, readSaved, runAll, type LiveRun } from "./jupyterlab";
-import { courseNotebooks, jupyterHome, labMissing, startClassic, startLab, type JupyterServer } from "./server";
+import {
+  closeNotebook,
+  labInfo,
+  openLab,
+  openNotebook,
+  readSaved,
+  runAll,
+  type LiveRun,
+} from "./jupyterlab";
+import {
+  courseNotebooks,
+  jupyterHome,
+  labMissing,
+  startClassic,
+  startLab,
+  type JupyterServer,
+} from "./server";
 
 const RUN_TIMEOUT_MS = Number(process.env.BATCHLAB_LAB_RUN_TIMEOUT ?? 600) * 1000;
 // BATCHLAB_LAB_ONLY=00,03b runs only the notebooks whose names start so (for work on the suite).
 const only = process.env.BATCHLAB_LAB_ONLY?.split(",").filter(Boolean);
-const notebooks = courseNotebooks().filter((f) => !only || only.some((p) => path.basename(f).startsWith(p)));
+const notebooks = courseNotebooks().filter(
+  (f) => !only || only.some((p) => path.basename(f).startsWith(p)),
+);
 const chromium = findChromium();
 const skip = labMissing(chromium !== null) ?? false;
 
@@ -74,188 +101,323 @@ function assertRun(file: string, run: LiveRun, source: string): void {
   assert.deepEqual(run.errors, [], `${file}: error outputs`);
   assert.equal(run.notRun, 0, `${file}: code cells that did not run`);
   assert.equal(run.drawn, run.charts, `${file}: charts drawn = show() charts`);
-  if (/\bshow\(/.test(fs.readFileSync(source, "utf8"))) assert.ok(run.charts > 0, `${file} calls show() but drew no chart`);
+  if (/\bshow\(/.test(fs.readFileSync(source, "utf8")))
+    assert.ok(run.charts > 0, `${file} calls show() but drew no chart`);
 }
 
-describe("the course in JupyterLab 3.6 and the classic Notebook 6.4: Run All, saved outputs, untrusted copies", { skip }, () => {
-  const clock = new PhaseClock();
-  const external: string[] = [];
-  const files = notebooks.map((f) => path.basename(f));
-  let lab: JupyterServer;
-  let classic: JupyterServer;
-  let browser: Browser;
-  let classicContext: BrowserContext;
-  let frontEnds: { classicVersion: string; lab: Array<{ plotly: boolean; info: Awaited<ReturnType<typeof labInfo>> }> };
-  let labRuns: Map<string, Promise<LiveRun>>;
-  let classicRuns: Map<string, Promise<LiveRun>>;
-  let views: Map<string, Promise<Views>>;
-  let t0 = 0;
-  let imagesPage: Promise<Page> | undefined;
+describe(
+  "the course in JupyterLab 3.6 and the classic Notebook 6.4: Run All, saved outputs, untrusted copies",
+  { skip },
+  () => {
+    const clock = new PhaseClock();
+    const external: string[] = [];
+    const files = notebooks.map((f) => path.basename(f));
+    let lab: JupyterServer;
+    let classic: JupyterServer;
+    let browser: Browser;
+    let classicContext: BrowserContext;
+    let frontEnds: {
+      classicVersion: string;
+      lab: Array<{ plotly: boolean; info: Awaited<ReturnType<typeof labInfo>> }>;
+    };
+    let labRuns: Map<string, Promise<LiveRun>>;
+    let classicRuns: Map<string, Promise<LiveRun>>;
+    let views: Map<string, Promise<Views>>;
+    let t0 = 0;
+    let imagesPage: Promise<Page> | undefined;
 
-  before(async () => {
-    t0 = Date.now();
-    let runPage: Page, plotlyPage: Page, htmlPage: Page;
-    await clock.time("start: Jupyter home, both servers, Chromium, 3 JupyterLab pages", "", async () => {
-      const home = await jupyterHome("frontends");
-      for (const sub of ["lab", "classic", "untrusted"]) fs.mkdirSync(path.join(home.notebooks, sub));
-      for (const f of notebooks) {
-        fs.copyFileSync(f, path.join(home.notebooks, "lab", path.basename(f)));
-        fs.copyFileSync(f, path.join(home.notebooks, "classic", path.basename(f)));
-      }
-      [lab, classic, browser] = await Promise.all([startLab(home), startClassic(home), launch(chromium!)]);
-      // One context per JupyterLab page: JupyterLab lets one browser hold one page per workspace.
-      const contexts = await Promise.all([0, 1, 2, 3].map(() => localContext(browser, external)));
-      classicContext = contexts[3];
-      [runPage, plotlyPage, htmlPage] = await Promise.all([openLab(contexts[0], lab, true), openLab(contexts[1], lab, true), openLab(contexts[2], lab, false)]);
-      frontEnds = { classicVersion: await classicVersion(classic), lab: [] };
-      for (const [page, plotly] of [
-        [plotlyPage, true],
-        [htmlPage, false],
-      ] as const) {
-        await openNotebook(page, `lab/${files[0]}`, false);
-        frontEnds.lab.push({ plotly, info: await labInfo(page) });
-        await closeNotebook(page, lab);
-      }
-    });
-
-    // 1. Run All in JupyterLab with the plotly renderer.
-    labRuns = inTurn(files, async (file) => {
-      const name = file.replace(/\.ipynb$/, "");
-      const run = await clock.time("1. Run All in JupyterLab (plotly renderer)", name, async () => {
-        await openNotebook(runPage, `lab/${file}`, true);
-        try {
-          return await runAll(runPage, file, `jupyterlab-plotly-${name}`, RUN_TIMEOUT_MS);
-        } finally {
-          await closeNotebook(runPage, lab);
-        }
-      });
-      clock.cpu("1. its kernel's CPU", name, run.kernelCpu);
-      return run;
-    });
-    // 2. Run All in the classic Notebook.
-    classicRuns = inTurn(files, async (file) => {
-      const name = file.replace(/\.ipynb$/, "");
-      const run = await clock.time("2. Run All in the classic Notebook", name, () =>
-        runAllClassic(classicContext, classic, `classic/${file}`, `classic-${name}`, RUN_TIMEOUT_MS),
+    before(async () => {
+      t0 = Date.now();
+      let runPage: Page, plotlyPage: Page, htmlPage: Page;
+      await clock.time(
+        "start: Jupyter home, both servers, Chromium, 3 JupyterLab pages",
+        "",
+        async () => {
+          const home = await jupyterHome("frontends");
+          for (const sub of ["lab", "classic", "untrusted"])
+            fs.mkdirSync(path.join(home.notebooks, sub));
+          for (const f of notebooks) {
+            fs.copyFileSync(f, path.join(home.notebooks, "lab", path.basename(f)));
+            fs.copyFileSync(f, path.join(home.notebooks, "classic", path.basename(f)));
+          }
+          [lab, classic, browser] = await Promise.all([
+            startLab(home),
+            startClassic(home),
+            launch(chromium!),
+          ]);
+          // One context per JupyterLab page: JupyterLab lets one browser hold one page per workspace.
+          const contexts = await Promise.all(
+            [0, 1, 2, 3].map(() => localContext(browser, external)),
+          );
+          classicContext = contexts[3];
+          [runPage, plotlyPage, htmlPage] = await Promise.all([
+            openLab(contexts[0], lab, true),
+            openLab(contexts[1], lab, true),
+            openLab(contexts[2], lab, false),
+          ]);
+          frontEnds = { classicVersion: await classicVersion(classic), lab: [] };
+          for (const [page, plotly] of [
+            [plotlyPage, true],
+            [htmlPage, false],
+          ] as const) {
+            await openNotebook(page, `lab/${files[0]}`, false);
+            frontEnds.lab.push({ plotly, info: await labInfo(page) });
+            await closeNotebook(page, lab);
+          }
+        },
       );
-      clock.cpu("2. its kernel's CPU", name, run.kernelCpu);
-      return run;
-    });
-    // 3. What JupyterLab saved, read without a kernel in both front ends, trusted and untrusted.
-    views = inTurn(files, async (file) => {
-      await labRuns.get(file)!.catch(() => {
-        throw new Error("JupyterLab's Run All did not save it (see that test)");
+
+      // 1. Run All in JupyterLab with the plotly renderer.
+      labRuns = inTurn(files, async (file) => {
+        const name = file.replace(/\.ipynb$/, "");
+        const run = await clock.time(
+          "1. Run All in JupyterLab (plotly renderer)",
+          name,
+          async () => {
+            await openNotebook(runPage, `lab/${file}`, true);
+            try {
+              return await runAll(runPage, file, `jupyterlab-plotly-${name}`, RUN_TIMEOUT_MS);
+            } finally {
+              await closeNotebook(runPage, lab);
+            }
+          },
+        );
+        clock.cpu("1. its kernel's CPU", name, run.kernelCpu);
+        return run;
       });
-      const name = file.replace(/\.ipynb$/, "");
-      const savedFile = `lab/${file}`;
-      const n = savedRun(readNotebook(path.join(lab.home.notebooks, savedFile))).charts;
-      imagesPage ??= imagePage(browser);
-      const copies = await clock.time("3. untrusted copies (static images drawn)", name, async () =>
-        untrustedCopies(await imagesPage!, path.join(lab.home.notebooks, savedFile), path.join(lab.home.notebooks, "untrusted")),
-      );
-      const image = `untrusted/${copies.image}`;
-      const plain = `untrusted/${copies.plain}`;
-      const shown = (sel: string) => `panel.querySelectorAll(${JSON.stringify(sel)}).length >= ${n}`;
-      const onPage = (sel: string) => `document.querySelectorAll(${JSON.stringify(sel)}).length >= ${n}`;
-      const view = <T>(what: string, fn: () => Promise<T>) => clock.time(`3. ${what}`, name, fn);
-      return {
-        charts: n,
-        labPlotly: await view("JupyterLab, plotly renderer, reloaded", () =>
-          readSaved(plotlyPage, lab, savedFile, shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"), `jupyterlab-plotly-${name}-reloaded`),
-        ),
-        labPlotlyUntrusted: await view("JupyterLab, plotly renderer, untrusted", () =>
-          readSaved(plotlyPage, lab, image, shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"), `jupyterlab-plotly-${name}-untrusted-image`),
-        ),
-        labHtml: await view("JupyterLab, text/html, reloaded", () => readSaved(htmlPage, lab, savedFile, shown(".js-plotly-plot .main-svg"), `jupyterlab-html-${name}-reloaded`)),
-        labHtmlImage: await view("JupyterLab, text/html, untrusted with images", () =>
-          readSaved(htmlPage, lab, image, shown(".batchlab-fallback img"), `jupyterlab-html-${name}-untrusted-image`),
-        ),
-        labHtmlPlain: await view("JupyterLab, text/html, untrusted without images", () =>
-          readSaved(htmlPage, lab, plain, shown(".batchlab-fallback p"), `jupyterlab-html-${name}-untrusted-plain`),
-        ),
-        classic: await view("classic, reloaded", () => readSavedClassic(classicContext, classic, savedFile, onPage(".js-plotly-plot .main-svg"), `classic-${name}-reloaded`)),
-        classicImage: await view("classic, untrusted with images", () =>
-          readSavedClassic(classicContext, classic, image, onPage(".batchlab-fallback img"), `classic-${name}-untrusted-image`),
-        ),
-        classicPlain: await view("classic, untrusted without images", () =>
-          readSavedClassic(classicContext, classic, plain, onPage(".batchlab-fallback p"), `classic-${name}-untrusted-plain`),
-        ),
-      };
+      // 2. Run All in the classic Notebook.
+      classicRuns = inTurn(files, async (file) => {
+        const name = file.replace(/\.ipynb$/, "");
+        const run = await clock.time("2. Run All in the classic Notebook", name, () =>
+          runAllClassic(
+            classicContext,
+            classic,
+            `classic/${file}`,
+            `classic-${name}`,
+            RUN_TIMEOUT_MS,
+          ),
+        );
+        clock.cpu("2. its kernel's CPU", name, run.kernelCpu);
+        return run;
+      });
+      // 3. What JupyterLab saved, read without a kernel in both front ends, trusted and untrusted.
+      views = inTurn(files, async (file) => {
+        await labRuns.get(file)!.catch(() => {
+          throw new Error("JupyterLab's Run All did not save it (see that test)");
+        });
+        const name = file.replace(/\.ipynb$/, "");
+        const savedFile = `lab/${file}`;
+        const n = savedRun(readNotebook(path.join(lab.home.notebooks, savedFile))).charts;
+        imagesPage ??= imagePage(browser);
+        const copies = await clock.time(
+          "3. untrusted copies (static images drawn)",
+          name,
+          async () =>
+            untrustedCopies(
+              await imagesPage!,
+              path.join(lab.home.notebooks, savedFile),
+              path.join(lab.home.notebooks, "untrusted"),
+            ),
+        );
+        const image = `untrusted/${copies.image}`;
+        const plain = `untrusted/${copies.plain}`;
+        const shown = (sel: string) =>
+          `panel.querySelectorAll(${JSON.stringify(sel)}).length >= ${n}`;
+        const onPage = (sel: string) =>
+          `document.querySelectorAll(${JSON.stringify(sel)}).length >= ${n}`;
+        const view = <T>(what: string, fn: () => Promise<T>) => clock.time(`3. ${what}`, name, fn);
+        return {
+          charts: n,
+          labPlotly: await view("JupyterLab, plotly renderer, reloaded", () =>
+            readSaved(
+              plotlyPage,
+              lab,
+              savedFile,
+              shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"),
+              `jupyterlab-plotly-${name}-reloaded`,
+            ),
+          ),
+          labPlotlyUntrusted: await view("JupyterLab, plotly renderer, untrusted", () =>
+            readSaved(
+              plotlyPage,
+              lab,
+              image,
+              shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"),
+              `jupyterlab-plotly-${name}-untrusted-image`,
+            ),
+          ),
+          labHtml: await view("JupyterLab, text/html, reloaded", () =>
+            readSaved(
+              htmlPage,
+              lab,
+              savedFile,
+              shown(".js-plotly-plot .main-svg"),
+              `jupyterlab-html-${name}-reloaded`,
+            ),
+          ),
+          labHtmlImage: await view("JupyterLab, text/html, untrusted with images", () =>
+            readSaved(
+              htmlPage,
+              lab,
+              image,
+              shown(".batchlab-fallback img"),
+              `jupyterlab-html-${name}-untrusted-image`,
+            ),
+          ),
+          labHtmlPlain: await view("JupyterLab, text/html, untrusted without images", () =>
+            readSaved(
+              htmlPage,
+              lab,
+              plain,
+              shown(".batchlab-fallback p"),
+              `jupyterlab-html-${name}-untrusted-plain`,
+            ),
+          ),
+          classic: await view("classic, reloaded", () =>
+            readSavedClassic(
+              classicContext,
+              classic,
+              savedFile,
+              onPage(".js-plotly-plot .main-svg"),
+              `classic-${name}-reloaded`,
+            ),
+          ),
+          classicImage: await view("classic, untrusted with images", () =>
+            readSavedClassic(
+              classicContext,
+              classic,
+              image,
+              onPage(".batchlab-fallback img"),
+              `classic-${name}-untrusted-image`,
+            ),
+          ),
+          classicPlain: await view("classic, untrusted without images", () =>
+            readSavedClassic(
+              classicContext,
+              classic,
+              plain,
+              onPage(".batchlab-fallback p"),
+              `classic-${name}-untrusted-plain`,
+            ),
+          ),
+        };
+      });
     });
-  });
 
-  after(async () => {
-    // Let every stream finish before the servers go (a failed test does not stop its stream).
-    await Promise.allSettled([...(labRuns?.values() ?? []), ...(classicRuns?.values() ?? []), ...(views?.values() ?? [])]);
-    await browser?.close();
-    await Promise.all([lab?.stop(), classic?.stop()]);
-    if (lab) fs.rmSync(lab.home.dir, { recursive: true, force: true });
-    const cpu = treeCpuSeconds();
-    console.log(
-      `test/lab: ${((Date.now() - t0) / 1000).toFixed(0)} s wall-clock, the three streams side by side` +
-        `${cpu === null ? "" : `; CPU of this process and everything under it (servers, kernels, Chromium): ${cpu.toFixed(0)} s`}.` +
-        ` Wall-clock per phase and notebook (the phases overlap), kernels' CPU:\n  ${clock.report().join("\n  ")}`,
-    );
-  });
+    after(async () => {
+      // Let every stream finish before the servers go (a failed test does not stop its stream).
+      await Promise.allSettled([
+        ...(labRuns?.values() ?? []),
+        ...(classicRuns?.values() ?? []),
+        ...(views?.values() ?? []),
+      ]);
+      await browser?.close();
+      await Promise.all([lab?.stop(), classic?.stop()]);
+      if (lab) fs.rmSync(lab.home.dir, { recursive: true, force: true });
+      const cpu = treeCpuSeconds();
+      console.log(
+        `test/lab: ${((Date.now() - t0) / 1000).toFixed(0)} s wall-clock, the three streams side by side` +
+          `${cpu === null ? "" : `; CPU of this process and everything under it (servers, kernels, Chromium): ${cpu.toFixed(0)} s`}.` +
+          ` Wall-clock per phase and notebook (the phases overlap), kernels' CPU:\n  ${clock.report().join("\n  ")}`,
+      );
+    });
 
-  test("the front ends: JupyterLab 3.6 with and without the plotly renderer, the classic Notebook 6.x", () => {
-    assert.match(frontEnds.classicVersion, /^6\./);
-    for (const { plotly, info } of frontEnds.lab) {
-      assert.equal(info.name, "JupyterLab");
-      assert.match(info.version, /^3\.6\./);
-      assert.equal(info.plotlyRenderer, plotly, `plotly renderer ${plotly ? "on" : "off"}`);
+    test("the front ends: JupyterLab 3.6 with and without the plotly renderer, the classic Notebook 6.x", () => {
+      assert.match(frontEnds.classicVersion, /^6\./);
+      for (const { plotly, info } of frontEnds.lab) {
+        assert.equal(info.name, "JupyterLab");
+        assert.match(info.version, /^3\.6\./);
+        assert.equal(info.plotlyRenderer, plotly, `plotly renderer ${plotly ? "on" : "off"}`);
+      }
+    });
+
+    for (const source of notebooks) {
+      const file = path.basename(source);
+
+      test(`JupyterLab, jupyterlab-plotly renderer: Run All on ${file} runs every cell without error and draws every chart`, async () => {
+        const run = await labRuns.get(file)!;
+        assertRun(file, run, source);
+        const after = savedRun(readNotebook(path.join(lab.home.notebooks, "lab", file)));
+        assert.equal(after.notRun, 0, `${file}: saved with every code cell run`);
+        assert.deepEqual(after.errors, []);
+        assert.equal(after.charts, run.charts, `${file}: saved charts`);
+      });
+
+      test(`classic Notebook: Run All on ${file} runs every cell without error and draws every chart`, async () => {
+        const run = await classicRuns.get(file)!;
+        assertRun(file, run, source);
+        const after = savedRun(readNotebook(path.join(classic.home.notebooks, "classic", file)));
+        assert.equal(after.notRun, 0, `${file}: saved with every code cell run`);
+        assert.equal(after.charts, run.charts, `${file}: saved charts`);
+      });
+
+      test(`${file} as saved: shown in JupyterLab with and without the plotly renderer and in the classic Notebook; untrusted copies show images or the fallback line`, async (t) => {
+        const v = await views.get(file)!;
+        const n = v.charts;
+        t.diagnostic(
+          `${file}: ${n} charts; JupyterLab plotly renderer: ${v.labPlotly.drawn} drawn + ${v.labPlotly.snapshots} snapshots (untrusted copy: ${v.labPlotlyUntrusted.drawn} + ${v.labPlotlyUntrusted.snapshots})`,
+        );
+        assert.ok(
+          v.labPlotly.trusted.every(Boolean),
+          `${file}: saved on the server, so trusted in JupyterLab`,
+        );
+        assert.equal(
+          v.labPlotly.drawn + v.labPlotly.snapshots,
+          n,
+          `${file}: JupyterLab (plotly renderer) shows every saved chart`,
+        );
+        assert.ok(!v.labPlotlyUntrusted.trusted.some(Boolean), `${file}: the copy is untrusted`);
+        assert.equal(
+          v.labPlotlyUntrusted.drawn + v.labPlotlyUntrusted.snapshots,
+          n,
+          `${file} untrusted: the plotly renderer shows every chart`,
+        );
+        assert.equal(v.labHtml.drawn, n, `${file}: JupyterLab (text/html) draws every saved chart`);
+        assert.equal(
+          v.labHtmlImage.images,
+          n,
+          `${file} untrusted in JupyterLab (text/html): static images shown`,
+        );
+        assert.equal(
+          v.labHtmlImage.drawn,
+          0,
+          `${file} untrusted in JupyterLab (text/html): no chart drawn by a script`,
+        );
+        assert.equal(
+          v.labHtmlPlain.lines.length,
+          n,
+          `${file} untrusted in JupyterLab (text/html): fallback lines shown`,
+        );
+        for (const line of v.labHtmlPlain.lines) assert.match(line, FALLBACK_LINE);
+        assert.equal(v.labHtmlPlain.drawn, 0);
+
+        assert.equal(
+          v.classic.trusted,
+          true,
+          `${file}: signed by JupyterLab's server on save, so trusted in the classic Notebook`,
+        );
+        assert.equal(v.classic.drawn, n, `${file}: the classic Notebook draws every saved chart`);
+        assert.equal(v.classicImage.trusted, false);
+        assert.equal(
+          v.classicImage.images,
+          n,
+          `${file} untrusted in the classic Notebook: static images shown`,
+        );
+        assert.equal(v.classicImage.drawn, 0);
+        assert.equal(v.classicPlain.trusted, false);
+        assert.equal(
+          v.classicPlain.lines.length,
+          n,
+          `${file} untrusted in the classic Notebook: fallback lines shown`,
+        );
+        for (const line of v.classicPlain.lines) assert.match(line, FALLBACK_LINE);
+        assert.equal(v.classicPlain.drawn, 0);
+      });
     }
-  });
 
-  for (const source of notebooks) {
-    const file = path.basename(source);
-
-    test(`JupyterLab, jupyterlab-plotly renderer: Run All on ${file} runs every cell without error and draws every chart`, async () => {
-      const run = await labRuns.get(file)!;
-      assertRun(file, run, source);
-      const after = savedRun(readNotebook(path.join(lab.home.notebooks, "lab", file)));
-      assert.equal(after.notRun, 0, `${file}: saved with every code cell run`);
-      assert.deepEqual(after.errors, []);
-      assert.equal(after.charts, run.charts, `${file}: saved charts`);
+    test("nothing was fetched from outside the machine", async () => {
+      await Promise.allSettled([...labRuns.values(), ...classicRuns.values(), ...views.values()]);
+      assert.deepEqual(external, []);
     });
-
-    test(`classic Notebook: Run All on ${file} runs every cell without error and draws every chart`, async () => {
-      const run = await classicRuns.get(file)!;
-      assertRun(file, run, source);
-      const after = savedRun(readNotebook(path.join(classic.home.notebooks, "classic", file)));
-      assert.equal(after.notRun, 0, `${file}: saved with every code cell run`);
-      assert.equal(after.charts, run.charts, `${file}: saved charts`);
-    });
-
-    test(`${file} as saved: shown in JupyterLab with and without the plotly renderer and in the classic Notebook; untrusted copies show images or the fallback line`, async (t) => {
-      const v = await views.get(file)!;
-      const n = v.charts;
-      t.diagnostic(`${file}: ${n} charts; JupyterLab plotly renderer: ${v.labPlotly.drawn} drawn + ${v.labPlotly.snapshots} snapshots (untrusted copy: ${v.labPlotlyUntrusted.drawn} + ${v.labPlotlyUntrusted.snapshots})`);
-      assert.ok(v.labPlotly.trusted.every(Boolean), `${file}: saved on the server, so trusted in JupyterLab`);
-      assert.equal(v.labPlotly.drawn + v.labPlotly.snapshots, n, `${file}: JupyterLab (plotly renderer) shows every saved chart`);
-      assert.ok(!v.labPlotlyUntrusted.trusted.some(Boolean), `${file}: the copy is untrusted`);
-      assert.equal(v.labPlotlyUntrusted.drawn + v.labPlotlyUntrusted.snapshots, n, `${file} untrusted: the plotly renderer shows every chart`);
-      assert.equal(v.labHtml.drawn, n, `${file}: JupyterLab (text/html) draws every saved chart`);
-      assert.equal(v.labHtmlImage.images, n, `${file} untrusted in JupyterLab (text/html): static images shown`);
-      assert.equal(v.labHtmlImage.drawn, 0, `${file} untrusted in JupyterLab (text/html): no chart drawn by a script`);
-      assert.equal(v.labHtmlPlain.lines.length, n, `${file} untrusted in JupyterLab (text/html): fallback lines shown`);
-      for (const line of v.labHtmlPlain.lines) assert.match(line, FALLBACK_LINE);
-      assert.equal(v.labHtmlPlain.drawn, 0);
-
-      assert.equal(v.classic.trusted, true, `${file}: signed by JupyterLab's server on save, so trusted in the classic Notebook`);
-      assert.equal(v.classic.drawn, n, `${file}: the classic Notebook draws every saved chart`);
-      assert.equal(v.classicImage.trusted, false);
-      assert.equal(v.classicImage.images, n, `${file} untrusted in the classic Notebook: static images shown`);
-      assert.equal(v.classicImage.drawn, 0);
-      assert.equal(v.classicPlain.trusted, false);
-      assert.equal(v.classicPlain.lines.length, n, `${file} untrusted in the classic Notebook: fallback lines shown`);
-      for (const line of v.classicPlain.lines) assert.match(line, FALLBACK_LINE);
-      assert.equal(v.classicPlain.drawn, 0);
-    });
-  }
-
-  test("nothing was fetched from outside the machine", async () => {
-    await Promise.allSettled([...labRuns.values(), ...classicRuns.values(), ...views.values()]);
-    assert.deepEqual(external, []);
-  });
-});
+  },
+);

@@ -3,7 +3,14 @@
 // the application loads once per renderer set rather than once per notebook.
 
 import type { BrowserContext, Page } from "playwright-core";
-import { kernelCpuSeconds, screenshot, settle, shownCharts, waitUntil, type ShownCharts } from "./checks";
+import {
+  kernelCpuSeconds,
+  screenshot,
+  settle,
+  shownCharts,
+  waitUntil,
+  type ShownCharts,
+} from "./checks";
 import { closeSessions, type JupyterServer } from "./server";
 
 /** The notebook panel opened last (set by openNotebook). */
@@ -13,10 +20,22 @@ const PANEL = "window.__batchlabPanel";
  * Opens JupyterLab on an empty workspace (?reset: nothing restored from an earlier page), with
  * jupyterlab-plotly's renderer or without it (?plotly=off, see lab/batchlab_lab.py).
  */
-export async function openLab(context: BrowserContext, server: JupyterServer, plotly: boolean): Promise<Page> {
+export async function openLab(
+  context: BrowserContext,
+  server: JupyterServer,
+  plotly: boolean,
+): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(server.at(`lab?reset${plotly ? "" : "&plotly=off"}`), { waitUntil: "load", timeout: 120000 });
-  await waitUntil(page, "!!(window.jupyterapp && window.jupyterapp.shell)", "JupyterLab started", 180000);
+  await page.goto(server.at(`lab?reset${plotly ? "" : "&plotly=off"}`), {
+    waitUntil: "load",
+    timeout: 120000,
+  });
+  await waitUntil(
+    page,
+    "!!(window.jupyterapp && window.jupyterapp.shell)",
+    "JupyterLab started",
+    180000,
+  );
   // A notebook opened only to read its saved outputs starts no kernel: rendering them needs none,
   // and each kernel start costs seconds of CPU. The registry's kernel preference is what the
   // document manager asks; readOnly() below switches this on for one opening.
@@ -32,7 +51,9 @@ export async function openLab(context: BrowserContext, server: JupyterServer, pl
 }
 
 /** JupyterLab's name and version, and whether the open notebook has a renderer for the plotly MIME type. */
-export async function labInfo(page: Page): Promise<{ name: string; version: string; plotlyRenderer: boolean }> {
+export async function labInfo(
+  page: Page,
+): Promise<{ name: string; version: string; plotlyRenderer: boolean }> {
   return (await page.evaluate(`(() => {
     const app = window.jupyterapp;
     const mimeTypes = ${PANEL}.content.rendermime.mimeTypes;
@@ -63,7 +84,8 @@ export async function openNotebook(page: Page, file: string, kernel: boolean): P
     );
   } else {
     const kernel = await page.evaluate(`!!(${PANEL}.sessionContext.session)`);
-    if (kernel) throw new Error(`${file}: a kernel was started for a notebook opened only to read it`);
+    if (kernel)
+      throw new Error(`${file}: a kernel was started for a notebook opened only to read it`);
   }
 }
 
@@ -105,21 +127,36 @@ const RUN_OVER = `(() => {
  * Run All on the open notebook (Run ▸ Run All Cells), until the kernel is idle and every code cell
  * has run (or one shows an error); waits for the charts to draw, takes a screenshot, and saves.
  */
-export async function runAll(page: Page, file: string, shot: string, timeoutMs: number): Promise<LiveRun> {
+export async function runAll(
+  page: Page,
+  file: string,
+  shot: string,
+  timeoutMs: number,
+): Promise<LiveRun> {
   await page.evaluate(`window.jupyterapp.commands.execute("notebook:run-all-cells")`);
   await waitUntil(page, RUN_OVER, `${file}: Run All`, timeoutMs);
   // Execution counts come with the execute replies (shell channel), outputs on iopub, which can lag
   // behind (see classic.ts): a kernel_info request is done once its reply and the kernel's "idle"
   // after it (on iopub, after every earlier output) have arrived.
   await page.evaluate(`${PANEL}.sessionContext.session.kernel.requestKernelInfo()`);
-  const cells = (await page.evaluate(`${PANEL}.content.widgets.filter((c) => c.model.type === "code")
+  const cells =
+    (await page.evaluate(`${PANEL}.content.widgets.filter((c) => c.model.type === "code")
     .map((c) => ({ count: c.model.executionCount, outputs: c.model.outputs.toJSON() }))`)) as Array<{
-    count: number | null;
-    outputs: Array<{ output_type: string; ename?: string; evalue?: string; data?: Record<string, unknown> }>;
-  }>;
+      count: number | null;
+      outputs: Array<{
+        output_type: string;
+        ename?: string;
+        evalue?: string;
+        data?: Record<string, unknown>;
+      }>;
+    }>;
   const outputs = cells.flatMap((c) => c.outputs);
   const charts = outputs.filter((o) => o.data && "application/vnd.plotly.v1+json" in o.data).length;
-  await settle(page, `${PANEL}.node.querySelectorAll(".js-plotly-plot .main-svg").length >= ${charts}`, 60000);
+  await settle(
+    page,
+    `${PANEL}.node.querySelectorAll(".js-plotly-plot .main-svg").length >= ${charts}`,
+    60000,
+  );
   const drawn = (await shownCharts(page, `${PANEL}.node`)).drawn;
   await screenshot(page, shot);
   await page.evaluate(`${PANEL}.context.save()`);
@@ -140,13 +177,21 @@ export async function runAll(page: Page, file: string, shot: string, timeoutMs: 
  * notebook panel's node) holds or `timeoutMs` passes, and returns what it shows of its charts, the
  * trust of its code cells, and a screenshot.
  */
-export async function readSaved(page: Page, server: JupyterServer, file: string, ready: string, shot: string): Promise<ShownCharts & { trusted: boolean[] }> {
+export async function readSaved(
+  page: Page,
+  server: JupyterServer,
+  file: string,
+  ready: string,
+  shot: string,
+): Promise<ShownCharts & { trusted: boolean[] }> {
   await openNotebook(page, file, false);
   try {
     await settle(page, `((panel) => ${ready})(${PANEL}.node)`, 60000);
     await page.waitForTimeout(300); // late layout of the last images
     const shown = await shownCharts(page, `${PANEL}.node`);
-    const trusted = (await page.evaluate(`${PANEL}.content.widgets.filter((c) => c.model.type === "code").map((c) => c.model.trusted)`)) as boolean[];
+    const trusted = (await page.evaluate(
+      `${PANEL}.content.widgets.filter((c) => c.model.type === "code").map((c) => c.model.trusted)`,
+    )) as boolean[];
     await screenshot(page, shot);
     return { ...shown, trusted };
   } finally {

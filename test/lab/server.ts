@@ -20,7 +20,11 @@ export const root = path.resolve(__dirname, "..", "..");
 /** notebooks/*.ipynb, in name order: the tests cover whatever notebooks the course has. */
 export function courseNotebooks(): string[] {
   const dir = path.join(root, "notebooks");
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -52,7 +56,8 @@ export interface JupyterHome {
 /** A temporary Jupyter home: config, data, runtime and the project's kernelspec with quick mode on. */
 export async function jupyterHome(label: string): Promise<JupyterHome> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `batchlab-${label}-`));
-  for (const sub of ["config", "data", "runtime", "ipython", "notebooks"]) fs.mkdirSync(path.join(dir, sub));
+  for (const sub of ["config", "data", "runtime", "ipython", "notebooks"])
+    fs.mkdirSync(path.join(dir, sub));
   const { writeKernelSpec } = (await import(path.join(root, "scripts", "install-kernel.mjs"))) as {
     writeKernelSpec: (dir: string) => string;
   };
@@ -92,7 +97,11 @@ export interface JupyterServer {
  * Starts `argv` (a Jupyter server command; "{port}" and "{token}" are filled in) in `home`, and
  * waits until its REST API answers with the token.
  */
-export async function startServer(home: JupyterHome, argv: string[], timeoutMs = 120000): Promise<JupyterServer> {
+export async function startServer(
+  home: JupyterHome,
+  argv: string[],
+  timeoutMs = 120000,
+): Promise<JupyterServer> {
   const port = await freePort();
   const token = crypto.randomBytes(24).toString("hex");
   const args = argv.map((a) => a.replace("{port}", String(port)).replace("{token}", token));
@@ -108,7 +117,8 @@ export async function startServer(home: JupyterHome, argv: string[], timeoutMs =
   let exited: string | null = null;
   child.on("exit", (code, signal) => (exited = `exited with ${signal ?? code}`));
   const url = `http://127.0.0.1:${port}/`;
-  const at = (p: string) => `${url}${p.replace(/^\//, "")}${p.includes("?") ? "&" : "?"}token=${token}`;
+  const at = (p: string) =>
+    `${url}${p.replace(/^\//, "")}${p.includes("?") ? "&" : "?"}token=${token}`;
   const t0 = Date.now();
   for (;;) {
     if (exited) throw new Error(`the Jupyter server ${exited}:\n${log}`);
@@ -158,10 +168,15 @@ function stopGroup(child: ChildProcess): void {
 export async function closeSessions(server: JupyterServer, notebookPath?: string): Promise<void> {
   const r = await fetch(server.at("api/sessions"));
   if (!r.ok) return;
-  const sessions = (await r.json()) as Array<{ id: string; path?: string; notebook?: { path: string } }>;
+  const sessions = (await r.json()) as Array<{
+    id: string;
+    path?: string;
+    notebook?: { path: string };
+  }>;
   for (const s of sessions) {
     const p = s.path ?? s.notebook?.path;
-    if (notebookPath === undefined || p === notebookPath) await fetch(server.at(`api/sessions/${s.id}`), { method: "DELETE" });
+    if (notebookPath === undefined || p === notebookPath)
+      await fetch(server.at(`api/sessions/${s.id}`), { method: "DELETE" });
   }
 }
 
@@ -176,14 +191,23 @@ export const asRoot = typeof process.getuid === "function" && process.getuid() =
 /** A Python 3 that can import jupyterlab_server and jupyter_server (Debian's, when `python3` is another). */
 export function labPython(): string | null {
   for (const py of ["python3", "/usr/bin/python3"]) {
-    const r = spawnSync(py, ["-c", "import jupyterlab_server, jupyter_server"], { stdio: "ignore", timeout: 60000 });
+    const r = spawnSync(py, ["-c", "import jupyterlab_server, jupyter_server"], {
+      stdio: "ignore",
+      timeout: 60000,
+    });
     if (r.status === 0) return py;
   }
   return null;
 }
 
 /** The Debian packages test/lab needs (bash .ci/run installs them). */
-export const LAB_PACKAGES = ["jupyter-notebook", "python3-jupyterlab-server", "python3-jupyter-server", "libjs-mathjax", "chromium"];
+export const LAB_PACKAGES = [
+  "jupyter-notebook",
+  "python3-jupyterlab-server",
+  "python3-jupyter-server",
+  "libjs-mathjax",
+  "chromium",
+];
 
 /**
  * Why test/lab cannot run here, with the exact commands that make it run, or null when it can.
@@ -193,7 +217,11 @@ export function labMissing(chromium: boolean): string | null {
   const missing: string[] = [];
   if (!classicNotebookCommand()) missing.push("jupyter-notebook");
   if (!labPython()) missing.push("python3-jupyterlab-server", "python3-jupyter-server");
-  if (!fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") && !process.env.BATCHLAB_MATHJAX_DIR) missing.push("libjs-mathjax");
+  if (
+    !fs.existsSync("/usr/share/javascript/mathjax/MathJax.js") &&
+    !process.env.BATCHLAB_MATHJAX_DIR
+  )
+    missing.push("libjs-mathjax");
   if (!chromium) missing.push("chromium");
   const built = fs.existsSync(path.join(root, "lab", "build", "static", "bundle.js"));
   const reasons: string[] = [];

@@ -21,7 +21,9 @@ function reportFailure(e) {
 try {
   require("tsx/cjs/api").register();
   // serveShard first loads the kernels' assembler (asynchronously), then serves steps.
-  Promise.resolve(require(path.join(__dirname, "shard.ts")).serveShard(workerData, parentPort)).catch(reportFailure);
+  Promise.resolve(
+    require(path.join(__dirname, "shard.ts")).serveShard(workerData, parentPort),
+  ).catch(reportFailure);
 } catch (e) {
   reportFailure(e);
 }

@@ -53,8 +53,28 @@ export interface KernelShape {
  * pays with FMA only (+15 % at m = 8…64); with mul+add it measured 5–15 % slower, so it is off.
  */
 export const DEFAULT_SHAPES: Readonly<Record<Arithmetic, KernelShape>> = {
-  fma: { ntRows: 4, ntCols: 2, ntPanelBytes: 24576, ntBlockBytes: 262144, ntKBlock: 256, ntTransposeRows: 64, bcRows: 4, bcVectors: 2, kBlock: 128 },
-  "mul+add": { ntRows: 4, ntCols: 2, ntPanelBytes: 1 << 30, ntBlockBytes: 1 << 30, ntKBlock: 1 << 20, ntTransposeRows: 32, bcRows: 4, bcVectors: 2, kBlock: 128 },
+  fma: {
+    ntRows: 4,
+    ntCols: 2,
+    ntPanelBytes: 24576,
+    ntBlockBytes: 262144,
+    ntKBlock: 256,
+    ntTransposeRows: 64,
+    bcRows: 4,
+    bcVectors: 2,
+    kBlock: 128,
+  },
+  "mul+add": {
+    ntRows: 4,
+    ntCols: 2,
+    ntPanelBytes: 1 << 30,
+    ntBlockBytes: 1 << 30,
+    ntKBlock: 1 << 20,
+    ntTransposeRows: 32,
+    bcRows: 4,
+    bcVectors: 2,
+    kBlock: 128,
+  },
 };
 
 /**
@@ -76,7 +96,8 @@ const set = (name: string, value: string): string => `(local.set $${name} ${valu
 const i32 = (v: number): string => `(i32.const ${v})`;
 const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
 const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;
-const locals = (names: string[], type: string): string => names.map((n) => `(local $${n} ${type})`).join(" ");
+const locals = (names: string[], type: string): string =>
+  names.map((n) => `(local $${n} ${type})`).join(" ");
 
 /** Sum of a v128's four f32 lanes. */
 const hsum = (v: string): string =>
@@ -116,8 +137,20 @@ function ntTile(mr: number, nc: number, madd: Madd): string {
   );
   return `(func $nt_${mr}x${nc} (param $a0 i32) (param $lda i32) (param $b0 i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $kb i32) (param $bias i32) (param $relu i32) (param $first i32)
-    (local $o i32) (local $s f32) ${locals(rows.slice(1).map((r) => `a${r}`), "i32")} ${locals(cols.slice(1).map((c) => `b${c}`), "i32")}
-    ${locals(rows.flatMap((r) => cols.map((c) => acc(r, c))), "v128")} ${locals(rows.map((r) => `v${r}`), "v128")} (local $w v128)
+    (local $o i32) (local $s f32) ${locals(
+      rows.slice(1).map((r) => `a${r}`),
+      "i32",
+    )} ${locals(
+      cols.slice(1).map((c) => `b${c}`),
+      "i32",
+    )}
+    ${locals(
+      rows.flatMap((r) => cols.map((c) => acc(r, c))),
+      "v128",
+    )} ${locals(
+      rows.map((r) => `v${r}`),
+      "v128",
+    )} (local $w v128)
     ${body.join("\n    ")})`;
 }
 
@@ -132,31 +165,61 @@ function bcTile(layout: "tn" | "nn" | "fw", mr: number, nv: number, madd: Madd):
   const rows = range(mr);
   const vecs = range(nv);
   const body: string[] = [];
-  if (layout !== "tn") rows.slice(1).forEach((r) => body.push(set(`a${r}`, add(get(`a${r - 1}`), get("as")))));
+  if (layout !== "tn")
+    rows.slice(1).forEach((r) => body.push(set(`a${r}`, add(get(`a${r - 1}`), get("as")))));
   const step: string[] = [];
   vecs.forEach((v) => step.push(set(`vb${v}`, `(v128.load offset=${16 * v} ${get("b")})`)));
   rows.forEach((r) => {
-    const load = layout === "tn" ? `(v128.load32_splat offset=${4 * r} ${get("a0")})` : `(v128.load32_splat ${add(get(`a${r}`), get("o"))})`;
+    const load =
+      layout === "tn"
+        ? `(v128.load32_splat offset=${4 * r} ${get("a0")})`
+        : `(v128.load32_splat ${add(get(`a${r}`), get("o"))})`;
     step.push(set("va", load));
     vecs.forEach((v) => step.push(set(acc(r, v), madd(get("va"), get(`vb${v}`), get(acc(r, v))))));
   });
   step.push(set("b", add(get("b"), get("ldb"))));
-  step.push(layout === "tn" ? set("a0", add(get("a0"), get("as"))) : set("o", add(get("o"), i32(4))));
+  step.push(
+    layout === "tn" ? set("a0", add(get("a0"), get("as"))) : set("o", add(get("o"), i32(4))),
+  );
   body.push(`(loop $k ${step.join("\n    ")}
     (br_if $k (local.tee $k (i32.sub ${get("k")} ${i32(1)}))))`);
-  const both = (f: (r: number, v: number) => string): string => rows.flatMap((r) => vecs.map((v) => f(r, v))).join(" ");
+  const both = (f: (r: number, v: number) => string): string =>
+    rows.flatMap((r) => vecs.map((v) => f(r, v))).join(" ");
   // C (and the bias) are read only after the loop, so their addresses are not live (in registers) during it.
   if (layout === "fw") {
-    body.push(both((r, v) => set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${get("bias")}))`)));
-    body.push(`(if ${get("relu")} (then ${both((r, v) => set(acc(r, v), `(f32x4.max ${get(acc(r, v))} (v128.const f32x4 0 0 0 0))`))}))`);
+    body.push(
+      both((r, v) =>
+        set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${get("bias")}))`),
+      ),
+    );
+    body.push(
+      `(if ${get("relu")} (then ${both((r, v) => set(acc(r, v), `(f32x4.max ${get(acc(r, v))} (v128.const f32x4 0 0 0 0))`))}))`,
+    );
   } else {
-    body.push(`(if ${get("accumulate")} (then ${both((r, v) => set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))}))`))}))`);
+    body.push(
+      `(if ${get("accumulate")} (then ${both((r, v) => set(acc(r, v), `(f32x4.add ${get(acc(r, v))} (v128.load offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))}))`))}))`,
+    );
   }
-  rows.forEach((r) => vecs.forEach((v) => body.push(`(v128.store offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))} ${get(acc(r, v))})`)));
+  rows.forEach((r) =>
+    vecs.forEach((v) =>
+      body.push(
+        `(v128.store offset=${16 * v} ${add(get("c"), mul(get("ldc"), i32(r)))} ${get(acc(r, v))})`,
+      ),
+    ),
+  );
   return `(func $${layout}_${mr}x${nv} (param $a0 i32) (param $as i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $k i32) ${layout === "fw" ? "(param $bias i32) (param $relu i32)" : "(param $accumulate i32)"}
-    (local $o i32) ${locals(rows.slice(1).map((r) => `a${r}`), "i32")}
-    ${locals(rows.flatMap((r) => vecs.map((v) => acc(r, v))), "v128")} ${locals(vecs.map((v) => `vb${v}`), "v128")} (local $va v128)
+    (local $o i32) ${locals(
+      rows.slice(1).map((r) => `a${r}`),
+      "i32",
+    )}
+    ${locals(
+      rows.flatMap((r) => vecs.map((v) => acc(r, v))),
+      "v128",
+    )} ${locals(
+      vecs.map((v) => `vb${v}`),
+      "v128",
+    )} (local $va v128)
     ${body.join("\n    ")})`;
 }
 
@@ -166,26 +229,44 @@ function bcTile(layout: "tn" | "nn" | "fw", mr: number, nv: number, madd: Madd):
  * rows·cols accumulators: with two, each step waits for the previous multiply-add (4 cycles for an
  * FMA), and m = 1 ran at half speed.
  */
-const tileWidth = (rows: number, cols: number, r: number): number => Math.max(cols, Math.min(MAX_WIDTH, Math.floor((rows * cols) / r)));
+const tileWidth = (rows: number, cols: number, r: number): number =>
+  Math.max(cols, Math.min(MAX_WIDTH, Math.floor((rows * cols) / r)));
 /** A gemm_nt tile holds one address per column: 8 of them spilled (x86-64 has 16 general registers). */
 const MAX_WIDTH = 6;
 
 /** The widest tile for a product of M rows: tileWidth(rows, cols, min(rows, M)), as an i32 expression. */
 const widthFor = (rows: number, cols: number): string =>
-  range(rows - 1).reduceRight((rest, q) => `(select ${i32(tileWidth(rows, cols, q + 1))} ${rest} (i32.eq ${get("M")} ${i32(q + 1)}))`, i32(cols));
+  range(rows - 1).reduceRight(
+    (rest, q) =>
+      `(select ${i32(tileWidth(rows, cols, q + 1))} ${rest} (i32.eq ${get("M")} ${i32(q + 1)}))`,
+    i32(cols),
+  );
 
 /** if-chain calling `name(r, c)` for the runtime tile size (mr, nc), r ≤ maxR, c ≤ tileWidth(maxR, maxC, r). */
-function dispatch(maxR: number, maxC: number, name: (r: number, c: number) => string, args: string): string {
+function dispatch(
+  maxR: number,
+  maxC: number,
+  name: (r: number, c: number) => string,
+  args: string,
+): string {
   const inner = (r: number): string =>
-    range(tileWidth(maxR, maxC, r + 1)).reduceRight((rest, c) => `(if (i32.eq ${get("nc")} ${i32(c + 1)}) (then (call $${name(r + 1, c + 1)} ${args})) (else ${rest}))`, "(unreachable)");
-  return range(maxR).reduceRight((rest, r) => `(if (i32.eq ${get("mr")} ${i32(r + 1)}) (then ${inner(r)}) (else ${rest}))`, "(unreachable)");
+    range(tileWidth(maxR, maxC, r + 1)).reduceRight(
+      (rest, c) =>
+        `(if (i32.eq ${get("nc")} ${i32(c + 1)}) (then (call $${name(r + 1, c + 1)} ${args})) (else ${rest}))`,
+      "(unreachable)",
+    );
+  return range(maxR).reduceRight(
+    (rest, r) => `(if (i32.eq ${get("mr")} ${i32(r + 1)}) (then ${inner(r)}) (else ${rest}))`,
+    "(unreachable)",
+  );
 }
 
 const min = (a: string, b: string): string => `(select ${a} ${b} (i32.lt_u ${a} ${b}))`;
 const max = (a: string, b: string): string => `(select ${a} ${b} (i32.gt_u ${a} ${b}))`;
 const divu = (a: string, b: string): string => `(i32.div_u ${a} ${b})`;
 /** How many rows of `rowBytes` fit in `bytes`, rounded down to a multiple of `tile` and at least `tile`. */
-const rowsFitting = (bytes: number, rowBytes: string, tile: number): string => max(i32(tile), mul(divu(divu(i32(bytes), rowBytes), i32(tile)), i32(tile)));
+const rowsFitting = (bytes: number, rowBytes: string, tile: number): string =>
+  max(i32(tile), mul(divu(divu(i32(bytes), rowBytes), i32(tile)), i32(tile)));
 
 /**
  * gemm_nt: C = A·Bᵀ (+ bias, ReLU). With K in the hundreds neither B (the weights) nor a row tile's
@@ -272,7 +353,14 @@ const TRANSPOSE = `
         (loop $blocks
           ${set("s", add(add(get("src"), mul(get("jj"), get("lds"))), get("o")))}
           ${set("d", add(add(get("dst"), mul(`(i32.shr_u ${get("o")} ${i32(2)})`, get("ldd"))), `(i32.shl ${get("jj")} ${i32(2)})`))}
-          ${range(4).map((q) => set(`r${q}`, `(v128.load ${q === 0 ? get("s") : add(get("s"), mul(get("lds"), i32(q)))})`)).join("\n          ")}
+          ${range(4)
+            .map((q) =>
+              set(
+                `r${q}`,
+                `(v128.load ${q === 0 ? get("s") : add(get("s"), mul(get("lds"), i32(q)))})`,
+              ),
+            )
+            .join("\n          ")}
           ;; (r0[0] r1[0] r0[1] r1[1]), (r0[2] r1[2] r0[3] r1[3]), and the same for r2, r3
           ${set("t0", "(i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1))")}
           ${set("t1", "(i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1))")}
@@ -292,7 +380,14 @@ const TRANSPOSE = `
  * from a, `rowStride` bytes apart, B's (or Bᵀ's) from `b`, ldb bytes apart. `perColumn` runs before
  * each tile; `tileArgs` ends each tile's call.
  */
-function broadcastLoops(s: KernelShape, tile: "nn" | "fw", rowStride: string, b: string, tileArgs: string, perColumn = ""): string {
+function broadcastLoops(
+  s: KernelShape,
+  tile: "nn" | "fw",
+  rowStride: string,
+  b: string,
+  tileArgs: string,
+  perColumn = "",
+): string {
   const args = `${get("ap")} ${get(rowStride)} ${get("bp")} ${get("ldb")} ${get("cp")} ${get("ldc")} ${get("K")} ${tileArgs}`;
   return `${set("width", widthFor(s.bcRows, s.bcVectors))}
     (block $rows_done (loop $rows
@@ -396,12 +491,14 @@ const EXP = `
     (local.set $r (f64.sub (f64.sub (local.get $x) (f64.mul (local.get $k) (f64.const 0.6931471803691238)))
                            (f64.mul (local.get $k) (f64.const 1.9082149292705877e-10))))
     (local.set $p (f64.const ${1 / 6227020800}))
-    ${range(12).map((j) => {
-      const n = 12 - j; // coefficients 1/12!, 1/11!, …, 1/0!
-      let f = 1;
-      for (let q = 2; q <= n; q++) f *= q;
-      return `(local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const ${1 / f})))`;
-    }).join("\n    ")}
+    ${range(12)
+      .map((j) => {
+        const n = 12 - j; // coefficients 1/12!, 1/11!, …, 1/0!
+        let f = 1;
+        for (let q = 2; q <= n; q++) f *= q;
+        return `(local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const ${1 / f})))`;
+      })
+      .join("\n    ")}
     (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1)))
     (f64.mul (local.get $p)
       (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.trunc_f64_s (local.get $k)) (i32.const 1023))) (i64.const 52)))))
@@ -600,15 +697,20 @@ const ELEMENTWISE = `
 `;
 
 /** The whole module's text for a given tile shape and arithmetic. */
-export function kernelModuleText(arithmetic: Arithmetic, shape: KernelShape = DEFAULT_SHAPES[arithmetic]): string {
+export function kernelModuleText(
+  arithmetic: Arithmetic,
+  shape: KernelShape = DEFAULT_SHAPES[arithmetic],
+): string {
   const madd = madds[arithmetic];
   const tiles: string[] = [];
   for (let r = 1; r <= shape.ntRows; r++) {
-    for (let c = 1; c <= tileWidth(shape.ntRows, shape.ntCols, r); c++) tiles.push(ntTile(r, c, madd));
+    for (let c = 1; c <= tileWidth(shape.ntRows, shape.ntCols, r); c++)
+      tiles.push(ntTile(r, c, madd));
   }
   for (const layout of ["tn", "nn", "fw"] as const) {
     for (let r = 1; r <= shape.bcRows; r++) {
-      for (let v = 1; v <= tileWidth(shape.bcRows, shape.bcVectors, r); v++) tiles.push(bcTile(layout, r, v, madd));
+      for (let v = 1; v <= tileWidth(shape.bcRows, shape.bcVectors, r); v++)
+        tiles.push(bcTile(layout, r, v, madd));
     }
   }
   return `(module

@@ -21,26 +21,113 @@ interface WasmModule {
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+  Instance: new (
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: unknown };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface KernelExports {
   memory: WasmMemory;
-  gemm_nt(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, relu: number): void;
-  gemm_tn(M: number, N: number, K: number, a: number, acs: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
-  gemm_nn(M: number, N: number, K: number, a: number, ars: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
-  demote_rows(src: number, sstride: number, dst: number, dstride: number, rows: number, cols: number): void;
-  promote_rows(src: number, sstride: number, dst: number, dstride: number, rows: number, cols: number, scale: number): void;
-  gather(src: number, rowBytes: number, ysrc: number, idx: number, m: number, dst: number, ydst: number): void;
+  gemm_nt(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    bias: number,
+    relu: number,
+  ): void;
+  gemm_tn(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    acs: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  gemm_nn(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    ars: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  demote_rows(
+    src: number,
+    sstride: number,
+    dst: number,
+    dstride: number,
+    rows: number,
+    cols: number,
+  ): void;
+  promote_rows(
+    src: number,
+    sstride: number,
+    dst: number,
+    dstride: number,
+    rows: number,
+    cols: number,
+    scale: number,
+  ): void;
+  gather(
+    src: number,
+    rowBytes: number,
+    ysrc: number,
+    idx: number,
+    m: number,
+    dst: number,
+    ydst: number,
+  ): void;
   relu_mask(d: number, h: number, n: number): void;
   colsum(src: number, ld: number, rows: number, cols: number, dst: number): void;
-  softmax_xent(z: number, ld: number, K: number, y: number, m: number, dz: number, scale: number): number;
-  glm_residual(z: number, y: number, m: number, kind: number, scale: number, wantLoss: number): number;
+  softmax_xent(
+    z: number,
+    ld: number,
+    K: number,
+    y: number,
+    m: number,
+    dz: number,
+    scale: number,
+  ): number;
+  glm_residual(
+    z: number,
+    y: number,
+    m: number,
+    kind: number,
+    scale: number,
+    wantLoss: number,
+  ): number;
   exp(x: number): number;
   sgd_update(w: number, g: number, n: number, lr: number): void;
-  sgd_update_rows(theta: number, velocity: number, grad: number, gradStride: number, gradIsF64: number, weights: number,
-    weightStride: number, rows: number, cols: number, lr: number, momentum: number, weightDecay: number): void;
+  sgd_update_rows(
+    theta: number,
+    velocity: number,
+    grad: number,
+    gradStride: number,
+    gradIsF64: number,
+    weights: number,
+    weightStride: number,
+    rows: number,
+    cols: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+  ): void;
 }
 
 /**
@@ -55,11 +142,17 @@ export async function loadKernels(): Promise<void> {
 const compiled = new Map<string, WasmModule>();
 
 /** The compiled module for a tile shape and arithmetic (assembled and compiled once per process). */
-export function kernelModule(arithmetic: Arithmetic = defaultArithmetic(), shape: KernelShape = DEFAULT_SHAPES[arithmetic]): WasmModule {
+export function kernelModule(
+  arithmetic: Arithmetic = defaultArithmetic(),
+  shape: KernelShape = DEFAULT_SHAPES[arithmetic],
+): WasmModule {
   const key = JSON.stringify([shape, arithmetic]);
   let module = compiled.get(key);
   if (!module) {
-    if (arithmetic === "fma" && !relaxedSimdAvailable()) throw new Error("FMA kernels need WebAssembly relaxed SIMD, which this JavaScript engine lacks");
+    if (arithmetic === "fma" && !relaxedSimdAvailable())
+      throw new Error(
+        "FMA kernels need WebAssembly relaxed SIMD, which this JavaScript engine lacks",
+      );
     module = new wasm.Module(assemble(kernelModuleText(arithmetic, shape)));
     compiled.set(key, module);
   }
@@ -112,7 +205,8 @@ export function relaxedSimdAvailable(): boolean {
 }
 
 /** BATCHLAB_WASM_FMA=0 makes the engines use mul+add even where FMA is available. */
-const fmaDisabled = (): boolean => typeof process !== "undefined" && process.env?.BATCHLAB_WASM_FMA === "0";
+const fmaDisabled = (): boolean =>
+  typeof process !== "undefined" && process.env?.BATCHLAB_WASM_FMA === "0";
 
 /** The arithmetic the engines' kernels use unless told otherwise: FMA where available and allowed. */
 export function defaultArithmetic(): Arithmetic {
@@ -151,7 +245,10 @@ export class KernelInstance {
   private readonly regions = new Map<string, Region>();
 
   /** Kernels with the given arithmetic (by default FMA where available) and tile shape (by default the best for it). */
-  constructor(readonly arithmetic: Arithmetic = defaultArithmetic(), readonly shape: KernelShape = DEFAULT_SHAPES[arithmetic]) {
+  constructor(
+    readonly arithmetic: Arithmetic = defaultArithmetic(),
+    readonly shape: KernelShape = DEFAULT_SHAPES[arithmetic],
+  ) {
     const instance = new wasm.Instance(kernelModule(arithmetic, this.shape), {
       math: { log: Math.log, log1p: Math.log1p },
       env: { scratch: (bytes: number): number => this.region("kernels.scratch", bytes).ptr },

@@ -22,21 +22,35 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [];
-for (const gradF64 of [false, true]) for (const decay of [false, true]) for (const momentum of [false, true]) for (const weights of [false, true]) {
-  VARIANTS.push({ gradF64, decay, momentum, weights });
-}
-const variantName = (o: Variant): string => `upd_${+o.gradF64}${+o.decay}${+o.momentum}${+o.weights}`;
+for (const gradF64 of [false, true])
+  for (const decay of [false, true])
+    for (const momentum of [false, true])
+      for (const weights of [false, true]) {
+        VARIANTS.push({ gradF64, decay, momentum, weights });
+      }
+const variantName = (o: Variant): string =>
+  `upd_${+o.gradF64}${+o.decay}${+o.momentum}${+o.weights}`;
 
 /**
  * The rule on one value (T = "f64") or a pair (T = "f64x2"): g holds ḡ and th holds θ on entry;
  * vAddr is where v lies. Leaves the new θ in th; stores v.
  */
-function ruleText(T: "f64" | "f64x2", o: Variant, g: string, th: string, vAddr: string, lr: string, mu: string, wd: string): string {
+function ruleText(
+  T: "f64" | "f64x2",
+  o: Variant,
+  g: string,
+  th: string,
+  vAddr: string,
+  lr: string,
+  mu: string,
+  wd: string,
+): string {
   const get = (x: string) => `(local.get $${x})`;
   const load = T === "f64" ? "f64.load" : "v128.load";
   const store = T === "f64" ? "f64.store" : "v128.store";
   const lines: string[] = [];
-  if (o.decay) lines.push(`(local.set $${g} (${T}.add ${get(g)} (${T}.mul ${get(wd)} ${get(th)})))`);
+  if (o.decay)
+    lines.push(`(local.set $${g} (${T}.add ${get(g)} (${T}.mul ${get(wd)} ${get(th)})))`);
   if (o.momentum) {
     lines.push(`(local.set $${g} (${T}.add (${T}.mul ${get(mu)} (${load} ${vAddr})) ${get(g)}))`);
     lines.push(`(${store} ${vAddr} ${get(g)})`);
@@ -49,17 +63,25 @@ function ruleText(T: "f64" | "f64x2", o: Variant, g: string, th: string, vAddr: 
 function rowFunction(o: Variant): string {
   const gradStep = o.gradF64 ? 8 : 4;
   const gradPair = (offset: number): string =>
-    o.gradF64 ? `(v128.load offset=${offset * 8} (local.get $g))` : `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${offset * 4} (local.get $g)))`;
-  const vector = [0, 1].map((h) => `
+    o.gradF64
+      ? `(v128.load offset=${offset * 8} (local.get $g))`
+      : `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${offset * 4} (local.get $g)))`;
+  const vector = [0, 1]
+    .map(
+      (h) => `
       (local.set $g${h} ${gradPair(2 * h)})
       (local.set $t${h} (v128.load offset=${16 * h} (local.get $t)))
       ${ruleText("f64x2", o, `g${h}`, `t${h}`, `(i32.add (local.get $v) (i32.const ${16 * h}))`, "lr2", "mu2", "wd2")}
-      (v128.store offset=${16 * h} (local.get $t) (local.get $t${h}))`).join("");
+      (v128.store offset=${16 * h} (local.get $t) (local.get $t${h}))`,
+    )
+    .join("");
   const narrow = o.weights
     ? `(v128.store (local.get $w) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
         (f32x4.demote_f64x2_zero (local.get $t0)) (f32x4.demote_f64x2_zero (local.get $t1))))`
     : "";
-  const scalarGrad = o.gradF64 ? "(f64.load (local.get $g))" : "(f64.promote_f32 (f32.load (local.get $g)))";
+  const scalarGrad = o.gradF64
+    ? "(f64.load (local.get $g))"
+    : "(f64.promote_f32 (f32.load (local.get $g)))";
   return `(func $${variantName(o)} (param $t i32) (param $v i32) (param $g i32) (param $w i32) (param $cols i32) (param $lr f64) (param $mu f64) (param $wd f64)
     (local $end4 i32) (local $end i32) (local $g0 v128) (local $g1 v128) (local $t0 v128) (local $t1 v128) (local $gs f64) (local $ts f64)
     (local $lr2 v128) (local $mu2 v128) (local $wd2 v128)
