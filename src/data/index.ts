@@ -18,7 +18,8 @@ export { airfoilLike, standardiseColumns, type AirfoilLikeOptions } from "./airf
 export {
   mnistFilePath, loadMnist, indicesByClass, stratifiedSubset, mnistSubset, mnistImage, MNIST_SIDE,
   MNIST_FEATURES, MNIST_CLASSES, MNIST_SOURCE_COUNTS, MNIST_FORMAT, MNIST_FORMAT_VERSION, MNIST_FILE,
-  MnistFileError, type MnistHeader, type MnistInfo, type Mnist, type LoadMnistOptions,
+  MnistFileError, mnistPick, type MnistPick, type MnistHeader, type MnistInfo, type Mnist,
+  type LoadMnistOptions,
 } from "./mnist";
 // Landscapes made of data (chapter 2b)
 export {

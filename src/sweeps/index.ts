@@ -85,4 +85,5 @@ export {
   type TimedStepsOptions,
   type CriticalBatchStudy,
   type WarmupVariant,
+  onStepClock,
 } from "./experiments";
