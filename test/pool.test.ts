@@ -2,7 +2,7 @@
 // a throwing job and a dying worker fail with their configuration and never hang the pool, an
 // interrupted sweep resumes from the cache, and the pool works inside the tslab kernel.
 
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,6 +16,7 @@ import {
   type JobRef,
 } from "../src/pool/index";
 import { timeInterleaved } from "../src/compute/timing";
+import { loadKernels } from "../src/engines/wasm/runtime";
 import { RunCache } from "../src/sweeps/cache";
 import { grid, runSweep } from "../src/sweeps/runner";
 import { stepsToTarget } from "../src/sweeps/tuning";
@@ -220,10 +221,14 @@ describe("worker pool", () => {
 
 describe("chapter 4's experiments on the pool", () => {
   // A small MNIST problem: the workers rebuild it from its spec, and their runs must be the serial ones.
-  const problem = mnistMlpProblem({
-    train: { perClass: 6, seed: 0 },
-    test: { perClass: 4, seed: 1 },
-    widths: [784, 8, 10],
+  let problem: ReturnType<typeof mnistMlpProblem>;
+  before(async () => {
+    await loadKernels(); // wabt assembles the MLP's kernels; it loads asynchronously
+    problem = mnistMlpProblem({
+      train: { perClass: 6, seed: 0 },
+      test: { perClass: 4, seed: 1 },
+      widths: [784, 8, 10],
+    });
   });
   const noSeconds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, seconds: 0 }));
 
