@@ -42,6 +42,19 @@ function crossoverShape(crossover: number | null): Record<string, unknown> {
   };
 }
 
+/** A measured curve against m: lines and markers of one colour (every measured series of this file). */
+function measuredLine(name: string, m: number[], y: (number | null)[], color: string): PlotlyTrace {
+  return {
+    type: "scatter",
+    mode: "lines+markers",
+    name,
+    x: m,
+    y,
+    line: { color, width: 2 },
+    marker: { size: 7 },
+  };
+}
+
 /** t₁(m), t_K(m) and the perfect split t₁(m)/K, log-log, in ms. */
 export function parallelStepFigure(
   rows: readonly ParallelRow[],
@@ -52,24 +65,18 @@ export function parallelStepFigure(
   const names = ["1 worker", `${K} workers`];
   const m = rows.map((r) => r.m);
   const data: PlotlyTrace[] = [
-    {
-      type: "scatter",
-      mode: "lines+markers",
-      name: names[0],
-      x: m,
-      y: rows.map((r) => r.oneSeconds * 1e3),
-      line: { color: engineColor(names[0], names), width: 2 },
-      marker: { size: 7 },
-    },
-    {
-      type: "scatter",
-      mode: "lines+markers",
-      name: names[1],
-      x: m,
-      y: rows.map((r) => r.parallelSeconds * 1e3),
-      line: { color: engineColor(names[1], names), width: 2 },
-      marker: { size: 7 },
-    },
+    measuredLine(
+      names[0],
+      m,
+      rows.map((r) => r.oneSeconds * 1e3),
+      engineColor(names[0], names),
+    ),
+    measuredLine(
+      names[1],
+      m,
+      rows.map((r) => r.parallelSeconds * 1e3),
+      engineColor(names[1], names),
+    ),
     {
       type: "scatter",
       mode: "lines",
@@ -110,24 +117,18 @@ export function syncCostFigure(
   const K = split[0].workers;
   const m = split.map((r) => r.m);
   const data: PlotlyTrace[] = [
-    {
-      type: "scatter",
-      mode: "lines+markers",
-      name: `saved by a perfect split, t₁ − t₁/${K}`,
-      x: m,
-      y: split.map((r) => r.savedSeconds * 1e6),
-      line: { color: COLORS.green, width: 2 },
-      marker: { size: 7 },
-    },
-    {
-      type: "scatter",
-      mode: "lines+markers",
-      name: `synchronisation cost, s = t_${K} − t₁/${K}`,
-      x: m,
-      y: split.map((r) => (r.syncSeconds > 0 ? r.syncSeconds * 1e6 : null)),
-      line: { color: COLORS.limit, width: 2 },
-      marker: { size: 7 },
-    },
+    measuredLine(
+      `saved by a perfect split, t₁ − t₁/${K}`,
+      m,
+      split.map((r) => r.savedSeconds * 1e6),
+      COLORS.green,
+    ),
+    measuredLine(
+      `synchronisation cost, s = t_${K} − t₁/${K}`,
+      m,
+      split.map((r) => (r.syncSeconds > 0 ? r.syncSeconds * 1e6 : null)),
+      COLORS.limit,
+    ),
   ];
   return {
     data,
