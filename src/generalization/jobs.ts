@@ -14,7 +14,13 @@ import {
   type EqualLossOptions,
   type SharpnessJobOptions,
 } from "./experiments";
-import { mnistMlpProblem, type MnistMlpSpec } from "./problem";
+import { mnistMlpProblem, type GeneralizationProblem, type MnistMlpSpec } from "./problem";
+
+/** The spec's problem in this worker, once its kernels' assembler has loaded (the MLP needs it). */
+async function problemFor(spec: MnistMlpSpec): Promise<Required<GeneralizationProblem>> {
+  await loadKernels();
+  return mnistMlpProblem(spec);
+}
 
 export async function fixedEpochJob(c: {
   spec: MnistMlpSpec;
@@ -23,8 +29,7 @@ export async function fixedEpochJob(c: {
   seed: number;
   epochs: number;
 }) {
-  await loadKernels();
-  return fixedEpochRun(mnistMlpProblem(c.spec), c, c.epochs);
+  return fixedEpochRun(await problemFor(c.spec), c, c.epochs);
 }
 
 export async function equalLossJob(c: {
@@ -32,8 +37,7 @@ export async function equalLossJob(c: {
   config: EqualLossConfig;
   options: EqualLossOptions;
 }) {
-  await loadKernels();
-  return equalLossRun(mnistMlpProblem(c.spec), c.config, c.options);
+  return equalLossRun(await problemFor(c.spec), c.config, c.options);
 }
 
 export async function sharpnessJob(c: {
@@ -41,8 +45,7 @@ export async function sharpnessJob(c: {
   theta: Params;
   options: SharpnessJobOptions;
 }) {
-  await loadKernels();
-  return sharpnessOf(mnistMlpProblem(c.spec), c.theta, c.options);
+  return sharpnessOf(await problemFor(c.spec), c.theta, c.options);
 }
 
 export async function interpolationJob(c: {
@@ -51,8 +54,7 @@ export async function interpolationJob(c: {
   to: Params;
   alphas: number[];
 }) {
-  await loadKernels();
-  const problem = mnistMlpProblem(c.spec);
+  const problem = await problemFor(c.spec);
   return interpolationCurve(problem.model, c.from, c.to, c.alphas, {
     train: problem.train,
     test: problem.test,
