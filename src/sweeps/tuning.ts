@@ -175,22 +175,14 @@ function targetRunKey(
   };
 }
 
-/** One trainToTarget run, computed (what the cache stores). */
+/** One trainToTarget run, computed: the part of it the cache stores. */
 function computeTargetRun(
   problem: TargetProblem,
   run: { m: number; lr: number; seed: number; maxSteps: number },
   settings: TargetRunSettings,
 ): StoredTargetRun {
-  const result = trainToTarget(problem.model, problem.data, {
-    batchSize: run.m,
-    lr: run.lr,
-    target: problem.target,
-    maxSteps: run.maxSteps,
-    seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement",
-    evalGrowth: settings.evalGrowth ?? 1.04,
-    divergenceFactor: settings.divergenceFactor ?? 10,
-  });
+  // The same run replayTargetRun gives (deterministic): one call of trainToTarget and its defaults.
+  const result = replayTargetRun(problem, run, settings);
   return {
     status: result.status,
     steps: result.steps,
