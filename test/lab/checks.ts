@@ -163,13 +163,8 @@ export async function screenshot(
   return file;
 }
 
-/**
- * CPU seconds used so far by this process and every process under it (the servers, their kernels,
- * Chromium): for each live process its own time plus that of its children it has reaped. Linux
- * only (/proc); null elsewhere. On a shared machine this, unlike the wall clock, does not grow with
- * the other users' load: an idle 2-core machine needs between half of it and all of it.
- */
-export function treeCpuSeconds(): number | null {
+/** Each process's parent and own CPU ticks (utime + stime), from /proc; null where there is none. */
+function processTicks(): Map<number, { ppid: number; ticks: number }> | null {
   let names: string[];
   try {
     names = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
@@ -179,31 +174,65 @@ export function treeCpuSeconds(): number | null {
   const stats = new Map<number, { ppid: number; ticks: number }>();
   for (const n of names) {
     try {
-      // Fields after the parenthesised command name: state ppid ... utime(14) stime cutime cstime.
+      // Fields after the parenthesised command name: state ppid ... utime(14) stime.
       const text = fs.readFileSync(`/proc/${n}/stat`, "utf8");
       const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(n), {
-        ppid: Number(f[1]),
-        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
-      });
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
     } catch {
       // the process ended meanwhile
     }
   }
-  const inTree = new Set([process.pid]);
-  let grown = true;
-  while (grown) {
-    grown = false;
-    for (const [pid, s] of stats) {
-      if (!inTree.has(pid) && inTree.has(s.ppid)) {
-        inTree.add(pid);
-        grown = true;
-      }
-    }
+  return stats;
+}
+
+/**
+ * CPU seconds of this process and every process under it (the servers, their kernels, Chromium),
+ * sampled every `everyMs` while the suite runs: each process counts with the last CPU time seen
+ * for it. Reading the reaped children's times at the end instead misses most of Chromium's: its
+ * renderers are not reaped up the chain when the browser closes (that way counted 67 s where
+ * sampling counted 142 s). Processes that live less than a sampling interval are missed. Linux
+ * only (/proc): total() is null elsewhere. On a shared machine this, unlike the wall clock, does
+ * not grow with the other users' load: an idle 2-core machine needs between half of it and all.
+ */
+export class TreeCpu {
+  private readonly seen = new Map<number, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private available = true;
+
+  constructor(everyMs = 2000) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
   }
-  let ticks = 0;
-  for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
-  return ticks / 100; // USER_HZ: 100 on Linux
+
+  private sample(): void {
+    const stats = processTicks();
+    if (!stats) {
+      this.available = false;
+      return;
+    }
+    const inTree = new Set([process.pid]);
+    let grown = true;
+    while (grown) {
+      grown = false;
+      for (const [pid, s] of stats)
+        if (!inTree.has(pid) && inTree.has(s.ppid)) {
+          inTree.add(pid);
+          grown = true;
+        }
+    }
+    for (const pid of inTree) this.seen.set(pid, stats.get(pid)!.ticks);
+  }
+
+  /** Stops sampling; the CPU seconds counted, or null without /proc. */
+  total(): number | null {
+    this.sample();
+    clearInterval(this.timer);
+    if (!this.available) return null;
+    let ticks = 0;
+    for (const t of this.seen.values()) ticks += t;
+    return ticks / 100; // USER_HZ: 100 on Linux
+  }
 }
 
 /** CPU seconds of the kernel whose connection file names `kernelId` (Linux /proc), or null. */
@@ -230,7 +259,7 @@ export function kernelCpuSeconds(kernelId: string): number | null {
 /**
  * Wall-clock seconds per phase of the suite and per notebook within it, and CPU seconds where they
  * can be told apart (a kernel's own, see kernelCpuSeconds): the phases overlap in time, so the CPU
- * of the whole process tree is only reported in all (treeCpuSeconds).
+ * of the whole process tree is only reported in all (TreeCpu).
  */
 export class PhaseClock {
   readonly entries: Array<{

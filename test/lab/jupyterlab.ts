@@ -114,12 +114,19 @@ export interface LiveRun {
   kernelCpu: number | null;
 }
 
+// Polled while the kernel runs, so it reads only what it needs: outputs' types, never toJSON() (a
+// deep copy of every output, charts' data and plotly.js included, which four times a second kept
+// Chromium busy on a core the kernels needed).
 const RUN_OVER = `(() => {
   const w = ${PANEL};
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
   if (!k || k.status !== "idle") return false;
   const code = w.content.widgets.filter((c) => c.model.type === "code");
-  const failed = code.some((c) => c.model.outputs.toJSON().some((o) => o.output_type === "error"));
+  const failed = code.some((c) => {
+    const outputs = c.model.outputs;
+    for (let i = 0; i < outputs.length; i++) if (outputs.get(i).type === "error") return true;
+    return false;
+  });
   return failed || code.every((c) => typeof c.model.executionCount === "number");
 })()`;
 

@@ -62,13 +62,14 @@ import {
 export const MAX_WORKERS = 64;
 
 /**
- * The m from which two workers pay on the development machine (2 cores, MLP 784-128-10): the
- * smallest m at which two workers timed faster than one (1.4× at m = 64, 1.05× at m = 32, in
- * interleaved timings on a machine busy with other work), in line with the parts of a step
- * (a share of 32 examples takes about 0.3 ms; converting θ, combining the gradients and the update
- * add about 0.1 ms). measureParallelSteps (src/compute/parallel.ts) measures it on another machine.
+ * The m from which two workers paid through train() in every measurement on a 2-core machine (MLP
+ * 784-128-10, `npm run bench -- --workers 2 --no-torch`, four runs): 1.04×, 0.87×, 0.85× one
+ * worker's examples/s at m = 128; 1.27×, 1.06×, 1.07×, 0.90× at m = 256; 1.55×, 1.42×, 1.43×,
+ * 1.40× at m = 512; 1.76× at m = 1024. Below it a step runs on the calling thread alone.
+ * measureParallelSteps (src/compute/parallel.ts) measures the crossover of one batch gradient on
+ * another machine (chapter 5).
  */
-export const DEFAULT_CROSSOVER = 64;
+export const DEFAULT_CROSSOVER = 512;
 
 export interface DataParallelOptions {
   /** K, the number of workers, the calling thread included (default 2). */
@@ -307,11 +308,14 @@ class Workers {
       );
     const claim = (w: number): boolean =>
       Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
-    const t0 = performance.now();
     try {
       own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
-      // A worker that claimed its share should finish about as long after this thread as it woke after it: spin that long.
-      spinMs = Math.min(MAX_SPIN_MS, 0.1 + performance.now() - t0);
+      // Wait for a worker's share spinning, for up to MAX_SPIN_MS: asleep in Atomics.wait, this
+      // thread took about a millisecond to run again on this machine, as long as a whole share at
+      // m = 128. Bench (MLP 784-128-10, 2 workers, one run): spinning for the own share's time
+      // plus 0.1 ms gave 0.56× one worker's examples/s at m = 128, twice that plus 0.5 ms 0.87×,
+      // a flat 2 ms 1.04×.
+      spinMs = MAX_SPIN_MS;
       // Every share whose worker has not woken up yet is done here.
       for (let w = 1; w < this.count; w++) {
         if (!claim(w)) continue;
