@@ -112,10 +112,14 @@ export async function startServer(
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group: stop() ends the server and the kernels it started
   });
+  endsWithThisProcess(child.pid!, home.dir);
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   let exited: string | null = null;
-  child.on("exit", (code, signal) => (exited = `exited with ${signal ?? code}`));
+  child.on("exit", (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+    liveServers.delete(child.pid!);
+  });
   const url = `http://127.0.0.1:${port}/`;
   const at = (p: string) =>
     `${url}${p.replace(/^\//, "")}${p.includes("?") ? "&" : "?"}token=${token}`;
@@ -154,6 +158,60 @@ export async function startServer(
       stopGroup(child); // kernels the server left behind
     },
   };
+}
+
+/**
+ * The servers still running (process group → Jupyter home). The servers run detached (their own
+ * groups, so that stop() can signal them and what they started), which also means that nothing
+ * ends them when this process is stopped (Ctrl-C, a CI time-out's SIGTERM): this does, on exit and
+ * on those signals. A server ends its kernels when it gets SIGTERM, but not when it is killed, and
+ * Jupyter starts each kernel in a session of its own: the kernels are found by their connection
+ * files, which lie in the home, and killed too.
+ */
+const liveServers = new Map<number, string>();
+let cleanupInstalled = false;
+
+function endsWithThisProcess(group: number, homeDir: string): void {
+  liveServers.set(group, homeDir);
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const endAll = () => {
+    for (const [g, dir] of liveServers) {
+      try {
+        process.kill(-g, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      killProcessesNaming(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    liveServers.clear();
+  };
+  process.on("exit", endAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.once(signal, () => {
+      endAll();
+      process.kill(process.pid, signal); // then the signal's usual end
+    });
+}
+
+/** SIGKILL to every process whose command line names `text` (Linux /proc; nothing elsewhere). */
+function killProcessesNaming(text: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    try {
+      if (Number(n) === process.pid) continue;
+      if (fs.readFileSync(`/proc/${n}/cmdline`, "utf8").includes(text))
+        process.kill(Number(n), "SIGKILL");
+    } catch {
+      // gone, or not ours
+    }
+  }
 }
 
 function stopGroup(child: ChildProcess): void {
