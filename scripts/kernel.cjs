@@ -134,6 +134,11 @@ for (const name of ["iopub", "shell", "control"]) {
       return this[SENDING]?.[name];
     },
     set(sock) {
+      // A publisher drops, silently, every message over its high-water mark (1,000 queued by
+      // default) while its I/O thread has not yet passed the queue on: a burst of output on a busy
+      // machine lost its last lines that way (CI: lines 1,491–1,499 of test/fixtures/burst.ipynb's
+      // 1,500, the display after them arrived). 0 = no limit: output is never dropped here.
+      if (name === "iopub" && sock) sock.sendHighWaterMark = 0;
       this[SENDING] = { ...this[SENDING], [name]: sock ? sendInOrder(sock) : sock };
     },
   });
