@@ -4,9 +4,9 @@
 // prettier, eslint, the notebooks' code cells). Node 20's --test takes no glob, so the files are
 // listed here. Extra arguments replace the file list: `npm test -- test/display.test.ts`.
 // `npm run test:lab` (--lab) runs only test/lab/: the course in the live classic Notebook and in
-// the project's JupyterLab (lab/), last in plain `npm test` too (after the rest has finished). test/lab needs Debian's Jupyter
-// packages and lab/ built (bash .ci/run installs and builds them); where these are missing it is
-// reported as skipped, with the commands that make it run.
+// the project's JupyterLab (lab/), last in plain `npm test` too (after the rest has finished).
+// test/lab needs Debian's Jupyter packages and lab/ built (bash .ci/run installs and builds them);
+// where these are missing it is reported as skipped, with the commands that make it run.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

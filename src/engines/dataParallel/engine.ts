@@ -311,7 +311,7 @@ class Workers {
     try {
       own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
       // Wait for a worker's share spinning, for up to MAX_SPIN_MS: asleep in Atomics.wait, this
-      // thread took about a millisecond to run again on this machine, as long as a whole share at
+      // thread took about a millisecond to run again on a 2-core machine, as long as a whole share at
       // m = 128. Bench (MLP 784-128-10, 2 workers, one run): spinning for the own share's time
       // plus 0.1 ms gave 0.56× one worker's examples/s at m = 128, twice that plus 0.5 ms 0.87×,
       // a flat 2 ms 1.04×.

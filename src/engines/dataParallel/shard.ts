@@ -60,7 +60,7 @@ export async function serveShard(setup: ShardSetup, port: MessagePortLike): Prom
     for (;;) {
       // Spin a little before sleeping: the next step usually starts a fraction of a millisecond
       // after this share is done, while a thread asleep in Atomics.wait took about a millisecond to
-      // run again on this machine (as long as a share of a step at m = 128), and the calling
+      // run again on a 2-core machine (as long as a share of a step at m = 128), and the calling
       // thread then took the share itself and waited for this one on top (bench: 0.5× one
       // worker at m = 128 without the spin).
       const spinUntil = performance.now() + SPIN_MS;
