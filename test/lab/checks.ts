@@ -8,7 +8,7 @@ import { plotlyPath } from "../../src/display/show";
 import { plotlyPage } from "../../scripts/figures/render";
 import { addImagesToNotebook } from "../../scripts/runner/static-images";
 import { countCharts, type CodeCell, type Notebook } from "../../scripts/runner/nbformat";
-import { root } from "./server";
+import { processesNaming, root } from "./server";
 
 export const screenshotDir = path.join(root, "build", "screenshots", "lab");
 
@@ -237,23 +237,15 @@ export class TreeCpu {
 
 /** CPU seconds of the kernel whose connection file names `kernelId` (Linux /proc), or null. */
 export function kernelCpuSeconds(kernelId: string): number | null {
+  const [pid] = processesNaming(`kernel-${kernelId}.json`);
+  if (pid === undefined) return null;
   try {
-    for (const n of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-      let cmd: string;
-      try {
-        cmd = fs.readFileSync(`/proc/${n}/cmdline`, "utf8");
-      } catch {
-        continue;
-      }
-      if (!cmd.includes(`kernel-${kernelId}.json`)) continue;
-      const text = fs.readFileSync(`/proc/${n}/stat`, "utf8");
-      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-    }
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
   } catch {
-    // no /proc
+    return null; // ended meanwhile
   }
-  return null;
 }
 
 /**

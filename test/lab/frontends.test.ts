@@ -118,6 +118,9 @@ function mechanismNotebook(sources: string[]): string | undefined {
   return best && path.basename(best);
 }
 
+/** A chart shown by jupyterlab-plotly: drawn, or the PNG snapshot it stored when it drew it. */
+const PLOTLY_SHOWN = ".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img";
+
 /** Checks of a live Run All, the same in both front ends. */
 function assertRun(file: string, run: LiveRun, source: string): void {
   assert.deepEqual(run.errors, [], `${file}: error outputs`);
@@ -251,79 +254,64 @@ describe(
         const onPage = (sel: string) =>
           `document.querySelectorAll(${JSON.stringify(sel)}).length >= ${n}`;
         const view = <T>(what: string, fn: () => Promise<T>) => clock.time(`3. ${what}`, name, fn);
-        const labPlotly = await view("JupyterLab, plotly renderer, reloaded", () =>
-          readSaved(
-            plotlyPage,
-            lab,
-            savedFile,
-            shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"),
-            `jupyterlab-plotly-${name}-reloaded`,
-          ),
+        const labView = (what: string, page: Page, file: string, selector: string, shot: string) =>
+          view(what, () => readSaved(page, lab, file, shown(selector), shot));
+        const classicView = (what: string, file: string, selector: string, shot: string) =>
+          view(what, () => readSavedClassic(classicContext, classic, file, onPage(selector), shot));
+        const labPlotly = await labView(
+          "JupyterLab, plotly renderer, reloaded",
+          plotlyPage,
+          savedFile,
+          PLOTLY_SHOWN,
+          `jupyterlab-plotly-${name}-reloaded`,
         );
-        const labHtml = await view("JupyterLab, text/html, reloaded", () =>
-          readSaved(
-            htmlPage,
-            lab,
-            savedFile,
-            shown(".js-plotly-plot .main-svg"),
-            `jupyterlab-html-${name}-reloaded`,
-          ),
+        const labHtml = await labView(
+          "JupyterLab, text/html, reloaded",
+          htmlPage,
+          savedFile,
+          ".js-plotly-plot .main-svg",
+          `jupyterlab-html-${name}-reloaded`,
         );
-        const labHtmlImage = await view("JupyterLab, text/html, untrusted with images", () =>
-          readSaved(
-            htmlPage,
-            lab,
-            image,
-            shown(".batchlab-fallback img"),
-            `jupyterlab-html-${name}-untrusted-image`,
-          ),
+        const labHtmlImage = await labView(
+          "JupyterLab, text/html, untrusted with images",
+          htmlPage,
+          image,
+          ".batchlab-fallback img",
+          `jupyterlab-html-${name}-untrusted-image`,
         );
         if (file !== mechanismFile) return { charts: n, labPlotly, labHtml, labHtmlImage };
         const mechanism = {
-          labPlotlyUntrusted: await view("JupyterLab, plotly renderer, untrusted", () =>
-            readSaved(
-              plotlyPage,
-              lab,
-              image,
-              shown(".js-plotly-plot .main-svg, .jp-RenderedPlotly img.plot-img"),
-              `jupyterlab-plotly-${name}-untrusted-image`,
-            ),
+          labPlotlyUntrusted: await labView(
+            "JupyterLab, plotly renderer, untrusted",
+            plotlyPage,
+            image,
+            PLOTLY_SHOWN,
+            `jupyterlab-plotly-${name}-untrusted-image`,
           ),
-          labHtmlPlain: await view("JupyterLab, text/html, untrusted without images", () =>
-            readSaved(
-              htmlPage,
-              lab,
-              plain,
-              shown(".batchlab-fallback p"),
-              `jupyterlab-html-${name}-untrusted-plain`,
-            ),
+          labHtmlPlain: await labView(
+            "JupyterLab, text/html, untrusted without images",
+            htmlPage,
+            plain,
+            ".batchlab-fallback p",
+            `jupyterlab-html-${name}-untrusted-plain`,
           ),
-          classic: await view("classic, reloaded", () =>
-            readSavedClassic(
-              classicContext,
-              classic,
-              savedFile,
-              onPage(".js-plotly-plot .main-svg"),
-              `classic-${name}-reloaded`,
-            ),
+          classic: await classicView(
+            "classic, reloaded",
+            savedFile,
+            ".js-plotly-plot .main-svg",
+            `classic-${name}-reloaded`,
           ),
-          classicImage: await view("classic, untrusted with images", () =>
-            readSavedClassic(
-              classicContext,
-              classic,
-              image,
-              onPage(".batchlab-fallback img"),
-              `classic-${name}-untrusted-image`,
-            ),
+          classicImage: await classicView(
+            "classic, untrusted with images",
+            image,
+            ".batchlab-fallback img",
+            `classic-${name}-untrusted-image`,
           ),
-          classicPlain: await view("classic, untrusted without images", () =>
-            readSavedClassic(
-              classicContext,
-              classic,
-              plain,
-              onPage(".batchlab-fallback p"),
-              `classic-${name}-untrusted-plain`,
-            ),
+          classicPlain: await classicView(
+            "classic, untrusted without images",
+            plain,
+            ".batchlab-fallback p",
+            `classic-${name}-untrusted-plain`,
           ),
         };
         return { charts: n, labPlotly, labHtml, labHtmlImage, mechanism };

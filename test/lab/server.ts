@@ -195,19 +195,28 @@ function endsWithThisProcess(group: number, homeDir: string): void {
     });
 }
 
-/** SIGKILL to every process whose command line names `text` (Linux /proc; nothing elsewhere). */
-function killProcessesNaming(text: string): void {
+/** The processes whose command line contains `text` (Linux /proc; none elsewhere). */
+export function processesNaming(text: string): number[] {
   let names: string[];
   try {
     names = fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
-    return;
+    return [];
   }
-  for (const n of names) {
+  return names.map(Number).filter((pid) => {
     try {
-      if (Number(n) === process.pid) continue;
-      if (fs.readFileSync(`/proc/${n}/cmdline`, "utf8").includes(text))
-        process.kill(Number(n), "SIGKILL");
+      return pid !== process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
+}
+
+/** SIGKILL to every process whose command line names `text`. */
+function killProcessesNaming(text: string): void {
+  for (const pid of processesNaming(text)) {
+    try {
+      process.kill(pid, "SIGKILL");
     } catch {
       // gone, or not ours
     }

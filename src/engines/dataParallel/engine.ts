@@ -64,9 +64,9 @@ export const MAX_WORKERS = 64;
 /**
  * The m from which two workers paid through train() in every measurement on a 2-core machine (MLP
  * 784-128-10, `npm run bench -- --workers 2 --no-torch`, four runs, one of them with a shorter
- * spin of the calling thread than step()'s): 1.04×, 0.87×, 0.85× one
- * worker's examples/s at m = 128; 1.27×, 1.06×, 1.07×, 0.90× at m = 256; 1.55×, 1.42×, 1.43×,
- * 1.40× at m = 512; 1.76× at m = 1024. Below it a step runs on the calling thread alone.
+ * spin of the calling thread than step()'s): 1.04×, 0.87×, 0.85× one worker's examples/s at
+ * m = 128; 1.27×, 1.06×, 1.07×, 0.90× at m = 256; 1.55×, 1.42×, 1.43×, 1.40× at m = 512; 1.76× at
+ * m = 1024. Below it a step runs on the calling thread alone.
  * measureParallelSteps (src/compute/parallel.ts) measures the crossover of one batch gradient on
  * another machine (chapter 5).
  */
