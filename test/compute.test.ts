@@ -106,6 +106,13 @@ test("measureStepTimes calibrates the step count and reports medians of the runn
   const steps = calibrateSteps(runner, 100, 0.05);
   // One step takes 2e-4 s: 250 steps fill 0.05 s.
   assert.equal(steps, 250);
+  // A first call that starts something (threads, compilation) is not taken for a step's time.
+  let calls = 0;
+  const coldStart: typeof runner = {
+    ...runner,
+    run: (m, n) => (calls++ === 0 ? 1 : runner.run(m, n)),
+  };
+  assert.equal(calibrateSteps(coldStart, 100, 0.05), 250);
   const rows = measureStepTimes(runner, [1, 100], { seconds: 0.05, repeats: 3 });
   assert.deepEqual(
     rows.map((r) => r.m),

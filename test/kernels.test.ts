@@ -284,3 +284,30 @@ test("kernelFeatures names the arithmetic the default kernels use, and BATCHLAB_
     else process.env.BATCHLAB_WASM_FMA = saved;
   }
 });
+
+test("promote_rows and add_promoted_rows: dst = a·x, then dst + b·y, in float64 exactly as JavaScript computes it", () => {
+  // The data-parallel engine combines its shares' float32 gradients with these two; its θ must be
+  // what (n₁/m)·g₁ + (n₂/m)·g₂ gives in float64, so the check is bit for bit, over rows with a
+  // padded stride and a row length that leaves a scalar tail after the SIMD quads.
+  const kernels = new KernelInstance();
+  const rows = 3,
+    cols = 7,
+    stride = pad4(cols);
+  const x = randomF32(rows * stride, 11),
+    y = randomF32(rows * stride, 12);
+  const a = 5 / 13,
+    b = 8 / 13;
+  const xs = kernels.region("x", x.length * 4),
+    ys = kernels.region("y", y.length * 4),
+    out = kernels.region("out", rows * cols * 8);
+  kernels.f32(xs, x.length).set(x);
+  kernels.f32(ys, y.length).set(y);
+  kernels.k.promote_rows(xs.ptr, stride * 4, out.ptr, cols * 8, rows, cols, a);
+  kernels.k.add_promoted_rows(ys.ptr, stride * 4, out.ptr, cols * 8, rows, cols, b);
+  const got = kernels.f64(out, rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const want = a * x[r * stride + c] + b * y[r * stride + c];
+      assert.equal(got[r * cols + c], want, `row ${r}, column ${c}`);
+    }
+});

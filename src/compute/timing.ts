@@ -143,10 +143,14 @@ export function relativeSpread(samples: readonly number[]): number {
 
 /**
  * Steps per repeat so that one repeat lasts about `seconds`: runs 1, 4, 16, … steps until a run
- * lasts a quarter of that (which also warms the engine up), then scales.
+ * lasts a quarter of that (which also warms the engine up), then scales. One step runs first and
+ * is not counted: a first step that starts threads or compiles code (the data-parallel engine's
+ * first split batch starts its workers, a second or more) would otherwise count as one step's
+ * time and calibrate the repeats down to a single step.
  */
 export function calibrateSteps(runner: StepRunner, m: number, seconds: number): number {
   checkPositiveFinite("seconds", seconds);
+  runner.run(m, 1);
   for (let steps = 1; ; steps *= 4) {
     const took = runner.run(m, steps);
     if (took >= seconds / 4 || steps >= 1 << 20)

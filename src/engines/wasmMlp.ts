@@ -32,9 +32,17 @@ interface LayerPlan {
   b: number;
 }
 
-class MlpEngine extends EngineBase {
+/**
+ * The engine behind wasmMlp(), exported for the data-parallel engine (dataParallel/), which runs
+ * it on every worker and moves weights and gradients between them in its rows' float32 layout.
+ */
+export class MlpEngine extends EngineBase {
   readonly layers: LayerPlan[];
   private readonly classes: number;
+  /** Float offsets of each layer's W and b rows in the rows' layout (see paddedSize). */
+  private readonly rowOffsets: { W: number; b: number }[] = [];
+  /** Floats of the weights (or the gradients) as the kernels hold them: every row padded, layer after layer. */
+  readonly paddedSize: number;
 
   constructor(
     readonly widths: readonly number[],
@@ -47,6 +55,17 @@ class MlpEngine extends EngineBase {
       pout: padded(layer.outputs),
     }));
     this.classes = widths[widths.length - 1];
+    let offset = 0;
+    for (const { outputs, pin, pout } of this.layers) {
+      this.rowOffsets.push({ W: offset, b: offset + outputs * pin });
+      offset += outputs * pin + pout;
+    }
+    this.paddedSize = offset;
+  }
+
+  static of(widths: readonly number[]): MlpEngine {
+    widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
+    return new MlpEngine(widths, mlpLayout(widths).size);
   }
 
   /** The input row, each layer's activation and its gradient (f32), the index and the label (i32). */
@@ -54,7 +73,7 @@ class MlpEngine extends EngineBase {
     return 4 * (this.layers[0].pin + 2 * this.layers.reduce((s, l) => s + l.pout, 0)) + 4 + 4;
   }
 
-  private weights(l: number): { W: Region; b: Region; dW: Region; db: Region } {
+  protected weights(l: number): { W: Region; b: Region; dW: Region; db: Region } {
     const { outputs, pin, pout } = this.layers[l];
     return {
       W: this.kernels.region(`W${l}`, outputs * pin * 4),
@@ -247,14 +266,134 @@ class MlpEngine extends EngineBase {
     });
   }
 
-  protected gradientAt(data: Dataset, batch: ArrayLike<number>, g64: number): number {
+  protected gradientAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    g64: number,
+    wantLoss: boolean,
+  ): number {
+    void wantLoss; // the loss comes with the gradient
     const loss = this.batchGradient32(data, batch);
     this.promote(g64, "gradients");
     return loss / batch.length;
   }
 
+  /** The float32 weights, in the rows' layout, into `out` (paddedSize long). */
+  copyWeightsTo(out: Float32Array): void {
+    this.copyRows("params", out, "out");
+  }
+
+  /** The float32 weights from `rows` (paddedSize long, the rows' layout), as copyWeightsTo wrote them. */
+  copyWeightsFrom(rows: Float32Array): void {
+    this.copyRows("params", rows, "in");
+  }
+
+  /**
+   * The mean gradient of `batch` at the loaded weights, in float32 in the rows' layout, into `out`;
+   * returns the batch's summed loss.
+   */
+  rowsGradient(data: Dataset, batch: ArrayLike<number>, out: Float32Array): number {
+    const loss = this.batchGradient32(data, batch);
+    this.copyRows("gradients", out, "out");
+    return loss;
+  }
+
+  private copyRows(
+    which: "params" | "gradients",
+    rows: Float32Array,
+    direction: "in" | "out",
+  ): void {
+    if (rows.length !== this.paddedSize)
+      throw new BatchlabArgumentError("rows.length", rows.length, `${this.paddedSize}`);
+    this.layers.forEach((layer, l) => {
+      const r = this.weights(l);
+      const [W, b] = which === "params" ? [r.W, r.b] : [r.dW, r.db];
+      const w = this.kernels.f32(W, layer.outputs * layer.pin);
+      const bias = this.kernels.f32(b, layer.pout);
+      const { W: at, b: bAt } = this.rowOffsets[l];
+      if (direction === "out") {
+        rows.set(w, at);
+        rows.set(bias, bAt);
+      } else {
+        w.set(rows.subarray(at, at + w.length));
+        bias.set(rows.subarray(bAt, bAt + bias.length));
+      }
+    });
+  }
+
+  /**
+   * g ← Σ_k weights[k]·shares[k] in float64, in θ's layout at byte address g64, from float32
+   * gradients in the rows' layout that sit one after another from byte address `shares`: the first
+   * share is promoted, each next one added (weights 0 are skipped).
+   */
+  protected combineRowsAt(shares: number, weights: readonly number[], g64: number): void {
+    const k = this.kernels.k;
+    let first = true;
+    weights.forEach((weight, s) => {
+      if (weight === 0) return;
+      const promote = first ? k.promote_rows : k.add_promoted_rows;
+      first = false;
+      const base = shares + 4 * s * this.paddedSize;
+      this.layers.forEach((layer, l) => {
+        const { W, b } = this.rowOffsets[l];
+        promote(
+          base + 4 * W,
+          layer.pin * 4,
+          g64 + layer.w * 8,
+          layer.inputs * 8,
+          layer.outputs,
+          layer.inputs,
+          weight,
+        );
+        promote(base + 4 * b, 0, g64 + layer.b * 8, 0, 1, layer.outputs, weight);
+      });
+    });
+  }
+
+  /** plainStepper's update of θ (and v) at t64 (v64) from the float64 gradient at g64, θ's new float32 weights written alongside. */
+  protected updateFrom64At(
+    t64: number,
+    v64: number,
+    g64: number,
+    lr: number,
+    rule: UpdateRule,
+  ): void {
+    const k = this.kernels.k;
+    this.layers.forEach((layer, l) => {
+      const { W, b } = this.weights(l);
+      k.sgd_update_rows(
+        t64 + layer.w * 8,
+        v64 + layer.w * 8,
+        g64 + layer.w * 8,
+        layer.inputs * 8,
+        1,
+        W.ptr,
+        layer.pin * 4,
+        layer.outputs,
+        layer.inputs,
+        lr,
+        rule.momentum,
+        rule.weightDecay,
+      );
+      k.sgd_update_rows(
+        t64 + layer.b * 8,
+        v64 + layer.b * 8,
+        g64 + layer.b * 8,
+        0,
+        1,
+        b.ptr,
+        0,
+        1,
+        layer.outputs,
+        lr,
+        rule.momentum,
+        rule.weightDecay,
+      );
+    });
+  }
+
   /** Gathers the batch, runs forward and backward: the float32 gradient in dW, db. Returns Σ loss. */
-  private batchGradient32(data: Dataset, batch: ArrayLike<number>): number {
+  protected batchGradient32(data: Dataset, batch: ArrayLike<number>): number {
     const m = batch.length;
     this.gatherBatch(
       data,

@@ -6,36 +6,38 @@
 //     (1/m) Σᵢ ∇Lᵢ = Σ_k (n_k/m) · (1/n_k) Σ_{i ∈ share k} ∇Lᵢ.
 //
 // Worker 0 is the calling thread itself (it would otherwise sit idle waiting), workers 1…K−1 are
-// node:worker_threads. They share, through SharedArrayBuffers, θ (float64), the batch's indices,
-// one gradient slot per worker and every dataset used; each keeps its own float32 copy of the data
-// in its own kernels' memory. Steps are synchronised with Atomics (layout.ts): no message per step.
-// A worker that has not woken up by the time the calling thread has finished its own share loses
-// that share to the calling thread (a compare-and-swap decides who computes it), so that on a
-// machine with more runnable threads than cores a step does not wait for a thread that is not
-// scheduled; whoever computes a share, its gradient is the same to the bit (the same kernels).
-// The combined gradient then goes through plainStepper's update, in float64, with the same
-// operations in the same order, so θ differs from the one-worker engine's only by the float32
-// rounding of the gradients' sums, which run over different groupings of the examples (tested).
+// node:worker_threads, each with an engine of its own (wasmMlp's MlpEngine). They share, through
+// SharedArrayBuffers, the float32 weights, the batch's indices, one float32 gradient slot per
+// worker (both in the kernels' padded rows) and every dataset used; each keeps its own float32
+// copy of the data in its own kernels' memory. Steps are synchronised with Atomics (layout.ts): no
+// message per step. A worker that has not woken up by the time the calling thread has finished
+// its own share loses that share to the calling thread (a compare-and-swap decides who computes
+// it), so that on a machine with more runnable threads than cores a step does not wait for a thread
+// that is not scheduled; whoever computes a share, its gradient is the same to the bit (the same
+// kernels).
 //
-// A step on K workers pays a fixed synchronisation cost (waking the workers, each converting θ to
-// float32, the gradients' combination) that a small batch cannot amortise: below `crossover`
-// examples the engine runs the step on the calling thread alone, exactly as wasmMlp does.
+// The calling thread's engine is wasmMlp's with its step and its gradient split across the workers:
+// θ (and the velocity) stay in float64 in its memory between steps, as in wasmMlp's stepper; a step
+// hands the workers the float32 weights, combines the shares' float32 gradients in float64 with
+// the weights n_k/m (promote_rows, add_promoted_rows) and applies plainStepper's update
+// (sgd_update_rows), which writes the next step's float32 weights in the same pass. So θ differs
+// from the one-worker engine's only by the float32 rounding of the gradients' sums, which run over
+// different groupings of the examples (tested).
+//
+// A step on K workers pays a fixed synchronisation cost (waking the workers, copying the weights
+// and the gradients between threads, the combination) that a small batch cannot amortise: below
+// `crossover` examples the engine runs the step on the calling thread alone, exactly as wasmMlp
+// does.
 
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Dataset } from "../../data/dataset";
-import { mlp } from "../../models/mlp";
-import { checkCompatible, type Model, type Params } from "../../models/model";
+import { mlp, mlpLayout } from "../../models/mlp";
+import type { Model, Params } from "../../models/model";
 import { srcDir } from "../../pool/job";
-import { checkedRule, type Stepper, type UpdateRule } from "../../update/sgd";
-import {
-  BatchlabArgumentError,
-  checkIndices,
-  checkPositiveFinite,
-  checkPositiveInteger,
-} from "../../util/validate";
-import type { FastModel } from "../fastModel";
-import { wasmMlp } from "../wasmMlp";
+import type { Stepper, UpdateRule } from "../../update/sgd";
+import { BatchlabArgumentError, checkPositiveInteger } from "../../util/validate";
+import { MlpEngine } from "../wasmMlp";
 import {
   COMMAND,
   DATA,
@@ -63,14 +65,14 @@ export const MAX_WORKERS = 64;
 
 /**
  * The m from which two workers paid through train() in every measurement on a 2-core machine (MLP
- * 784-128-10, `npm run bench -- --workers 2 --no-torch`, four runs, one of them with a shorter
- * spin of the calling thread than step()'s): 1.04×, 0.87×, 0.85× one worker's examples/s at
- * m = 128; 1.27×, 1.06×, 1.07×, 0.90× at m = 256; 1.55×, 1.42×, 1.43×, 1.40× at m = 512; 1.76× at
- * m = 1024. Below it a step runs on the calling thread alone.
- * measureParallelSteps (src/compute/parallel.ts) measures the crossover of one batch gradient on
- * another machine (chapter 5).
+ * 784-128-10). `npm run bench -- --workers 2 --no-torch --rounds 7 --seconds 0.5`, two runs,
+ * two workers ÷ one worker's examples/s: 0.99×, 1.00× at m = 64 (one worker: below this
+ * crossover); 1.48×, 1.46× at m = 128; 1.68×, 1.60× at m = 256; 1.78×, 1.77× at m = 512. With the
+ * crossover at 1, train() at m = 32 ran at 0.81× and at m = 64 at 1.06× (one round of nine 0.84×).
+ * Below it a step runs on the calling thread alone. measureParallelSteps (src/compute/parallel.ts)
+ * measures the crossover on the machine it runs on (chapter 5).
  */
-export const DEFAULT_CROSSOVER = 512;
+export const DEFAULT_CROSSOVER = 128;
 
 export interface DataParallelOptions {
   /** K, the number of workers, the calling thread included (default 2). */
@@ -119,8 +121,12 @@ class Workers {
   readonly control: Int32Array;
   private readonly errorText = new SharedArrayBuffer(ERROR_BYTES);
   private readonly threads: Worker[] = [];
-  private theta: Float64Array = new Float64Array(0);
-  private gradients: Float64Array[] = [];
+  /** The float32 weights every share is computed at, in the kernels' rows. */
+  readonly weights: Float32Array;
+  /** Share k's mean gradient (float32, the kernels' rows) in floats [k·paddedSize, (k+1)·paddedSize). */
+  readonly gradients: Float32Array;
+  /** Share k's summed loss. */
+  readonly losses: Float64Array;
   private batch: Int32Array = new Int32Array(0);
   private readonly shared: SharedData[] = [];
   private nextDataId = 1;
@@ -129,16 +135,18 @@ class Workers {
 
   constructor(
     readonly widths: readonly number[],
-    readonly size: number,
+    readonly paddedSize: number,
     readonly count: number,
   ) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * controlSlots(count)));
+    this.weights = new Float32Array(new SharedArrayBuffer(4 * paddedSize));
+    this.gradients = new Float32Array(new SharedArrayBuffer(4 * paddedSize * count));
+    this.losses = new Float64Array(new SharedArrayBuffer(8 * count));
   }
 
-  /** θ as the workers read it. */
-  get sharedTheta(): Float64Array {
-    this.start();
-    return this.theta;
+  /** Share k's gradient slot. */
+  slot(k: number): Float32Array {
+    return this.gradients.subarray(k * this.paddedSize, (k + 1) * this.paddedSize);
   }
 
   /** Starts the K − 1 threads and waits until they answer. */
@@ -179,22 +187,17 @@ class Workers {
     for (const t of this.threads) t.postMessage(message);
   }
 
-  /** Fresh shared θ, gradients and batch buffers (θ's values are kept), then handed to the workers. */
+  /** A fresh shared batch buffer (the weights, gradients and losses never change), handed to the workers with the rest. */
   private reallocate(batchCapacity: number): void {
-    const theta = new Float64Array(new SharedArrayBuffer(8 * this.size));
-    theta.set(this.theta);
-    this.theta = theta;
-    const gradients = new SharedArrayBuffer(8 * this.size * this.count);
-    this.gradients = Array.from(
-      { length: this.count },
-      (_, w) => new Float64Array(gradients, 8 * this.size * w, this.size),
-    );
     this.batch = new Int32Array(new SharedArrayBuffer(4 * batchCapacity));
+    const shared = (a: { buffer: ArrayBufferLike }): SharedArrayBuffer =>
+      a.buffer as SharedArrayBuffer;
     this.post({
       type: "buffers",
-      theta: theta.buffer as unknown as SharedArrayBuffer,
-      gradients,
-      batch: this.batch.buffer as unknown as SharedArrayBuffer,
+      weights: shared(this.weights),
+      gradients: shared(this.gradients),
+      losses: shared(this.losses),
+      batch: shared(this.batch),
     });
   }
 
@@ -272,15 +275,16 @@ class Workers {
   }
 
   /**
-   * Starts a step on shares 1…K−1 of `batch` (θ must be in sharedTheta), runs `own` (the calling
-   * thread's share 0) and waits for the rest. Returns the share sizes and the gradient slots.
+   * Starts a step on shares 1…K−1 of `batch` (the weights must be in `weights`), runs `own` on the
+   * calling thread's share 0 and waits for the rest; `own` also computes, into slot k, any share k
+   * whose worker has not woken up. Returns the share sizes.
    */
   step(
     data: Dataset,
     batch: ArrayLike<number>,
     workers: number,
-    own: (share: Int32Array, slot: Float64Array) => void,
-  ): { sizes: number[]; slots: Float64Array[] } {
+    own: (share: Int32Array, k: number) => void,
+  ): number[] {
     this.start();
     const m = batch.length;
     const id = this.dataId(data);
@@ -310,25 +314,25 @@ class Workers {
     const claim = (w: number): boolean =>
       Atomics.compareExchange(this.control, shareClaimed(w), epoch - 1, epoch) === epoch - 1;
     try {
-      own(this.batch.subarray(0, sizes[0]), this.gradients[0]);
+      own(this.batch.subarray(0, sizes[0]), 0);
       // Wait for a worker's share spinning, for up to MAX_SPIN_MS: asleep in Atomics.wait, this
       // thread took about a millisecond to run again on a 2-core machine, as long as a whole share at
-      // m = 128. Bench (MLP 784-128-10, 2 workers, one run): spinning for the own share's time
-      // plus 0.1 ms gave 0.56× one worker's examples/s at m = 128, twice that plus 0.5 ms 0.87×,
-      // a flat 2 ms 1.04×.
+      // m = 128. Bench (MLP 784-128-10, 2 workers, one run, with the engine's earlier float64
+      // hand-over of θ and gradients): spinning for the own share's time plus 0.1 ms gave 0.56× one
+      // worker's examples/s at m = 128, twice that plus 0.5 ms 0.87×, a flat 2 ms 1.04×.
       spinMs = MAX_SPIN_MS;
       // Every share whose worker has not woken up yet is done here.
       for (let w = 1; w < this.count; w++) {
         if (!claim(w)) continue;
         resolved[w] = true;
-        if (this.control[shareCount(w)] > 0) own(share(w), this.gradients[w]);
+        if (this.control[shareCount(w)] > 0) own(share(w), w);
       }
     } finally {
       // Shares claimed by their workers are waited for (after a failure here, unclaimed ones are abandoned).
       for (let w = 1; w < this.count; w++)
         if (!resolved[w] && !claim(w)) this.waitFor(shareDone(w), epoch, "finish a step", spinMs);
     }
-    return { sizes, slots: this.gradients };
+    return sizes;
   }
 
   async close(): Promise<void> {
@@ -342,62 +346,79 @@ class Workers {
   }
 }
 
-/**
- * g ← Σ_k (n_k/m)·slot_k over the shares that have examples, then plainStepper's update of θ (and
- * the velocity) with g: weight decay, momentum, θ ← θ − η·g, the same operations in the same order.
- * With two shares all of it is one pass over θ (the usual case; three passes cost ~0.1 ms more at
- * p = 101,770, a third of the synchronisation budget of a step).
- */
-function combineAndUpdate(
-  sizes: number[],
-  slots: Float64Array[],
-  theta: Float64Array,
-  velocity: Float64Array | null,
-  grad: Float64Array,
-  lr: number,
-  rule: UpdateRule,
-): void {
-  const { momentum, weightDecay } = rule;
-  const p = theta.length;
-  const used = sharesUsed(sizes, slots);
-  if (used.length === 2 && !velocity && weightDecay === 0) {
-    const [{ w: wa, slot: sa }, { w: wb, slot: sb }] = used;
-    for (let j = 0; j < p; j++) theta[j] = theta[j] - lr * (wa * sa[j] + wb * sb[j]);
-    return;
-  }
-  combine(sizes, slots, grad);
-  if (weightDecay > 0) for (let j = 0; j < p; j++) grad[j] += weightDecay * theta[j];
-  if (velocity) {
-    for (let j = 0; j < p; j++) velocity[j] = momentum * velocity[j] + grad[j];
-    for (let j = 0; j < p; j++) theta[j] = theta[j] - lr * velocity[j];
-  } else {
-    for (let j = 0; j < p; j++) theta[j] = theta[j] - lr * grad[j];
-  }
-}
+/** wasmMlp's engine with its gradient and its step split across the workers from `crossover` examples on. */
+class ParallelMlpEngine extends MlpEngine {
+  readonly pool: Workers;
 
-/** The shares with examples, with their weights n_k/m. */
-function sharesUsed(sizes: number[], slots: Float64Array[]): { w: number; slot: Float64Array }[] {
-  const m = sizes.reduce((a, b) => a + b, 0);
-  return sizes.map((n, k) => ({ w: n / m, slot: slots[k] })).filter((s) => s.w > 0);
-}
-
-/** out ← Σ_k (n_k/m)·slot_k, in float64 (slots of empty shares are stale and skipped). */
-function combine(sizes: number[], slots: Float64Array[], out: Float64Array): void {
-  const used = sharesUsed(sizes, slots);
-  const p = out.length;
-  if (used.length === 2) {
-    // The common case, K = 2, in one pass.
-    const [a, b] = used;
-    const wa = a.w,
-      wb = b.w,
-      sa = a.slot,
-      sb = b.slot;
-    for (let j = 0; j < p; j++) out[j] = wa * sa[j] + wb * sb[j];
-    return;
+  constructor(
+    widths: readonly number[],
+    workers: number,
+    readonly crossover: number,
+  ) {
+    super(widths, mlpLayout(widths).size);
+    this.pool = new Workers(widths, this.paddedSize, workers);
   }
-  const first = used[0];
-  for (let j = 0; j < p; j++) out[j] = first.w * first.slot[j];
-  for (const { w, slot } of used.slice(1)) for (let j = 0; j < p; j++) out[j] += w * slot[j];
+
+  /** The workers a batch of m examples is split across: 1 below the crossover, else min(K, m). */
+  workersFor(m: number): number {
+    return m < this.crossover ? 1 : Math.min(this.pool.count, m);
+  }
+
+  protected override gradientAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    g64: number,
+    wantLoss: boolean,
+  ): number {
+    const workers = this.workersFor(batch.length);
+    if (workers === 1) return super.gradientAt(data, batch, g64, wantLoss);
+    return this.parallelGradientAt(data, batch, workers, g64);
+  }
+
+  protected override stepAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    t64: number,
+    v64: number,
+    lr: number,
+    rule: UpdateRule,
+    weightsCurrent: boolean,
+  ): void {
+    const workers = this.workersFor(batch.length);
+    if (workers === 1) return super.stepAt(data, batch, t64, v64, lr, rule, weightsCurrent);
+    if (!weightsCurrent) this.loadThetaAt(t64);
+    const g64 = this.kernels.region("grad64", this.size * 8).ptr;
+    this.parallelGradientAt(data, batch, workers, g64);
+    this.updateFrom64At(t64, v64, g64, lr, rule);
+  }
+
+  /** The mean gradient at the loaded weights, on `workers` workers, as float64 in θ's layout at g64; returns the mean loss. */
+  private parallelGradientAt(
+    data: Dataset,
+    batch: ArrayLike<number>,
+    workers: number,
+    g64: number,
+  ): number {
+    const { pool } = this;
+    this.copyWeightsTo(pool.weights);
+    const sizes = pool.step(data, batch, workers, (share, k) => {
+      pool.losses[k] = this.rowsGradient(data, share, pool.slot(k));
+    });
+    const used = sizes.length * this.paddedSize;
+    const shares = this.kernels.region("dataParallel.shares", 4 * used);
+    this.kernels.f32(shares, used).set(pool.gradients.subarray(0, used));
+    const m = batch.length;
+    this.combineRowsAt(
+      shares.ptr,
+      sizes.map((n) => n / m),
+      g64,
+    );
+    let loss = 0;
+    sizes.forEach((n, k) => {
+      if (n > 0) loss += pool.losses[k];
+    });
+    return loss / m;
+  }
 }
 
 /**
@@ -411,6 +432,7 @@ export function dataParallelMlp(
   options: DataParallelOptions = {},
 ): DataParallelModel {
   const reference = mlp(widths);
+  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
   const K = options.workers ?? 2;
   if (!Number.isInteger(K) || K < 1 || K > MAX_WORKERS) {
     throw new BatchlabArgumentError(
@@ -421,89 +443,11 @@ export function dataParallelMlp(
   }
   const crossover = options.crossover ?? DEFAULT_CROSSOVER;
   checkPositiveInteger("crossover", crossover);
-  const single: FastModel = wasmMlp(widths);
-  const pool = new Workers(widths, reference.size, K);
-  const workersFor = (m: number): number => (m < crossover ? 1 : Math.min(K, m));
-
-  /** The mean gradient at the shared θ on K workers, combined into `out`. */
-  const parallelGradient = (
-    data: Dataset,
-    batch: ArrayLike<number>,
-    workers: number,
-  ): { sizes: number[]; slots: Float64Array[] } =>
-    pool.step(data, batch, workers, (share, slot) =>
-      single.batchGradient(pool.sharedTheta, data, share, slot),
-    );
-
-  const batchGradient = (
-    theta: Params,
-    data: Dataset,
-    batch: ArrayLike<number>,
-    out: Float64Array,
-  ): void => {
-    checkCompatible(reference, theta, data);
-    checkIndices("batch", batch, data.n);
-    if (out.length !== reference.size)
-      throw new BatchlabArgumentError("out.length", out.length, `${reference.size}`);
-    const workers = workersFor(batch.length);
-    if (workers === 1) return single.batchGradient(theta, data, batch, out);
-    pool.sharedTheta.set(theta);
-    const { sizes, slots } = parallelGradient(data, batch, workers);
-    combine(sizes, slots, out);
-  };
-
-  /**
-   * train()'s update. Below the crossover it is the one-worker engine's stepper (θ in its memory);
-   * from the crossover on θ lives in shared memory and the update runs here after the combination.
-   * The two hand θ over through the caller's array when m crosses the crossover. With momentum the
-   * velocity must cross too, which the one-worker stepper keeps to itself: then its steps run as
-   * plainStepper on the one-worker engine's gradient.
-   */
-  const stepper = (theta: Params, rule: UpdateRule): Stepper => {
-    if (theta.length !== reference.size)
-      throw new BatchlabArgumentError("theta.length", theta.length, `${reference.size}`);
-    const fixedRule = checkedRule(rule);
-    const velocity = fixedRule.momentum > 0 ? new Float64Array(reference.size) : null;
-    const grad = new Float64Array(reference.size);
-    const one = velocity ? null : single.stepper(theta, fixedRule);
-    let where: "array" | "single" | "shared" = "array";
-    const toArray = (): void => {
-      if (where === "single") one?.sync();
-      if (where === "shared") theta.set(pool.sharedTheta);
-      where = "array";
-    };
-    return {
-      step(data, batch, lr) {
-        checkCompatible(reference, theta, data);
-        checkIndices("batch", batch, data.n);
-        checkPositiveFinite("lr", lr);
-        const workers = workersFor(batch.length);
-        if (workers === 1) {
-          if (where === "shared") toArray();
-          if (one) {
-            one.step(data, batch, lr);
-            where = "single";
-          } else {
-            single.batchGradient(theta, data, batch, grad);
-            combineAndUpdate([1], [grad], theta, velocity, grad, lr, fixedRule);
-          }
-          return;
-        }
-        if (where !== "shared") {
-          toArray();
-          pool.sharedTheta.set(theta);
-          where = "shared";
-        }
-        const { sizes, slots } = parallelGradient(data, batch, workers);
-        combineAndUpdate(sizes, slots, pool.sharedTheta, velocity, grad, lr, fixedRule);
-      },
-      sync: toArray,
-    };
-  };
-
+  const engine = new ParallelMlpEngine(widths, K, crossover);
+  const fast = engine.model(reference, `MLP ${widths.join("-")} (wasm f32)`);
   return {
     name: `MLP ${widths.join("-")} (wasm f32, ${K} worker${K === 1 ? "" : "s"})`,
-    engine: `${single.engine} ×${K}`,
+    engine: `${fast.engine} ×${K}`,
     workers: K,
     crossover,
     size: reference.size,
@@ -511,15 +455,15 @@ export function dataParallelMlp(
     classes: reference.classes,
     workersFor: (m) => {
       checkPositiveInteger("m", m);
-      return workersFor(m);
+      return engine.workersFor(m);
     },
-    init: (random) => reference.init(random),
-    exampleLoss: (theta, data, i) => reference.exampleLoss(theta, data, i),
-    exampleGradient: (theta, data, i, out) => reference.exampleGradient(theta, data, i, out),
-    predict: (theta, data, i) => reference.predict(theta, data, i),
-    batchGradient,
-    batchLoss: (theta, data, batch) => single.batchLoss(theta, data, batch),
-    stepper,
-    close: () => pool.close(),
+    init: fast.init,
+    exampleLoss: fast.exampleLoss,
+    exampleGradient: fast.exampleGradient,
+    predict: fast.predict,
+    batchGradient: fast.batchGradient,
+    batchLoss: fast.batchLoss,
+    stepper: fast.stepper,
+    close: () => engine.pool.close(),
   };
 }

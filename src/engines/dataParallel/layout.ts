@@ -59,8 +59,12 @@ export interface ShardSetup {
 export type ShardMessage =
   | {
       type: "buffers";
-      theta: SharedArrayBuffer;
+      /** The float32 weights (the kernels' padded rows). */
+      weights: SharedArrayBuffer;
+      /** Each share's float32 mean gradient, one slot per worker. */
       gradients: SharedArrayBuffer;
+      /** Each share's summed loss (float64). */
+      losses: SharedArrayBuffer;
       batch: SharedArrayBuffer;
     }
   | {

@@ -1,12 +1,12 @@
 // A worker of the data-parallel engine (runs in a worker thread, started by worker.cjs). It holds
-// its own one-worker engine, wasmMlp(widths), and a float32 copy of every dataset it is sent; per
-// step it reads θ from shared memory, computes the mean gradient of its share of the batch with
-// that engine, and writes it (float64, θ's layout) into its own slot of the shared gradients.
+// its own one-worker engine (wasmMlp's MlpEngine) and a float32 copy of every dataset it is sent;
+// per step it copies the float32 weights from shared memory, computes the mean gradient of its
+// share of the batch with that engine, and writes it (float32, the kernels' rows) into its own slot
+// of the shared gradients, and the share's summed loss beside it.
 
 import type { Dataset } from "../../data/dataset";
 import { loadKernels } from "../wasm/runtime";
-import { wasmMlp } from "../wasmMlp";
-import type { FastModel } from "../fastModel";
+import { MlpEngine } from "../wasmMlp";
 import {
   COMMAND,
   DATA,
@@ -36,10 +36,11 @@ export async function serveShard(setup: ShardSetup, port: MessagePortLike): Prom
   await loadKernels(); // each thread assembles its own kernels (wabt loads asynchronously)
   const control = new Int32Array(setup.control);
   const w = setup.index;
-  const engine: FastModel = wasmMlp(setup.widths);
+  const engine = MlpEngine.of(setup.widths);
   const datasets = new Map<number, Dataset>();
-  let theta: Float64Array = new Float64Array(0);
-  let slot: Float64Array = new Float64Array(0);
+  let weights: Float32Array = new Float32Array(0);
+  let slot: Float32Array = new Float32Array(0);
+  let losses: Float64Array = new Float64Array(0);
   let batch: Int32Array = new Int32Array(0);
 
   const finish = (): void => {
@@ -52,7 +53,8 @@ export async function serveShard(setup: ShardSetup, port: MessagePortLike): Prom
     const start = Atomics.load(control, shareStart(w));
     const data = datasets.get(Atomics.load(control, DATA));
     if (!data) throw new Error(`worker ${w} has no dataset ${Atomics.load(control, DATA)}`);
-    engine.batchGradient(theta, data, batch.subarray(start, start + count), slot);
+    engine.copyWeightsFrom(weights);
+    losses[w] = engine.rowsGradient(data, batch.subarray(start, start + count), slot);
   };
 
   /** Answers commands until told to pause or stop; `seen` is the EPOCH the calling thread has already been served for. */
@@ -97,9 +99,10 @@ export async function serveShard(setup: ShardSetup, port: MessagePortLike): Prom
   port.on("message", (message) => {
     switch (message.type) {
       case "buffers":
-        theta = new Float64Array(message.theta);
+        weights = new Float32Array(message.weights);
         batch = new Int32Array(message.batch);
-        slot = new Float64Array(message.gradients, w * engine.size * 8, engine.size);
+        slot = new Float32Array(message.gradients, w * engine.paddedSize * 4, engine.paddedSize);
+        losses = new Float64Array(message.losses);
         break;
       case "data":
         datasets.set(message.id, {

@@ -504,6 +504,42 @@ const EXP = `
       (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.trunc_f64_s (local.get $k)) (i32.const 1023))) (i64.const 52)))))
 `;
 
+/**
+ * dst (f64 rows) ← scale · src (f32 rows), or with `accumulate` dst ← dst + scale · src: the second
+ * adds the shares' gradients of the data-parallel engine, one share at a time, in float64.
+ */
+function promoteRows(name: string, accumulate: boolean): string {
+  const combine = (old: string, value: string, T: "f64" | "f64x2"): string =>
+    accumulate ? `(${T}.add ${old} ${value})` : value;
+  return `;; dst (f64 rows) ${accumulate ? "+=" : "←"} scale · src (f32 rows).
+  (func $${name} (export "${name}") (param $src i32) (param $sstride i32) (param $dst i32) (param $dstride i32) (param $rows i32) (param $cols i32) (param $scale f64)
+    (local $r i32) (local $j i32) (local $s i32) (local $d i32) (local $cols4 i32) (local $k v128)
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $k (f64x2.splat (local.get $scale)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $sstride))))
+      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $dstride))))
+      (local.set $j (i32.const 0))
+      (block $vdone (loop $v
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $cols4)))
+        (v128.store (local.get $d) ${combine("(v128.load (local.get $d))", "(f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $s))))", "f64x2")})
+        (v128.store offset=16 (local.get $d) ${combine("(v128.load offset=16 (local.get $d))", "(f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $s))))", "f64x2")})
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 32)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $v)))
+      (block $sdone (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $cols)))
+        (f64.store (local.get $d) ${combine("(f64.load (local.get $d))", "(f64.mul (local.get $scale) (f64.promote_f32 (f32.load (local.get $s))))", "f64")})
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (local.set $d (i32.add (local.get $d) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))`;
+}
+
 /** Element-wise passes: conversions between θ (f64) and the f32 buffers, gathers, masks, losses. */
 const ELEMENTWISE = `
   ;; dst (f32 rows, stride dstride bytes) ← src (f64 rows, stride sstride bytes), cols per row.
@@ -535,33 +571,9 @@ const ELEMENTWISE = `
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-  ;; dst (f64 rows) ← scale · src (f32 rows).
-  (func $promote_rows (export "promote_rows") (param $src i32) (param $sstride i32) (param $dst i32) (param $dstride i32) (param $rows i32) (param $cols i32) (param $scale f64)
-    (local $r i32) (local $j i32) (local $s i32) (local $d i32) (local $cols4 i32) (local $k v128)
-    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
-    (local.set $k (f64x2.splat (local.get $scale)))
-    (block $done (loop $row
-      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $sstride))))
-      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $dstride))))
-      (local.set $j (i32.const 0))
-      (block $vdone (loop $v
-        (br_if $vdone (i32.ge_u (local.get $j) (local.get $cols4)))
-        (v128.store (local.get $d) (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $s)))))
-        (v128.store offset=16 (local.get $d) (f64x2.mul (local.get $k) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $s)))))
-        (local.set $s (i32.add (local.get $s) (i32.const 16)))
-        (local.set $d (i32.add (local.get $d) (i32.const 32)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $v)))
-      (block $sdone (loop $sl
-        (br_if $sdone (i32.ge_u (local.get $j) (local.get $cols)))
-        (f64.store (local.get $d) (f64.mul (local.get $scale) (f64.promote_f32 (f32.load (local.get $s)))))
-        (local.set $s (i32.add (local.get $s) (i32.const 4)))
-        (local.set $d (i32.add (local.get $d) (i32.const 8)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $sl)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row))))
+  ${promoteRows("promote_rows", false)}
+
+  ${promoteRows("add_promoted_rows", true)}
 
   ;; Copies rows idx[0..m) of src (rowBytes each, a multiple of 16) to dst, and their i32 labels
   ;; to ydst. A vector loop rather than memory.copy: rows of a linear model are a few hundred bytes,

@@ -84,6 +84,16 @@ export interface KernelExports {
     cols: number,
     scale: number,
   ): void;
+  /** promote_rows that adds to dst instead of overwriting it. */
+  add_promoted_rows(
+    src: number,
+    sstride: number,
+    dst: number,
+    dstride: number,
+    rows: number,
+    cols: number,
+    scale: number,
+  ): void;
   gather(
     src: number,
     rowBytes: number,
