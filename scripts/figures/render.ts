@@ -99,17 +99,26 @@ function decodeDataUrl(url: string): Buffer {
     : Buffer.from(decodeURIComponent(body), "utf8");
 }
 
-/** Draws one figure and returns its PNG, SVG and thumbnail. */
-export async function renderFigure(
+/** One picture Plotly.toImage makes of a drawn figure. */
+export interface ImageRequest {
+  format: "png" | "svg";
+  /** Pixel ratio (default 1). */
+  scale?: number;
+}
+
+/**
+ * Draws one figure at its own size (renderSize) on a plotlyPage and returns the data URL of every
+ * picture asked for, by name. The one drawing routine of the figure gallery and of the notebooks'
+ * static images.
+ */
+export async function drawFigure<K extends string>(
   page: Page,
   spec: FigureSpec,
-  options: RenderOptions = {},
-): Promise<RenderedFigure> {
+  requests: Record<K, ImageRequest>,
+): Promise<Record<K, string>> {
   const size = renderSize(spec);
-  const scale = options.scale ?? 2;
-  const thumbScale = (options.thumbnailWidth ?? 480) / size.width;
-  const result = (await page.evaluate(
-    async ({ spec, size, scale, thumbScale }) => {
+  return (await page.evaluate(
+    async ({ spec, size, requests }) => {
       const P = (window as unknown as { Plotly: any }).Plotly;
       const el = document.createElement("div");
       el.style.width = `${size.width}px`;
@@ -128,23 +137,42 @@ export async function renderFigure(
           frames: spec.frames,
           config: { ...(spec.config ?? {}), responsive: false },
         });
-        const image = { width: size.width, height: size.height };
-        return {
-          png: await P.toImage(el, { ...image, format: "png", scale }),
-          svg: await P.toImage(el, { ...image, format: "svg" }),
-          thumbnail: await P.toImage(el, { ...image, format: "png", scale: thumbScale }),
-        };
+        const urls: Record<string, string> = {};
+        for (const [name, r] of Object.entries(requests))
+          urls[name] = await P.toImage(el, {
+            width: size.width,
+            height: size.height,
+            format: r.format,
+            scale: r.scale ?? 1,
+          });
+        return urls;
       } finally {
         P.purge(el);
         el.remove();
       }
     },
-    { spec, size, scale, thumbScale },
-  )) as { png: string; svg: string; thumbnail: string };
+    { spec, size, requests: requests as Record<string, ImageRequest> },
+  )) as Record<K, string>;
+}
+
+/** Draws one figure and returns its PNG, SVG and thumbnail. */
+export async function renderFigure(
+  page: Page,
+  spec: FigureSpec,
+  options: RenderOptions = {},
+): Promise<RenderedFigure> {
+  const size = renderSize(spec);
+  const scale = options.scale ?? 2;
+  const thumbScale = (options.thumbnailWidth ?? 480) / size.width;
+  const urls = await drawFigure(page, spec, {
+    png: { format: "png", scale },
+    svg: { format: "svg" },
+    thumbnail: { format: "png", scale: thumbScale },
+  });
   return {
-    png: decodeDataUrl(result.png),
-    svg: decodeDataUrl(result.svg).toString("utf8"),
-    thumbnail: decodeDataUrl(result.thumbnail),
+    png: decodeDataUrl(urls.png),
+    svg: decodeDataUrl(urls.svg).toString("utf8"),
+    thumbnail: decodeDataUrl(urls.thumbnail),
     size,
   };
 }

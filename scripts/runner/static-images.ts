@@ -27,6 +27,7 @@ import {
   type PlotlyFigure,
 } from "../../src/display/show";
 import {
+  drawFigure,
   findChromium,
   launchChromium,
   plotlyPage,
@@ -41,37 +42,7 @@ async function drawPng(
   spec: FigureSpec,
 ): Promise<{ base64: string; width: number; height: number }> {
   const size = renderSize(spec);
-  const url = (await page.evaluate(
-    async ({ spec, size }) => {
-      const P = (window as unknown as { Plotly: any }).Plotly;
-      const el = document.createElement("div");
-      document.body.appendChild(el);
-      try {
-        const layout = {
-          ...(spec.layout ?? {}),
-          width: size.width,
-          height: size.height,
-          autosize: false,
-        };
-        await P.newPlot(el, {
-          data: spec.data,
-          layout,
-          frames: spec.frames,
-          config: { ...(spec.config ?? {}), responsive: false },
-        });
-        return await P.toImage(el, {
-          width: size.width,
-          height: size.height,
-          format: "png",
-          scale: 1,
-        });
-      } finally {
-        P.purge(el);
-        el.remove();
-      }
-    },
-    { spec, size },
-  )) as string;
+  const { png: url } = await drawFigure(page, spec, { png: { format: "png", scale: 1 } });
   const prefix = "data:image/png;base64,";
   if (!url.startsWith(prefix)) throw new Error(`Plotly.toImage gave no PNG (${url.slice(0, 30)}…)`);
   return { base64: url.slice(prefix.length), width: size.width, height: size.height };

@@ -14,6 +14,7 @@ import type { Dataset } from "../data/dataset";
 import type { Tfjs } from "../backend/tfjs";
 import type { FastModel } from "../engines/fastModel";
 import { tfjsTrainer } from "../engines/tfjsNetwork";
+import { mlpLayout } from "../models/mlp";
 import { BatchlabArgumentError, checkPositiveFinite, checkPositiveInteger } from "../util/validate";
 
 export interface StoredWidth {
@@ -44,18 +45,9 @@ export function activationBytesPerExample(widths: readonly number[], bytesPerFlo
   return bytesPerFloat * storedWidths(widths).reduce((s, w) => s + w.floats, 0);
 }
 
-/** Parameters p of an MLP: Σ (in·out + out). */
+/** Parameters p of an MLP: Σ (in·out + out), the length of mlp(widths)'s θ (its layout's size). */
 export function mlpParameterCount(widths: readonly number[]): number {
-  if (!Array.isArray(widths) || widths.length < 2)
-    throw new BatchlabArgumentError(
-      "widths",
-      widths,
-      "an array of layer widths [inputs, …, outputs]",
-    );
-  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
-  let p = 0;
-  for (let l = 1; l < widths.length; l++) p += widths[l - 1] * widths[l] + widths[l];
-  return p;
+  return mlpLayout(widths).size;
 }
 
 export interface MemoryRow {

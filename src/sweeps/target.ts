@@ -80,6 +80,13 @@ export interface TargetRun {
   curve?: CurvePoint[];
 }
 
+/** trainToTarget's defaults for the settings a sweep may change (one home: the cache keys of sweeps/tuning.ts fill them in from here). */
+export const TARGET_RUN_DEFAULTS = {
+  sampler: "with-replacement",
+  evalGrowth: 1.04,
+  divergenceFactor: 10,
+} as const satisfies Pick<TargetRunOptions, "sampler" | "evalGrowth" | "divergenceFactor">;
+
 /** The next step at which a target run evaluates the loss, after `step`. */
 export function nextEvaluation(step: number, growth: number): number {
   return Math.max(step + 1, Math.ceil(step * growth));
@@ -92,11 +99,11 @@ export function trainToTarget(model: Model, data: Dataset, options: TargetRunOpt
   if (options.target !== undefined) checkFinite("target", options.target);
   const target = options.target ?? -Infinity;
   checkPositiveInteger("maxSteps", options.maxSteps);
-  const growth = options.evalGrowth ?? 1.04;
+  const growth = options.evalGrowth ?? TARGET_RUN_DEFAULTS.evalGrowth;
   checkInRange("evalGrowth", growth, 1, 10);
-  const divergenceFactor = options.divergenceFactor ?? 10;
+  const divergenceFactor = options.divergenceFactor ?? TARGET_RUN_DEFAULTS.divergenceFactor;
   checkPositiveFinite("divergenceFactor", divergenceFactor);
-  const kind = options.sampler ?? "with-replacement";
+  const kind = options.sampler ?? TARGET_RUN_DEFAULTS.sampler;
   if (kind !== "with-replacement" && m > data.n) {
     throw new BatchlabArgumentError(
       "batchSize",

@@ -23,7 +23,13 @@ import { RunCache, stableStringify } from "./cache";
 import { loadJob, type JobRef } from "../pool/job";
 import { runJobs, sharedPool, type WorkerPool } from "../pool/pool";
 import { consoleProgress, yieldToEventLoop, type ProgressFactory } from "./progress";
-import { nextEvaluation, trainToTarget, type TargetRun, type TargetStatus } from "./target";
+import {
+  TARGET_RUN_DEFAULTS,
+  nextEvaluation,
+  trainToTarget,
+  type TargetRun,
+  type TargetStatus,
+} from "./target";
 
 /** Bump when a change in trainToTarget changes what a cached run would contain. */
 const TARGET_RUN_VERSION = 1;
@@ -132,7 +138,7 @@ function answerFromCache(
   settings: TargetRunSettings,
   cache: RunCache,
 ): TargetRunRecord | undefined {
-  const lastEval = lastEvaluationAtMost(run.maxSteps, settings.evalGrowth ?? 1.04);
+  const lastEval = lastEvaluationAtMost(run.maxSteps, withDefaults(settings).evalGrowth);
   const stored = cache.get<StoredTargetRun>(
     "steps-to-target",
     targetRunKey(problem, run, settings),
@@ -162,6 +168,7 @@ function targetRunKey(
   run: { m: number; lr: number; seed: number },
   settings: TargetRunSettings,
 ) {
+  const { sampler, evalGrowth, divergenceFactor } = withDefaults(settings);
   return {
     version: TARGET_RUN_VERSION,
     problem: problem.id,
@@ -169,10 +176,20 @@ function targetRunKey(
     m: run.m,
     lr: run.lr,
     seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement",
-    growth: settings.evalGrowth ?? 1.04,
-    divergenceFactor: settings.divergenceFactor ?? 10,
+    sampler,
+    growth: evalGrowth,
+    divergenceFactor,
   };
+}
+
+/** The settings with trainToTarget's defaults filled in (so that a default and its explicit value share a cache key). */
+function withDefaults(settings: TargetRunSettings): Required<TargetRunSettings> {
+  return { ...TARGET_RUN_DEFAULTS, ...definedOnly(settings) };
+}
+
+/** `settings` without its undefined entries (which would otherwise overwrite the defaults in a spread). */
+function definedOnly(settings: TargetRunSettings): TargetRunSettings {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
 /** One trainToTarget run, computed: the part of it the cache stores. */
@@ -620,9 +637,7 @@ export function replayTargetRun(
     target: problem.target,
     maxSteps: run.maxSteps,
     seed: run.seed,
-    sampler: settings.sampler ?? "with-replacement",
-    evalGrowth: settings.evalGrowth ?? 1.04,
-    divergenceFactor: settings.divergenceFactor ?? 10,
+    ...withDefaults(settings),
   });
 }
 
