@@ -182,14 +182,17 @@ function targetRunKey(
   };
 }
 
-/** The settings with trainToTarget's defaults filled in (so that a default and its explicit value share a cache key). */
+/**
+ * The three settings with trainToTarget's defaults filled in (so that a default and its explicit
+ * value share a cache key). Picked by name: callers pass wider option objects (stepsToTarget's own,
+ * with a step cap among them), whose other entries must not reach trainToTarget.
+ */
 function withDefaults(settings: TargetRunSettings): Required<TargetRunSettings> {
-  return { ...TARGET_RUN_DEFAULTS, ...definedOnly(settings) };
-}
-
-/** `settings` without its undefined entries (which would otherwise overwrite the defaults in a spread). */
-function definedOnly(settings: TargetRunSettings): TargetRunSettings {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+  return {
+    sampler: settings.sampler ?? TARGET_RUN_DEFAULTS.sampler,
+    evalGrowth: settings.evalGrowth ?? TARGET_RUN_DEFAULTS.evalGrowth,
+    divergenceFactor: settings.divergenceFactor ?? TARGET_RUN_DEFAULTS.divergenceFactor,
+  };
 }
 
 /** One trainToTarget run, computed: the part of it the cache stores. */
