@@ -17,7 +17,7 @@ import type { Dataset } from "../data/dataset";
 import { mlp, mlpLayout } from "../models/mlp";
 import type { Model, Params } from "../models/model";
 import type { UpdateRule } from "../update/sgd";
-import { BatchlabArgumentError, checkPositiveInteger } from "../util/validate";
+import { BatchlabArgumentError } from "../util/validate";
 import { EngineBase, type FastModel } from "./fastModel";
 import { padded, type Region } from "./wasm/runtime";
 
@@ -63,8 +63,8 @@ export class MlpEngine extends EngineBase {
     this.paddedSize = offset;
   }
 
+  /** The engine of mlp(widths) (mlpLayout checks the widths). */
   static of(widths: readonly number[]): MlpEngine {
-    widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
     return new MlpEngine(widths, mlpLayout(widths).size);
   }
 
@@ -215,16 +215,44 @@ export class MlpEngine extends EngineBase {
     weightsCurrent: boolean,
   ): void {
     if (!weightsCurrent) this.loadThetaAt(t64);
+    this.updateAt(t64, v64, this.stepGradientAt(data, batch), lr, rule);
+  }
+
+  /**
+   * A step's gradient at the loaded weights: null when it is left in float32 in the engine's dW, db
+   * rows (this engine), or the byte address of float64 values in θ's layout (the data-parallel
+   * engine's combination of its shares).
+   */
+  protected stepGradientAt(data: Dataset, batch: ArrayLike<number>): number | null {
     this.batchGradient32(data, batch);
+    return null;
+  }
+
+  /**
+   * plainStepper's update of θ (and v) at t64 (v64), with the new float32 weights written in the
+   * same pass, from the float32 dW, db rows (g64 null) or the float64 gradient at g64.
+   */
+  private updateAt(
+    t64: number,
+    v64: number,
+    g64: number | null,
+    lr: number,
+    rule: UpdateRule,
+  ): void {
     const k = this.kernels.k;
     this.layers.forEach((layer, l) => {
       const { W, b, dW, db } = this.weights(l);
+      const [gW, gWStride, gb] =
+        g64 === null
+          ? [dW.ptr, layer.pin * 4, db.ptr]
+          : [g64 + layer.w * 8, layer.inputs * 8, g64 + layer.b * 8];
+      const f64 = g64 === null ? 0 : 1;
       k.sgd_update_rows(
         t64 + layer.w * 8,
         v64 + layer.w * 8,
-        dW.ptr,
-        layer.pin * 4,
-        0,
+        gW,
+        gWStride,
+        f64,
         W.ptr,
         layer.pin * 4,
         layer.outputs,
@@ -236,9 +264,9 @@ export class MlpEngine extends EngineBase {
       k.sgd_update_rows(
         t64 + layer.b * 8,
         v64 + layer.b * 8,
-        db.ptr,
+        gb,
         0,
-        0,
+        f64,
         b.ptr,
         0,
         1,
@@ -350,48 +378,6 @@ export class MlpEngine extends EngineBase {
     });
   }
 
-  /** plainStepper's update of θ (and v) at t64 (v64) from the float64 gradient at g64, θ's new float32 weights written alongside. */
-  protected updateFrom64At(
-    t64: number,
-    v64: number,
-    g64: number,
-    lr: number,
-    rule: UpdateRule,
-  ): void {
-    const k = this.kernels.k;
-    this.layers.forEach((layer, l) => {
-      const { W, b } = this.weights(l);
-      k.sgd_update_rows(
-        t64 + layer.w * 8,
-        v64 + layer.w * 8,
-        g64 + layer.w * 8,
-        layer.inputs * 8,
-        1,
-        W.ptr,
-        layer.pin * 4,
-        layer.outputs,
-        layer.inputs,
-        lr,
-        rule.momentum,
-        rule.weightDecay,
-      );
-      k.sgd_update_rows(
-        t64 + layer.b * 8,
-        v64 + layer.b * 8,
-        g64 + layer.b * 8,
-        0,
-        1,
-        b.ptr,
-        0,
-        1,
-        layer.outputs,
-        lr,
-        rule.momentum,
-        rule.weightDecay,
-      );
-    });
-  }
-
   /** Gathers the batch, runs forward and backward: the float32 gradient in dW, db. Returns Σ loss. */
   protected batchGradient32(data: Dataset, batch: ArrayLike<number>): number {
     const m = batch.length;
@@ -444,7 +430,5 @@ export class MlpEngine extends EngineBase {
  */
 export function wasmMlp(widths: readonly number[]): FastModel {
   const reference: Model = mlp(widths);
-  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
-  const engine = new MlpEngine(widths, reference.size);
-  return engine.model(reference, `MLP ${widths.join("-")} (wasm f32)`);
+  return MlpEngine.of(widths).model(reference, `MLP ${widths.join("-")} (wasm f32)`);
 }

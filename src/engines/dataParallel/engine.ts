@@ -375,21 +375,12 @@ class ParallelMlpEngine extends MlpEngine {
     return this.parallelGradientAt(data, batch, workers, g64);
   }
 
-  protected override stepAt(
-    data: Dataset,
-    batch: ArrayLike<number>,
-    t64: number,
-    v64: number,
-    lr: number,
-    rule: UpdateRule,
-    weightsCurrent: boolean,
-  ): void {
+  protected override stepGradientAt(data: Dataset, batch: ArrayLike<number>): number | null {
     const workers = this.workersFor(batch.length);
-    if (workers === 1) return super.stepAt(data, batch, t64, v64, lr, rule, weightsCurrent);
-    if (!weightsCurrent) this.loadThetaAt(t64);
+    if (workers === 1) return super.stepGradientAt(data, batch);
     const g64 = this.kernels.region("grad64", this.size * 8).ptr;
     this.parallelGradientAt(data, batch, workers, g64);
-    this.updateFrom64At(t64, v64, g64, lr, rule);
+    return g64;
   }
 
   /** The mean gradient at the loaded weights, on `workers` workers, as float64 in θ's layout at g64; returns the mean loss. */
@@ -431,8 +422,7 @@ export function dataParallelMlp(
   widths: readonly number[],
   options: DataParallelOptions = {},
 ): DataParallelModel {
-  const reference = mlp(widths);
-  widths.forEach((w, k) => checkPositiveInteger(`widths[${k}]`, w));
+  const reference = mlp(widths); // checks the widths
   const K = options.workers ?? 2;
   if (!Number.isInteger(K) || K < 1 || K > MAX_WORKERS) {
     throw new BatchlabArgumentError(

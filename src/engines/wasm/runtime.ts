@@ -85,15 +85,7 @@ export interface KernelExports {
     scale: number,
   ): void;
   /** promote_rows that adds to dst instead of overwriting it. */
-  add_promoted_rows(
-    src: number,
-    sstride: number,
-    dst: number,
-    dstride: number,
-    rows: number,
-    cols: number,
-    scale: number,
-  ): void;
+  add_promoted_rows: KernelExports["promote_rows"];
   gather(
     src: number,
     rowBytes: number,
